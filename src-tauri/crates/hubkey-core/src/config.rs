@@ -1,0 +1,255 @@
+//! Where HubSpot is, and where Hubkey keeps its files.
+//!
+//! The defaults target the real HubSpot. Only an explicit environment override (design.md §5)
+//! points Hubkey at the sandbox; such an override must be `https`, or `http` on a loopback host,
+//! so a typo can never send client secrets in clear text across a network (security.md C12).
+
+use crate::app::AppKind;
+use crate::error::{Error, Result};
+use std::path::PathBuf;
+use url::Url;
+
+/// HubSpot's dated OAuth API version used for token, introspect and revoke (design.md §2.3).
+/// v1 stops working on 2027-02-16 and puts tokens in URLs; `2026-03` is an alias of v3.
+pub const OAUTH_API_VERSION: &str = "2026-03";
+
+/// Default hosts.
+pub const HUBSPOT_APP_BASE: &str = "https://app.hubspot.com";
+/// Default API host.
+pub const HUBSPOT_API_BASE: &str = "https://api.hubapi.com";
+/// Default MCP host.
+pub const HUBSPOT_MCP_BASE: &str = "https://mcp.hubspot.com";
+
+/// Environment variable names (design.md §5).
+pub mod env {
+    /// Authorize page host.
+    pub const APP_BASE_URL: &str = "HUBKEY_APP_BASE_URL";
+    /// Token, introspect and revoke host.
+    pub const API_BASE_URL: &str = "HUBKEY_API_BASE_URL";
+    /// MCP auth apps host.
+    pub const MCP_BASE_URL: &str = "HUBKEY_MCP_BASE_URL";
+    /// Folder of the non-secret index and logs.
+    pub const HOME: &str = "HUBKEY_HOME";
+    /// Keychain namespace.
+    pub const KEYCHAIN_SERVICE: &str = "HUBKEY_KEYCHAIN_SERVICE";
+}
+
+/// The three HubSpot hosts Hubkey talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Authorize page host (`https://app.hubspot.com`).
+    pub app_base: Url,
+    /// API host (`https://api.hubapi.com`).
+    pub api_base: Url,
+    /// MCP host (`https://mcp.hubspot.com`).
+    pub mcp_base: Url,
+}
+
+impl Endpoints {
+    /// The real HubSpot.
+    pub fn hubspot() -> Self {
+        Self {
+            app_base: constant_url(HUBSPOT_APP_BASE),
+            api_base: constant_url(HUBSPOT_API_BASE),
+            mcp_base: constant_url(HUBSPOT_MCP_BASE),
+        }
+    }
+
+    /// The real HubSpot unless `HUBKEY_*_BASE_URL` overrides are set.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// As [`Endpoints::from_env`], reading variables through `lookup` (testable).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let base = Self::hubspot();
+        let pick = |var: &str, default: Url| -> Result<Url> {
+            match lookup(var).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(v) => parse_base_url(var, v.trim()),
+            }
+        };
+        Ok(Self {
+            app_base: pick(env::APP_BASE_URL, base.app_base)?,
+            api_base: pick(env::API_BASE_URL, base.api_base)?,
+            mcp_base: pick(env::MCP_BASE_URL, base.mcp_base)?,
+        })
+    }
+
+    /// True when every host is the real HubSpot (no sandbox override).
+    pub fn is_hubspot(&self) -> bool {
+        *self == Self::hubspot()
+    }
+
+    /// The authorize page: `/oauth/authorize`, `/oauth/{portalId}/authorize`, or for MCP auth
+    /// apps `/oauth/authorize/user` on the MCP host.
+    pub fn authorize_url(&self, kind: AppKind, portal_id: Option<u64>) -> Url {
+        match (kind, portal_id) {
+            (AppKind::Mcp, _) => join(&self.mcp_base, "oauth/authorize/user"),
+            (AppKind::Standard, Some(id)) => join(&self.app_base, &format!("oauth/{id}/authorize")),
+            (AppKind::Standard, None) => join(&self.app_base, "oauth/authorize"),
+        }
+    }
+
+    /// The token endpoint (`/oauth/2026-03/token`, or `/oauth/v3/token` on the MCP host).
+    pub fn token_url(&self, kind: AppKind) -> Url {
+        match kind {
+            AppKind::Mcp => join(&self.mcp_base, "oauth/v3/token"),
+            AppKind::Standard => join(&self.api_base, &format!("oauth/{OAUTH_API_VERSION}/token")),
+        }
+    }
+
+    /// The introspection endpoint.
+    pub fn introspect_url(&self, kind: AppKind) -> Url {
+        match kind {
+            AppKind::Mcp => join(&self.mcp_base, "oauth/v3/token/introspect"),
+            AppKind::Standard => join(&self.api_base, &format!("oauth/{OAUTH_API_VERSION}/token/introspect")),
+        }
+    }
+
+    /// The revocation endpoint. MCP apps' revoke URL is undocumented (hubspot-oauth.md §4.3), so
+    /// refresh tokens of every kind are revoked on the API host's dated endpoint.
+    pub fn revoke_url(&self, _kind: AppKind) -> Url {
+        join(&self.api_base, &format!("oauth/{OAUTH_API_VERSION}/token/revoke"))
+    }
+
+    /// The MCP server (streamable HTTP, JSON-RPC at the root).
+    pub fn mcp_server_url(&self) -> Url {
+        self.mcp_base.clone()
+    }
+}
+
+/// Parses one of the compile-time constants above (covered by the tests below).
+#[allow(clippy::expect_used)]
+fn constant_url(s: &'static str) -> Url {
+    Url::parse(s).expect("the HubSpot base URL constants are valid URLs")
+}
+
+fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let prefix = url.path().trim_end_matches('/').to_string();
+    url.set_path(&format!("{prefix}/{path}"));
+    url.set_query(None);
+    url.set_fragment(None);
+    url
+}
+
+/// True for `localhost`, `127.0.0.0/8` and `::1`.
+pub fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Parses and checks an endpoint base URL: `https`, or `http` on a loopback host; no query,
+/// fragment or credentials (security.md C12).
+pub fn parse_base_url(var: &str, value: &str) -> Result<Url> {
+    let url = Url::parse(value).map_err(|e| Error::Config(format!("{var}={value:?} is not a URL ({e})")))?;
+    let unsafe_url = |reason: &str| Error::UnsafeUrl { url: value.to_string(), reason: format!("{var}: {reason}") };
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_host(&url) => {}
+        "http" => return Err(unsafe_url("plain http is only allowed for localhost (the sandbox)")),
+        other => return Err(unsafe_url(&format!("the scheme {other}: is not allowed"))),
+    }
+    if url.host().is_none() {
+        return Err(unsafe_url("no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(unsafe_url("credentials in the URL are not allowed"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(unsafe_url("a base URL has no query or fragment"));
+    }
+    Ok(url)
+}
+
+/// The folder for the non-secret index and logs: `HUBKEY_HOME`, else the platform data dir
+/// (`~/.local/share/hubkey`, `~/Library/Application Support/hubkey`, `%APPDATA%\hubkey`).
+pub fn home_dir() -> Result<PathBuf> {
+    if let Some(h) = std::env::var_os(env::HOME).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(h));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("hubkey"))
+        .ok_or_else(|| Error::Config("no data directory on this system; set HUBKEY_HOME".into()))
+}
+
+/// The keychain namespace: `HUBKEY_KEYCHAIN_SERVICE`, else [`default_keychain_service`].
+pub fn keychain_service() -> String {
+    std::env::var(env::KEYCHAIN_SERVICE)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default_keychain_service().to_string())
+}
+
+/// `hubkey` in release builds, `hubkey-dev` in debug builds, so a development build never
+/// touches (or rotates) the tokens of the installed app (security.md T17).
+pub fn default_keychain_service() -> &'static str {
+    if cfg!(debug_assertions) {
+        "hubkey-dev"
+    } else {
+        "hubkey"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn given_no_overrides_when_reading_endpoints_then_the_real_hubspot_is_used() {
+        let e = Endpoints::from_lookup(lookup(&[])).unwrap();
+        assert!(e.is_hubspot());
+        assert_eq!(e.token_url(AppKind::Standard).as_str(), "https://api.hubapi.com/oauth/2026-03/token");
+        assert_eq!(
+            e.introspect_url(AppKind::Standard).as_str(),
+            "https://api.hubapi.com/oauth/2026-03/token/introspect"
+        );
+        assert_eq!(e.revoke_url(AppKind::Standard).as_str(), "https://api.hubapi.com/oauth/2026-03/token/revoke");
+        assert_eq!(e.authorize_url(AppKind::Standard, None).as_str(), "https://app.hubspot.com/oauth/authorize");
+        assert_eq!(
+            e.authorize_url(AppKind::Standard, Some(123456)).as_str(),
+            "https://app.hubspot.com/oauth/123456/authorize"
+        );
+        assert_eq!(e.authorize_url(AppKind::Mcp, Some(1)).as_str(), "https://mcp.hubspot.com/oauth/authorize/user");
+        assert_eq!(e.token_url(AppKind::Mcp).as_str(), "https://mcp.hubspot.com/oauth/v3/token");
+    }
+
+    #[test]
+    fn given_a_loopback_sandbox_override_when_reading_endpoints_then_it_is_used() {
+        let e = Endpoints::from_lookup(lookup(&[
+            (env::API_BASE_URL, "http://127.0.0.1:4010"),
+            (env::APP_BASE_URL, "http://localhost:4010/"),
+        ]))
+        .unwrap();
+        assert!(!e.is_hubspot());
+        assert_eq!(e.token_url(AppKind::Standard).as_str(), "http://127.0.0.1:4010/oauth/2026-03/token");
+        assert_eq!(e.authorize_url(AppKind::Standard, None).as_str(), "http://localhost:4010/oauth/authorize");
+        assert_eq!(e.mcp_base.as_str(), "https://mcp.hubspot.com/");
+    }
+
+    #[test]
+    fn c12_given_unsafe_base_urls_when_reading_endpoints_then_they_are_refused() {
+        for bad in ["file:///etc/passwd", "javascript:alert(1)", "http://evil.example", "ftp://x", "https://u:p@h.com", "https://h.com/?a=b"] {
+            let err = Endpoints::from_lookup(lookup(&[(env::APP_BASE_URL, bad)])).unwrap_err();
+            assert!(matches!(err.code(), crate::ErrorCode::UnsafeUrl | crate::ErrorCode::Config), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn t17_given_a_debug_build_then_the_default_keychain_namespace_differs_from_release() {
+        // Tests run as a debug build: the dev namespace keeps dev tokens apart from the installed app's.
+        assert_eq!(default_keychain_service(), "hubkey-dev");
+        assert_ne!(default_keychain_service(), "hubkey");
+    }
+}

@@ -1,0 +1,31 @@
+//! Hubkey's core: everything that does not need Tauri.
+//!
+//! The desktop host (`src-tauri`) and the `hubkey` CLI are thin shells over this crate, so that the
+//! OAuth logic, the token lifecycle and the error vocabulary are tested once, over real HTTP,
+//! against the HubSpot sandbox in `tests/hubspot-sandbox`.
+//!
+//! Map of the modules:
+//! - [`secret`]: the only type that holds token, code, verifier and client-secret values.
+//! - [`error`]: one closed error enum with stable codes the UI and the CLI act on.
+//! - [`config`]: HubSpot endpoints (real HubSpot by default, overridable by env) and paths.
+//! - [`clock`]: time is passed in, never read inside the logic.
+//! - [`app`]: a registered HubSpot app (client id, redirect URL, scopes), without its secret.
+//! - [`client`]: HubSpot's OAuth endpoints: authorize URL, exchange, refresh, introspect, revoke.
+//! - [`token`]: the token set and the metadata learnt from introspection.
+//! - [`callback`], [`login`], [`loopback`]: one login from the browser back to a token set.
+//! - [`store`]: where secrets (keychain) and the non-secret index live.
+
+pub mod app;
+pub mod callback;
+pub mod client;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod login;
+pub mod loopback;
+pub mod secret;
+pub mod store;
+pub mod token;
+
+pub use error::{Error, ErrorCode, Result};
+pub use secret::Secret;
