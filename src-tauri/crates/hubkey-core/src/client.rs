@@ -1,1 +1,575 @@
-//! (in progress)
+//! HubSpot's OAuth endpoints: authorize URL, code exchange, refresh, introspection, revocation.
+//!
+//! [`HubSpotClient`] wraps one `reqwest` client (rustls, redirects never followed, connect and
+//! overall timeouts, a Hubkey user agent) and uses the `oauth2` crate for what it covers: PKCE,
+//! `state`, the code exchange and the refresh (`client_secret_post`), and introspection. The
+//! pieces oauth2 cannot express are done here directly, each with the reason beside it.
+//!
+//! Every failure becomes a crate [`Error`] through [`classify_failure`]; no error value and no log
+//! line ever holds a response body, a token, a code, a verifier or the client secret. Logs carry
+//! the endpoint path (never a query), the HTTP status, the duration and the classification.
+
+mod authorize;
+mod classify;
+mod wire;
+
+pub use authorize::{check_redirect_uri, new_pkce, new_state, pkce_challenge_s256, AuthorizeRequest};
+pub use classify::{classify_failure, parse_retry_after, Operation};
+pub use wire::{
+    HubSpotErrorResponse, HubSpotIntrospectionFields, HubSpotIntrospectionResponse, HubSpotTokenFields,
+    HubSpotTokenResponse, SignedAccessToken,
+};
+
+use crate::app::AppConfig;
+use crate::config::Endpoints;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::token::{Refreshed, TokenMetadata, TokenSet};
+use authorize::check_endpoint_url;
+use oauth2::basic::BasicTokenType;
+use oauth2::http;
+use oauth2::{
+    AccessToken, AuthType, AuthorizationCode, ClientId, ClientSecret, EndpointNotSet, EndpointSet,
+    HttpRequest, HttpResponse, IntrospectionUrl, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, StandardRevocableToken, TokenIntrospectionResponse, TokenResponse, TokenUrl,
+};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use url::Url;
+
+/// Default time allowed to open a TCP+TLS connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for a whole request, body included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The `User-Agent` Hubkey sends.
+pub const USER_AGENT: &str = concat!(
+    "Hubkey/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/hubkey/hubkey)"
+);
+/// Largest response body read from an OAuth endpoint (HubSpot's are well under 8 KiB).
+const MAX_BODY: usize = 1 << 20;
+
+/// oauth2's client, typed for HubSpot, with the endpoints a call needs set (built per call: cheap,
+/// and the token host depends on the app kind).
+type OAuthClient<HasIntrospection, HasToken> = oauth2::Client<
+    HubSpotErrorResponse,
+    HubSpotTokenResponse,
+    HubSpotIntrospectionResponse,
+    StandardRevocableToken,
+    HubSpotErrorResponse,
+    EndpointNotSet,
+    EndpointNotSet,
+    HasIntrospection,
+    EndpointNotSet,
+    HasToken,
+>;
+
+type OAuthError = RequestTokenError<Error, HubSpotErrorResponse>;
+
+/// Builds a [`HubSpotClient`] with non-default timeouts (tests) or user agent.
+#[derive(Debug, Clone)]
+pub struct HubSpotClientBuilder {
+    endpoints: Endpoints,
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+}
+
+impl HubSpotClientBuilder {
+    /// Time allowed to connect (default 10 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Time allowed for a whole request (default 30 s).
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+
+    /// The `User-Agent` header (default [`USER_AGENT`]).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<HubSpotClient> {
+        let http = reqwest::Client::builder()
+            // A 3xx from an OAuth endpoint is an error, never followed (security.md T2, SSRF).
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(self.user_agent)
+            .use_rustls_tls()
+            .build()
+            .map_err(|e| Error::Config(format!("could not set up HTTPS ({})", e.without_url())))?;
+        Ok(HubSpotClient {
+            endpoints: self.endpoints,
+            http,
+            timeout: self.timeout,
+        })
+    }
+}
+
+/// HubSpot's OAuth endpoints over one HTTP client.
+#[derive(Debug, Clone)]
+pub struct HubSpotClient {
+    endpoints: Endpoints,
+    http: reqwest::Client,
+    timeout: Duration,
+}
+
+impl HubSpotClient {
+    /// A client with the default timeouts.
+    pub fn new(endpoints: Endpoints) -> Result<Self> {
+        Self::builder(endpoints).build()
+    }
+
+    /// A builder, for non-default timeouts.
+    pub fn builder(endpoints: Endpoints) -> HubSpotClientBuilder {
+        HubSpotClientBuilder {
+            endpoints,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            user_agent: USER_AGENT.to_owned(),
+        }
+    }
+
+    /// The endpoints this client talks to.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// Starts a sign-in: a fresh `state` and (when the app uses PKCE) a fresh S256 verifier, and
+    /// the authorize URL carrying them. Refuses unsafe hosts, unservable redirect URLs and scope
+    /// values that could smuggle parameters, before anything is built.
+    pub fn begin_authorization(&self, app: &AppConfig, portal_id: Option<u64>) -> Result<AuthorizeRequest> {
+        let state = new_state();
+        let (challenge, verifier) = match app.uses_pkce() {
+            true => {
+                let (c, v) = new_pkce();
+                (Some(c), Some(v))
+            }
+            false => (None, None),
+        };
+        let url = self.authorize_url_with(app, &state, challenge.as_deref(), portal_id)?;
+        Ok(AuthorizeRequest {
+            url,
+            state,
+            pkce_verifier: verifier,
+            redirect_uri: app.redirect_uri.clone(),
+        })
+    }
+
+    /// The authorize URL for given `state` and S256 `challenge` (deterministic; for tests and for
+    /// callers that manage their own values). `challenge` must be given exactly when the app uses
+    /// PKCE.
+    pub fn authorize_url_with(
+        &self,
+        app: &AppConfig,
+        state: &Secret,
+        challenge: Option<&str>,
+        portal_id: Option<u64>,
+    ) -> Result<Url> {
+        authorize::build_authorize_url(&self.endpoints, app, state, challenge, portal_id)
+    }
+
+    /// Exchanges an authorization code for tokens at the app kind's token endpoint (form body:
+    /// `grant_type`, `code`, [`code_verifier`], `client_id`, `client_secret`, `redirect_uri`).
+    /// `redirect_uri` is sent byte for byte as given: pass [`AuthorizeRequest::redirect_uri`].
+    pub async fn exchange_code(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+        code: &Secret,
+        redirect_uri: &str,
+        pkce_verifier: Option<&Secret>,
+        now: OffsetDateTime,
+    ) -> Result<TokenSet> {
+        let op = Operation::Exchange;
+        check_redirect_uri(redirect_uri)?;
+        if app.uses_pkce() && pkce_verifier.is_none() {
+            return Err(Error::Config(format!(
+                "the app {:?} uses PKCE but no verifier was given",
+                app.name
+            )));
+        }
+        let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| Error::UnservableRedirect {
+            url: redirect_uri.to_owned(),
+            reason: format!("not a URL ({e})"),
+        })?;
+        let client = self.token_client(app, client_secret)?;
+        let mut request = client
+            .exchange_code(AuthorizationCode::new(code.expose().to_owned()))
+            .set_redirect_uri(std::borrow::Cow::Owned(redirect));
+        if let Some(v) = pkce_verifier {
+            request = request.set_pkce_verifier(PkceCodeVerifier::new(v.expose().to_owned()));
+        }
+        let send = Transport { client: self, op };
+        let response = request
+            .request_async(&send)
+            .await
+            .map_err(|e| self.map_oauth_error(op, e))?;
+        let (tokens, _) = self.token_set(op, &response, None, now)?;
+        Ok(tokens)
+    }
+
+    /// Refreshes the access token. When HubSpot returns no refresh token the old one is kept in
+    /// the result; [`Refreshed::rotated`] says whether a different one came back.
+    pub async fn refresh(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+        refresh_token: &Secret,
+        now: OffsetDateTime,
+    ) -> Result<Refreshed> {
+        let op = Operation::Refresh;
+        let client = self.token_client(app, client_secret)?;
+        let rt = RefreshToken::new(refresh_token.expose().to_owned());
+        let send = Transport { client: self, op };
+        let response = client
+            .exchange_refresh_token(&rt)
+            .request_async(&send)
+            .await
+            .map_err(|e| self.map_oauth_error(op, e))?;
+        let (tokens, rotated) = self.token_set(op, &response, Some(refresh_token), now)?;
+        Ok(Refreshed { tokens, rotated })
+    }
+
+    /// What HubSpot knows about an access token: POST form `token`, `token_type_hint=access_token`,
+    /// `client_id`, `client_secret` (never the token in a URL, security.md T16). `None` when
+    /// HubSpot answers `{"active": false}` (unknown, expired or revoked).
+    pub async fn introspect(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+        access_token: &Secret,
+    ) -> Result<Option<TokenMetadata>> {
+        let op = Operation::Introspect;
+        let url = self.endpoints.introspect_url(app.kind);
+        check_endpoint_url(&url, "introspection endpoint")?;
+        let client: OAuthClient<EndpointSet, EndpointNotSet> =
+            oauth2::Client::new(ClientId::new(app.client_id.clone()))
+                .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
+                .set_auth_type(AuthType::RequestBody)
+                .set_introspection_url(IntrospectionUrl::from_url(url));
+        let token = AccessToken::new(access_token.expose().to_owned());
+        let send = Transport { client: self, op };
+        let response = client
+            .introspect(&token)
+            .set_token_type_hint("access_token")
+            .request_async(&send)
+            .await
+            .map_err(|e| self.map_oauth_error(op, e))?;
+        Ok(metadata(&response))
+    }
+
+    /// Revokes a refresh token: POST form `token`, `token_type_hint=refresh_token`, `client_id`,
+    /// `client_secret`. Any 2xx is success (HubSpot's success body is undocumented). A token
+    /// HubSpot already considers invalid (`invalid_grant`, `BAD_REFRESH_TOKEN`, `BAD_HUB`) counts
+    /// as revoked (RFC 7009 §2.2): the goal, a dead refresh token, is met.
+    ///
+    /// Sent with reqwest directly: oauth2's `revoke_token` refuses any non-`https` revocation URL
+    /// (oauth2 5 `revocation.rs`), which rules out the loopback sandbox, and it accepts only 200.
+    pub async fn revoke(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+        refresh_token: &Secret,
+    ) -> Result<()> {
+        let op = Operation::Revoke;
+        let url = self.endpoints.revoke_url(app.kind);
+        check_endpoint_url(&url, "revocation endpoint")?;
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", refresh_token.expose())
+            .append_pair("token_type_hint", "refresh_token")
+            .append_pair("client_id", &app.client_id)
+            .append_pair("client_secret", client_secret.expose())
+            .finish();
+        let request = http::Request::builder()
+            .method(http::Method::POST)
+            .uri(url.as_str())
+            .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(http::header::ACCEPT, "application/json")
+            .body(body.into_bytes())
+            .map_err(|_| Error::Config("could not build the revocation request".into()))?;
+        match self.send(op, request).await {
+            Ok(_) => Ok(()),
+            Err(Error::NeedsReauth(fault)) => {
+                tracing::info!(
+                    target: "hubkey::client",
+                    op = op.as_str(),
+                    status = fault.http_status,
+                    "refresh token was already invalid at HubSpot; treated as revoked"
+                );
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// oauth2's client for the token endpoint of the app's kind, with `client_secret_post`.
+    fn token_client(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+    ) -> Result<OAuthClient<EndpointNotSet, EndpointSet>> {
+        let url = self.endpoints.token_url(app.kind);
+        check_endpoint_url(&url, "token endpoint")?;
+        Ok(oauth2::Client::new(ClientId::new(app.client_id.clone()))
+            .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
+            .set_auth_type(AuthType::RequestBody)
+            .set_token_uri(TokenUrl::from_url(url)))
+    }
+
+    /// Sends one request. Success (200; any 2xx for revoke) is handed back for parsing; anything
+    /// else is classified here, because oauth2 drops the HTTP status and headers (429 vs 400 vs
+    /// 503, `Retry-After`) before its error type is built.
+    async fn send(&self, op: Operation, request: HttpRequest) -> Result<HttpResponse> {
+        let path = request.uri().path().to_owned();
+        let started = Instant::now();
+        let request = reqwest::Request::try_from(request)
+            .map_err(|_| Error::Config(format!("could not build the {op} request")))?;
+        let outcome = self.execute(op, request).await;
+        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match &outcome {
+            Ok((status, _, _)) if is_success(op, *status) => {
+                tracing::info!(target: "hubkey::client", op = op.as_str(), path = %path, status = status.as_u16(), duration_ms = ms, outcome = "ok");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(target: "hubkey::client", op = op.as_str(), path = %path, duration_ms = ms, outcome = e.code().as_str(), "{e}");
+            }
+        }
+        let (status, headers, body) = outcome?;
+        if is_success(op, status) {
+            let mut response = http::Response::new(body);
+            *response.status_mut() = status;
+            *response.headers_mut() = headers;
+            return Ok(response);
+        }
+        let retry_after = headers
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let err = classify_failure(op, status.as_u16(), retry_after, &body);
+        tracing::warn!(
+            target: "hubkey::client",
+            op = op.as_str(),
+            path = %path,
+            status = status.as_u16(),
+            duration_ms = ms,
+            outcome = err.code().as_str(),
+            "{err}"
+        );
+        Err(err)
+    }
+
+    /// Performs the request and reads at most [`MAX_BODY`] bytes of the answer.
+    async fn execute(
+        &self,
+        op: Operation,
+        request: reqwest::Request,
+    ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>)> {
+        let mut response = self
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| self.network_error(op, &e))?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.network_error(op, &e))? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(Error::UnexpectedResponse(format!(
+                    "the {op} response is larger than {MAX_BODY} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, headers, body))
+    }
+
+    /// A transport failure, without reqwest's message (which names the URL).
+    fn network_error(&self, op: Operation, e: &reqwest::Error) -> Error {
+        let what = if e.is_timeout() {
+            format!("no answer to the {op} within {} s", self.timeout.as_secs_f32())
+        } else if e.is_connect() {
+            format!("could not connect to HubSpot for the {op}")
+        } else {
+            format!("the connection to HubSpot broke during the {op}")
+        };
+        tracing::debug!(target: "hubkey::client", op = op.as_str(), timeout = e.is_timeout(), connect = e.is_connect(), cause = %root_cause(e), "transport failure");
+        Error::Transient {
+            what,
+            retry_after: None,
+        }
+    }
+
+    /// Maps oauth2's error without ever using the response body it may carry (security.md §3.4:
+    /// `Parse(_, body)` holds the raw body, which on a malformed 200 holds the tokens).
+    fn map_oauth_error(&self, op: Operation, e: OAuthError) -> Error {
+        let err = match e {
+            RequestTokenError::Request(inner) => return inner,
+            RequestTokenError::ServerResponse(body) => {
+                // Not reached in practice: `send` classifies every non-success status itself.
+                let fault = classify::fault_from(400, body);
+                Error::UnexpectedResponse(format!("the {op} failed ({fault})"))
+            }
+            RequestTokenError::Parse(parse, _body) => {
+                let at = safe_json_path(&parse.path().to_string());
+                Error::UnexpectedResponse(format!("the {op} response could not be read{at}"))
+            }
+            RequestTokenError::Other(msg) => Error::UnexpectedResponse(if msg.contains("Content-Type") {
+                format!("the {op} response is not JSON")
+            } else if msg.contains("empty") {
+                format!("the {op} response is empty")
+            } else {
+                format!("the {op} request could not be prepared")
+            }),
+        };
+        tracing::warn!(target: "hubkey::client", op = op.as_str(), outcome = err.code().as_str(), "{err}");
+        err
+    }
+
+    /// Turns a parsed token response into a [`TokenSet`]; `previous` is the refresh token used
+    /// (refresh only). Returns whether a different refresh token came back.
+    fn token_set(
+        &self,
+        op: Operation,
+        response: &HubSpotTokenResponse,
+        previous: Option<&Secret>,
+        now: OffsetDateTime,
+    ) -> Result<(TokenSet, bool)> {
+        let bad = |what: &str| {
+            let err = Error::UnexpectedResponse(format!("the {op} response {what}"));
+            tracing::warn!(target: "hubkey::client", op = op.as_str(), outcome = err.code().as_str(), "{err}");
+            err
+        };
+        if *response.token_type() != BasicTokenType::Bearer {
+            return Err(bad("is not a bearer token"));
+        }
+        if response.access_token().secret().is_empty() {
+            return Err(bad("has an empty access_token"));
+        }
+        let expires_in = response.expires_in().ok_or_else(|| bad("has no expires_in"))?;
+        let expires_at = time::Duration::try_from(expires_in)
+            .ok()
+            .and_then(|d| now.checked_add(d))
+            .ok_or_else(|| bad("has an impossible expires_in"))?;
+        let returned = response
+            .refresh_token()
+            .map(|r| r.secret())
+            .filter(|r| !r.is_empty());
+        let (refresh_token, rotated) = match (returned, previous) {
+            (Some(new), Some(old)) => (Secret::new(new.clone()), new.as_str() != old.expose()),
+            (Some(new), None) => (Secret::new(new.clone()), true),
+            (None, Some(old)) => (old.clone(), false),
+            (None, None) => return Err(bad("has no refresh_token")),
+        };
+        let extra = response.extra_fields();
+        let scopes = extra
+            .scopes
+            .clone()
+            .or_else(|| {
+                response
+                    .scopes()
+                    .map(|s| s.iter().map(|s| s.to_string()).collect())
+            })
+            .unwrap_or_default();
+        let tokens = TokenSet {
+            access_token: Secret::new(response.access_token().secret().clone()),
+            refresh_token,
+            expires_at,
+            scopes,
+            hub_id: extra.hub_id,
+            user_id: extra.user_id,
+        };
+        Ok((tokens, rotated))
+    }
+}
+
+/// oauth2's HTTP client for one call. A named type with a boxed `Send` future rather than a
+/// closure: a closure borrowing the client makes the public futures `!Send` (a higher-ranked
+/// lifetime inference limit), and Tauri commands need `Send` futures.
+struct Transport<'a> {
+    client: &'a HubSpotClient,
+    op: Operation,
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for Transport<'_> {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(self.client.send(self.op, request))
+    }
+}
+
+fn is_success(op: Operation, status: http::StatusCode) -> bool {
+    status == http::StatusCode::OK || (op == Operation::Revoke && status.is_success())
+}
+
+/// The introspection answer as [`TokenMetadata`]; `None` when the token is not active.
+fn metadata(r: &HubSpotIntrospectionResponse) -> Option<TokenMetadata> {
+    if !r.active() {
+        return None;
+    }
+    let extra = r.extra_fields();
+    let signed = extra.signed_access_token.clone().unwrap_or_default();
+    let scopes = extra
+        .scopes
+        .clone()
+        .or_else(|| r.scopes().map(|s| s.iter().map(|s| s.to_string()).collect()))
+        .unwrap_or_default();
+    Some(TokenMetadata {
+        hub_id: extra.hub_id,
+        hub_domain: extra.hub_domain.clone(),
+        user: extra.user.clone().or_else(|| r.username().map(str::to_owned)),
+        user_id: extra.user_id,
+        app_id: extra.app_id,
+        client_id: r.client_id().map(|c| c.as_str().to_owned()),
+        scopes,
+        expires_in: extra.expires_in,
+        token_type: r.token_type().map(|t| t.as_ref().to_ascii_lowercase()),
+        token_use: extra.token_use.clone(),
+        is_user_level: signed.is_user_level,
+        installing_user_id: signed.installing_user_id,
+        hublet: signed.hublet,
+        is_private_distribution: extra.is_private_distribution,
+    })
+}
+
+/// A serde path is shown only when it is made of field names (no values can hide in it).
+fn safe_json_path(path: &str) -> String {
+    let ok = !path.is_empty()
+        && path != "."
+        && path.len() <= 60
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']' | b'?'));
+    if ok {
+        format!(" (at {path})")
+    } else {
+        String::new()
+    }
+}
+
+/// The innermost cause of a transport error (for debug logs: TLS, DNS, reset…). No URL.
+fn root_cause(e: &reqwest::Error) -> String {
+    let Some(mut cur) = std::error::Error::source(e) else {
+        return "unknown".into();
+    };
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests;
