@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything Hubkey needs to build, run and test on Debian 12 / Ubuntu 22.04+.
+# Idempotent: a second run only checks. Needs root (or sudo) for apt the first time.
+# Recipe and measurements: ../shared/build-env.md (kept in sync with this script).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build dependencies of Tauri v2 on Linux.
+BUILD_PKGS=(build-essential curl wget file pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev)
+# Runtime/test dependencies: Xvfb for a real window, D-Bus + gnome-keyring for the real Secret
+# Service, WebKitWebDriver for end-to-end tests, Chromium for the browser that clicks "Grant access",
+# xclip to read the clipboard, a StatusNotifier watcher for the tray test, rpm for the .rpm bundle.
+TEST_PKGS=(xvfb xauth xdotool imagemagick x11-utils webkit2gtk-driver gnome-keyring dbus-x11
+  libsecret-tools xdg-utils desktop-file-utils keyutils rpm at-spi2-core chromium xclip
+  haskell-status-notifier-item-utils)
+
+missing=()
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${#missing[@]} Debian packages: ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Rust toolchain components used by the checks.
+command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust from https://rustup.rs" >&2; exit 2; }
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+if ! command -v cargo-nextest >/dev/null; then
+  echo "setup: installing cargo-nextest" >&2
+  cargo install cargo-nextest --locked
+fi
+
+# Front end: exact versions from package-lock.json.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+cargo fetch --locked >/dev/null
+echo "setup: ok" >&2
