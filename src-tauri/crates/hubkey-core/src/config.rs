@@ -103,7 +103,10 @@ impl Endpoints {
     pub fn introspect_url(&self, kind: AppKind) -> Url {
         match kind {
             AppKind::Mcp => join(&self.mcp_base, "oauth/v3/token/introspect"),
-            AppKind::Standard => join(&self.api_base, &format!("oauth/{OAUTH_API_VERSION}/token/introspect")),
+            AppKind::Standard => join(
+                &self.api_base,
+                &format!("oauth/{OAUTH_API_VERSION}/token/introspect"),
+            ),
         }
     }
 
@@ -148,11 +151,18 @@ pub fn is_loopback_host(url: &Url) -> bool {
 /// fragment or credentials (security.md C12).
 pub fn parse_base_url(var: &str, value: &str) -> Result<Url> {
     let url = Url::parse(value).map_err(|e| Error::Config(format!("{var}={value:?} is not a URL ({e})")))?;
-    let unsafe_url = |reason: &str| Error::UnsafeUrl { url: value.to_string(), reason: format!("{var}: {reason}") };
+    let unsafe_url = |reason: &str| Error::UnsafeUrl {
+        url: value.to_string(),
+        reason: format!("{var}: {reason}"),
+    };
     match url.scheme() {
         "https" => {}
         "http" if is_loopback_host(&url) => {}
-        "http" => return Err(unsafe_url("plain http is only allowed for localhost (the sandbox)")),
+        "http" => {
+            return Err(unsafe_url(
+                "plain http is only allowed for localhost (the sandbox)",
+            ))
+        }
         other => return Err(unsafe_url(&format!("the scheme {other}: is not allowed"))),
     }
     if url.host().is_none() {
@@ -202,7 +212,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -210,19 +223,34 @@ mod tests {
     fn given_no_overrides_when_reading_endpoints_then_the_real_hubspot_is_used() {
         let e = Endpoints::from_lookup(lookup(&[])).unwrap();
         assert!(e.is_hubspot());
-        assert_eq!(e.token_url(AppKind::Standard).as_str(), "https://api.hubapi.com/oauth/2026-03/token");
+        assert_eq!(
+            e.token_url(AppKind::Standard).as_str(),
+            "https://api.hubapi.com/oauth/2026-03/token"
+        );
         assert_eq!(
             e.introspect_url(AppKind::Standard).as_str(),
             "https://api.hubapi.com/oauth/2026-03/token/introspect"
         );
-        assert_eq!(e.revoke_url(AppKind::Standard).as_str(), "https://api.hubapi.com/oauth/2026-03/token/revoke");
-        assert_eq!(e.authorize_url(AppKind::Standard, None).as_str(), "https://app.hubspot.com/oauth/authorize");
+        assert_eq!(
+            e.revoke_url(AppKind::Standard).as_str(),
+            "https://api.hubapi.com/oauth/2026-03/token/revoke"
+        );
+        assert_eq!(
+            e.authorize_url(AppKind::Standard, None).as_str(),
+            "https://app.hubspot.com/oauth/authorize"
+        );
         assert_eq!(
             e.authorize_url(AppKind::Standard, Some(123456)).as_str(),
             "https://app.hubspot.com/oauth/123456/authorize"
         );
-        assert_eq!(e.authorize_url(AppKind::Mcp, Some(1)).as_str(), "https://mcp.hubspot.com/oauth/authorize/user");
-        assert_eq!(e.token_url(AppKind::Mcp).as_str(), "https://mcp.hubspot.com/oauth/v3/token");
+        assert_eq!(
+            e.authorize_url(AppKind::Mcp, Some(1)).as_str(),
+            "https://mcp.hubspot.com/oauth/authorize/user"
+        );
+        assert_eq!(
+            e.token_url(AppKind::Mcp).as_str(),
+            "https://mcp.hubspot.com/oauth/v3/token"
+        );
     }
 
     #[test]
@@ -233,16 +261,32 @@ mod tests {
         ]))
         .unwrap();
         assert!(!e.is_hubspot());
-        assert_eq!(e.token_url(AppKind::Standard).as_str(), "http://127.0.0.1:4010/oauth/2026-03/token");
-        assert_eq!(e.authorize_url(AppKind::Standard, None).as_str(), "http://localhost:4010/oauth/authorize");
+        assert_eq!(
+            e.token_url(AppKind::Standard).as_str(),
+            "http://127.0.0.1:4010/oauth/2026-03/token"
+        );
+        assert_eq!(
+            e.authorize_url(AppKind::Standard, None).as_str(),
+            "http://localhost:4010/oauth/authorize"
+        );
         assert_eq!(e.mcp_base.as_str(), "https://mcp.hubspot.com/");
     }
 
     #[test]
     fn c12_given_unsafe_base_urls_when_reading_endpoints_then_they_are_refused() {
-        for bad in ["file:///etc/passwd", "javascript:alert(1)", "http://evil.example", "ftp://x", "https://u:p@h.com", "https://h.com/?a=b"] {
+        for bad in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "http://evil.example",
+            "ftp://x",
+            "https://u:p@h.com",
+            "https://h.com/?a=b",
+        ] {
             let err = Endpoints::from_lookup(lookup(&[(env::APP_BASE_URL, bad)])).unwrap_err();
-            assert!(matches!(err.code(), crate::ErrorCode::UnsafeUrl | crate::ErrorCode::Config), "{bad}: {err}");
+            assert!(
+                matches!(err.code(), crate::ErrorCode::UnsafeUrl | crate::ErrorCode::Config),
+                "{bad}: {err}"
+            );
         }
     }
 

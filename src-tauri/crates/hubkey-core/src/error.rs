@@ -137,7 +137,10 @@ pub enum Error {
 
     /// HubSpot redirected back with `error` (for example `access_denied`).
     #[error("HubSpot did not grant access: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
-    ConsentDenied { error: String, description: Option<String> },
+    ConsentDenied {
+        error: String,
+        description: Option<String>,
+    },
 
     /// The callback URL is malformed (wrong path, duplicate parameters, no code…).
     #[error("invalid sign-in callback: {0}")]
@@ -169,7 +172,10 @@ pub enum Error {
 
     /// 429, 5xx, timeouts, dropped connections. Worth retrying.
     #[error("HubSpot is unavailable right now: {what}")]
-    Transient { what: String, retry_after: Option<Duration> },
+    Transient {
+        what: String,
+        retry_after: Option<Duration>,
+    },
 
     /// HubSpot answered something we could not understand (the body is never included).
     #[error("unexpected answer from HubSpot: {0}")]
@@ -336,10 +342,20 @@ mod tests {
 
     #[test]
     fn given_errors_when_mapped_to_exit_codes_then_they_follow_the_cli_contract() {
-        let fault = HubSpotFault { http_status: 400, ..Default::default() };
+        let fault = HubSpotFault {
+            http_status: 400,
+            ..Default::default()
+        };
         assert_eq!(Error::NeedsReauth(fault.clone()).exit_code(), 3);
         assert_eq!(Error::KeychainLocked.exit_code(), 4);
-        assert_eq!(Error::Transient { what: "HTTP 503".into(), retry_after: None }.exit_code(), 5);
+        assert_eq!(
+            Error::Transient {
+                what: "HTTP 503".into(),
+                retry_after: None
+            }
+            .exit_code(),
+            5
+        );
         assert_eq!(Error::HubSpotConfig(fault).exit_code(), 2);
         assert_eq!(Error::Config("x".into()).exit_code(), 2);
     }
