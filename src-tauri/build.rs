@@ -1,1 +1,17 @@
-fn main() {}
+//! Declares the app's own commands so that capability files control them (security.md S5.1): without an
+//! app manifest, Tauri lets every local window call every app command.
+
+/// Every `#[tauri::command]` of this crate. A command missing here cannot be granted and is denied.
+const COMMANDS: &[&str] = &["app_info"];
+
+fn main() {
+    let attributes =
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        // A build script reports failure by panicking; there is no other channel.
+        #[allow(clippy::panic)]
+        {
+            panic!("tauri-build failed: {error:#}");
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! Lints tauri.conf.json, capabilities/ and Cargo.toml against shared/security.md S5 (capabilities, CSP,
+//! prototype freezing, devtools). A failing assertion names the rule it protects.
+
+// Test helpers outside #[test] functions: failing loudly is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn conf() -> Value {
+    read_json(&manifest_dir().join("tauri.conf.json"))
+}
+
+/// `default-src 'self'; connect-src ipc: …` → {"default-src": ["'self'"], "connect-src": ["ipc:", …]}.
+fn parse_csp(csp: &str) -> BTreeMap<String, Vec<String>> {
+    csp.split(';')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|directive| {
+            let mut parts = directive.split_whitespace();
+            let name = parts.next().unwrap().to_ascii_lowercase();
+            (name, parts.map(str::to_string).collect())
+        })
+        .collect()
+}
+
+fn capabilities() -> Vec<(PathBuf, Value)> {
+    let dir = manifest_dir().join("capabilities");
+    let mut found: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json" || x == "toml"))
+        .collect();
+    found.sort();
+    assert!(!found.is_empty(), "no capability files in {}", dir.display());
+    found
+        .into_iter()
+        .map(|p| {
+            assert_eq!(
+                p.extension().unwrap(),
+                "json",
+                "only JSON capabilities are linted: {}",
+                p.display()
+            );
+            let v = read_json(&p);
+            (p, v)
+        })
+        .collect()
+}
+
+fn permission_ids(capability: &Value) -> Vec<String> {
+    capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| match p {
+            Value::String(s) => s.clone(),
+            Value::Object(o) => o["identifier"].as_str().unwrap().to_string(),
+            other => panic!("unexpected permission entry {other}"),
+        })
+        .collect()
+}
+
+#[test]
+fn s5_3_production_csp_is_strict() {
+    let conf = conf();
+    let csp = conf["app"]["security"]["csp"]
+        .as_str()
+        .expect("S5.3: app.security.csp must be a string");
+    let csp = parse_csp(csp);
+    assert_eq!(
+        csp.get("default-src").map(Vec::as_slice),
+        Some(&["'self'".to_string()][..]),
+        "S5.3 default-src"
+    );
+    let connect = csp
+        .get("connect-src")
+        .expect("S5.3: connect-src must be explicit");
+    for source in connect {
+        assert!(
+            ["ipc:", "http://ipc.localhost", "'self'"].contains(&source.as_str()),
+            "S5.3: connect-src may reach only the IPC bridge, found {source}"
+        );
+    }
+    assert_eq!(
+        csp.get("style-src").map(Vec::as_slice),
+        Some(&["'self'".to_string()][..]),
+        "S5.3 style-src"
+    );
+    for (directive, sources) in &csp {
+        for source in sources {
+            let s = source.to_ascii_lowercase();
+            assert!(!s.contains("unsafe-eval"), "S5.3: {directive} allows unsafe-eval");
+            assert!(
+                !s.contains("unsafe-inline"),
+                "S5.3: {directive} allows unsafe-inline in production"
+            );
+            assert!(
+                s != "*" && !s.starts_with("https:") && s != "http:",
+                "S5.3: {directive} allows {source}"
+            );
+            if s.starts_with("http://") || s.starts_with("https://") || s.starts_with("ws") {
+                assert!(
+                    ["http://ipc.localhost", "http://asset.localhost"].contains(&s.as_str()),
+                    "S5.3: {directive} names a remote host {source}"
+                );
+            }
+        }
+    }
+    if let Some(scripts) = csp.get("script-src") {
+        assert!(
+            !scripts.iter().any(|s| s.contains("unsafe")),
+            "S5.3: script-src {scripts:?}"
+        );
+    }
+}
+
+#[test]
+fn s5_3_dev_csp_only_adds_the_local_dev_server() {
+    let conf = conf();
+    let Some(dev) = conf["app"]["security"]["devCsp"].as_str() else {
+        return;
+    };
+    for (directive, sources) in parse_csp(dev) {
+        for source in sources {
+            assert!(
+                !source.contains("unsafe-eval"),
+                "S5.3: devCsp {directive} allows unsafe-eval"
+            );
+            if source.contains("://") {
+                let host = source
+                    .split("://")
+                    .nth(1)
+                    .unwrap()
+                    .split(['/', ':'])
+                    .next()
+                    .unwrap();
+                assert!(
+                    ["127.0.0.1", "localhost", "ipc.localhost", "asset.localhost"].contains(&host),
+                    "S5.3: devCsp {directive} names a remote host {source}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn s5_3_prototype_frozen_no_csp_escape_hatches_no_global_tauri() {
+    let security = &conf()["app"]["security"];
+    assert_eq!(
+        security["freezePrototype"],
+        Value::Bool(true),
+        "S5.3: freezePrototype must be true"
+    );
+    assert!(
+        matches!(
+            security.get("dangerousDisableAssetCspModification"),
+            None | Some(Value::Bool(false))
+        ),
+        "S5.3: dangerousDisableAssetCspModification must stay off"
+    );
+    assert!(
+        security.get("dangerousRemoteDomainIpcAccess").is_none(),
+        "S5.2: no remote IPC access"
+    );
+    assert!(
+        matches!(
+            conf()["app"].get("withGlobalTauri"),
+            None | Some(Value::Bool(false))
+        ),
+        "withGlobalTauri exposes the API to every script"
+    );
+}
+
+#[test]
+fn s5_2_capabilities_grant_only_what_the_ui_uses() {
+    for (path, capability) in capabilities() {
+        let name = path.display();
+        assert!(
+            capability.get("remote").is_none(),
+            "S5.2: {name} grants remote origins"
+        );
+        let windows = capability["windows"]
+            .as_array()
+            .expect("capability must name its windows");
+        assert!(
+            windows
+                .iter()
+                .all(|w| w.as_str().is_some_and(|w| !w.contains('*'))),
+            "S5.2: {name} uses a window wildcard: {windows:?}"
+        );
+        for permission in permission_ids(&capability) {
+            let p = permission.as_str();
+            assert!(
+                !p.starts_with("shell:"),
+                "S5.2: {name} grants the shell plugin ({p})"
+            );
+            assert!(
+                !p.starts_with("clipboard-manager:"),
+                "S5.2/D7: the UI never touches the clipboard ({p})"
+            );
+            assert!(
+                !p.starts_with("fs:") && !p.starts_with("http:"),
+                "S5.2: {name} grants {p}"
+            );
+            if p.starts_with("deep-link:") {
+                assert_eq!(p, "deep-link:default", "S5.2: deep-link beyond default in {name}");
+            }
+            if p.starts_with("opener:") {
+                assert!(
+                    !matches!(
+                        p,
+                        "opener:default" | "opener:allow-open-url" | "opener:allow-open-path"
+                    ),
+                    "S5.2: opener must be scoped to HubSpot URLs, not {p}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn s5_1_every_declared_command_is_granted_to_main() {
+    let build_rs = std::fs::read_to_string(manifest_dir().join("build.rs")).unwrap();
+    let list = build_rs
+        .split("const COMMANDS: &[&str] = &[")
+        .nth(1)
+        .unwrap()
+        .split(']')
+        .next()
+        .unwrap();
+    let commands: Vec<&str> = list
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert!(
+        commands.contains(&"app_info"),
+        "build.rs must declare app_info: {commands:?}"
+    );
+    let granted: Vec<String> = capabilities()
+        .iter()
+        .filter(|(_, c)| c["windows"].as_array().unwrap().iter().any(|w| w == "main"))
+        .flat_map(|(_, c)| permission_ids(c))
+        .collect();
+    for command in commands {
+        let permission = format!("allow-{}", command.replace('_', "-"));
+        assert!(
+            granted.contains(&permission),
+            "S5.1: {permission} missing from main's capabilities"
+        );
+    }
+}
+
+#[test]
+fn s5_3_no_devtools_feature_and_no_shell_plugin() {
+    let text = std::fs::read_to_string(manifest_dir().join("Cargo.toml")).unwrap();
+    let cargo: toml::Value = toml::from_str(&text).unwrap();
+    let mut tables = vec![("dependencies", &cargo["dependencies"])];
+    if let Some(targets) = cargo.get("target").and_then(|t| t.as_table()) {
+        for target in targets.values() {
+            if let Some(deps) = target.get("dependencies") {
+                tables.push(("target dependencies", deps));
+            }
+        }
+    }
+    for (what, deps) in tables {
+        let deps = deps.as_table().unwrap();
+        assert!(
+            !deps.contains_key("tauri-plugin-shell"),
+            "S5.2: tauri-plugin-shell in {what}"
+        );
+        if let Some(features) = deps
+            .get("tauri")
+            .and_then(|t| t.get("features"))
+            .and_then(|f| f.as_array())
+        {
+            assert!(
+                !features.iter().any(|f| f.as_str() == Some("devtools")),
+                "S5.3: the devtools feature ships the inspector in release ({what})"
+            );
+        }
+    }
+}
+
+#[test]
+fn deep_link_scheme_and_identity() {
+    let conf = conf();
+    assert_eq!(conf["identifier"], "dev.hubkey.app");
+    assert_eq!(conf["productName"], "Hubkey");
+    assert_eq!(
+        conf["plugins"]["deep-link"]["desktop"]["schemes"],
+        serde_json::json!(["hubkey"])
+    );
+    let windows = conf["app"]["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 1);
+    assert_eq!(windows[0]["label"], "main");
+    assert_eq!(windows[0]["title"], "Hubkey");
+}

@@ -1,0 +1,87 @@
+//! IPC through the mock runtime with the real tauri.conf.json and capabilities (design.md §7, IPC tier).
+//! One test per file on purpose: it sets process-wide environment variables.
+
+// Test helpers outside #[test] functions: failing loudly is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+/// The origin the app's own pages have on this platform.
+fn local_origin() -> tauri::Url {
+    let origin = if cfg!(windows) {
+        "http://tauri.localhost"
+    } else {
+        "tauri://localhost"
+    };
+    origin.parse().unwrap()
+}
+
+fn request(cmd: &str, url: tauri::Url) -> InvokeRequest {
+    InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url,
+        body: InvokeBody::default(),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    }
+}
+
+fn window(app: &tauri::App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
+    app.get_webview_window(label).unwrap_or_else(|| {
+        WebviewWindowBuilder::new(app, label, Default::default())
+            .build()
+            .unwrap()
+    })
+}
+
+#[test]
+fn app_info_returns_env_overrides_and_is_granted_only_to_main() {
+    std::env::set_var("HUBKEY_APP_BASE_URL", "http://127.0.0.1:8099");
+    std::env::set_var("HUBKEY_API_BASE_URL", "http://localhost:8099/api/");
+    std::env::remove_var("HUBKEY_MCP_BASE_URL");
+
+    let app = hubkey_desktop_lib::configure(mock_builder())
+        .unwrap()
+        .build(hubkey_desktop_lib::context())
+        .unwrap();
+    let main = window(&app, "main");
+
+    // S5.1: app_info is declared in build.rs and granted to `main` by capabilities/default.json.
+    let body = get_ipc_response(&main, request("app_info", local_origin())).unwrap();
+    let info: serde_json::Value = body.deserialize().unwrap();
+    assert_eq!(
+        info,
+        serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "app_base_url": "http://127.0.0.1:8099/",
+            "api_base_url": "http://localhost:8099/api/",
+            "mcp_base_url": "https://mcp.hubspot.com/",
+            "uses_sandbox": true,
+        })
+    );
+
+    // S5.2: a window no capability names gets nothing, not even app_info.
+    let intruder = window(&app, "intruder");
+    let denied = get_ipc_response(&intruder, request("app_info", local_origin())).unwrap_err();
+    assert!(denied.to_string().contains("not allowed"), "{denied}");
+
+    // S5.2: remote content in the main window cannot call app commands either.
+    let remote = "https://evil.example/".parse().unwrap();
+    let denied = get_ipc_response(&main, request("app_info", remote)).unwrap_err();
+    assert!(denied.to_string().contains("not allowed"), "{denied}");
+
+    // S5.2: no clipboard read for the UI (copying happens in Rust), and no shell.
+    for cmd in [
+        "plugin:clipboard-manager|read_text",
+        "plugin:clipboard-manager|write_text",
+        "plugin:shell|execute",
+    ] {
+        let denied = get_ipc_response(&main, request(cmd, local_origin())).unwrap_err();
+        assert!(denied.to_string().contains("not allowed"), "{cmd}: {denied}");
+    }
+}
