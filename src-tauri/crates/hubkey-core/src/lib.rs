@@ -13,6 +13,8 @@
 //! - [`client`]: HubSpot's OAuth endpoints: authorize URL, exchange, refresh, introspect, revoke.
 //! - [`token`]: the token set and the metadata learnt from introspection.
 //! - [`callback`], [`login`], [`loopback`]: one login from the browser back to a token set.
+//! - [`connect`]: connecting a portal end to end, and signing out of one.
+//! - [`refresher`]: keeps every connection's access token fresh (single-flight, across processes).
 //! - [`store`]: where secrets (keychain) and the non-secret index live.
 
 pub mod app;
@@ -20,9 +22,11 @@ pub mod callback;
 pub mod client;
 pub mod clock;
 pub mod config;
+pub mod connect;
 pub mod error;
 pub mod login;
 pub mod loopback;
+pub mod refresher;
 pub mod secret;
 pub mod store;
 pub mod token;

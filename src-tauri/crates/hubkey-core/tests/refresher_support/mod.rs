@@ -1,0 +1,298 @@
+//! Shared set-up of the `refresher_*` tests: the HubSpot sandbox over real HTTP, the in-memory
+//! keychain double with a temporary Hubkey home, a manual clock, and a connection made from
+//! tokens the sandbox mints directly (the browser leg is tested elsewhere).
+#![allow(dead_code)]
+
+use hubkey_core::app::{AppConfig, AppKind};
+use hubkey_core::client::HubSpotClient;
+use hubkey_core::clock::{Clock, ManualClock};
+use hubkey_core::config::Endpoints;
+use hubkey_core::refresher::{ConnectionEvent, RefreshPolicy, Refresher, Sleeper};
+use hubkey_core::store::{Connection, ConnectionState, MemoryStore, TokenStore};
+use hubkey_core::token::TokenSet;
+use hubkey_core::Secret;
+use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_STANDARD_CLIENT_ID};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use url::Url;
+
+/// The demo Professional portal.
+pub const PRO: u64 = hubspot_sandbox::DEMO_PRO_HUB_ID;
+/// The demo Starter portal.
+pub const STARTER: u64 = hubspot_sandbox::DEMO_STARTER_HUB_ID;
+
+/// The app's name in Hubkey.
+pub const APP: &str = "demo";
+
+/// A throw-away Hubkey home folder, removed on drop.
+#[derive(Debug)]
+pub struct TempHome(pub PathBuf);
+
+impl TempHome {
+    pub fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir()
+            .join(format!(
+                "hubkey-refresher-{tag}-{}-{:016x}",
+                std::process::id(),
+                rand::random::<u64>()
+            ))
+            .join("home");
+        Self(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempHome {
+    fn drop(&mut self) {
+        if let Some(parent) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(parent);
+        }
+    }
+}
+
+/// Everything a refresher test needs. The sandbox is the only HubSpot.
+#[derive(Debug)]
+pub struct Env {
+    pub sandbox: SandboxHandle,
+    pub mem: Arc<MemoryStore>,
+    pub store: TokenStore,
+    pub home: TempHome,
+    pub clock: Arc<ManualClock>,
+    pub app: AppConfig,
+}
+
+pub fn app() -> AppConfig {
+    AppConfig {
+        name: APP.into(),
+        client_id: DEMO_STANDARD_CLIENT_ID.into(),
+        redirect_uri: "http://localhost:3000/oauth-callback".into(),
+        scopes: vec!["oauth".into(), "crm.objects.contacts.read".into()],
+        optional_scopes: vec!["crm.objects.deals.read".into()],
+        kind: AppKind::Standard,
+        pkce: true,
+    }
+}
+
+/// Starts a sandbox and registers the demo app (with its real client secret) in a fresh store.
+pub async fn env(tag: &str) -> Env {
+    let sandbox = Sandbox::start(Fixture::demo()).await.expect("sandbox starts");
+    let mem = Arc::new(MemoryStore::new());
+    let home = TempHome::new(tag);
+    let store = TokenStore::new(mem.clone(), home.path());
+    let app = app();
+    store.save_app(&app, &client_secret(&sandbox)).await.unwrap();
+    Env {
+        sandbox,
+        mem,
+        store,
+        home,
+        clock: Arc::new(ManualClock::starting_now()),
+        app,
+    }
+}
+
+pub fn client_secret(s: &SandboxHandle) -> Secret {
+    Secret::new(
+        s.fixture()
+            .app(DEMO_STANDARD_CLIENT_ID)
+            .unwrap()
+            .client_secret
+            .clone(),
+    )
+}
+
+pub fn endpoints(s: &SandboxHandle) -> Endpoints {
+    Endpoints {
+        app_base: Url::parse(&s.base_url()).unwrap(),
+        api_base: Url::parse(&s.base_url()).unwrap(),
+        mcp_base: Url::parse(&s.mcp_base_url()).unwrap(),
+    }
+}
+
+pub fn client(s: &SandboxHandle) -> HubSpotClient {
+    HubSpotClient::builder(endpoints(s))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// A policy for tests: real margin (5 min), tiny backoff, no jitter.
+pub fn quick_policy() -> RefreshPolicy {
+    RefreshPolicy {
+        max_attempts: 4,
+        base_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(5),
+        jitter: 0.0,
+        max_retry_after: Duration::from_millis(5),
+        lock_timeout: Duration::from_secs(20),
+        ..RefreshPolicy::default()
+    }
+}
+
+impl Env {
+    /// A refresher over this env's store and clock.
+    pub fn refresher(&self, policy: RefreshPolicy) -> Refresher {
+        self.refresher_on(self.store.clone(), policy)
+    }
+
+    /// A refresher over another store (e.g. a second "process" on the same home and keychain).
+    pub fn refresher_on(&self, store: TokenStore, policy: RefreshPolicy) -> Refresher {
+        let clock: Arc<dyn Clock> = self.clock.clone();
+        Refresher::new(client(&self.sandbox), store, clock, policy)
+    }
+
+    /// A second `TokenStore` on the same home and the same keychain, as another process has.
+    pub fn other_process_store(&self) -> TokenStore {
+        TokenStore::new(self.mem.clone(), self.home.path())
+    }
+
+    /// Connects `hub_id` as a login would: tokens minted by the sandbox, stored with the expiry
+    /// computed from `expires_in` on the manual clock. Returns the stored token set.
+    pub async fn connect(&self, hub_id: u64) -> TokenSet {
+        let t = self
+            .sandbox
+            .issue_tokens_directly(DEMO_STANDARD_CLIENT_ID, hub_id, None)
+            .unwrap();
+        let now = self.clock.now();
+        let expires_in = i64::try_from(t.expires_in).unwrap();
+        let tokens = TokenSet {
+            access_token: Secret::new(t.access_token),
+            refresh_token: Secret::new(t.refresh_token),
+            expires_at: now + time::Duration::seconds(expires_in),
+            scopes: t.scopes.clone(),
+            hub_id: Some(t.hub_id),
+            user_id: Some(t.user_id),
+        };
+        let conn = Connection {
+            app: APP.into(),
+            hub_id,
+            hub_domain: None,
+            user: None,
+            user_id: Some(t.user_id),
+            app_id: None,
+            scopes: t.scopes,
+            requested_scopes: vec![],
+            optional_scopes_missing: vec![],
+            is_user_level: Some(false),
+            installing_user_id: None,
+            expires_at: tokens.expires_at,
+            state: ConnectionState::Fresh,
+            state_reason: None,
+            token_generation: 0,
+            connected_at: now,
+            last_refreshed_at: None,
+        };
+        self.store.save_connection(conn, &tokens).await.unwrap();
+        tokens
+    }
+
+    pub async fn conn(&self, hub_id: u64) -> Connection {
+        self.store.connection(APP, hub_id).await.unwrap().unwrap()
+    }
+
+    pub async fn tokens(&self, hub_id: u64) -> TokenSet {
+        self.store.load_tokens(APP, hub_id).await.unwrap()
+    }
+
+    /// Refresh requests HubSpot received (any outcome).
+    pub fn refreshes(&self) -> usize {
+        self.sandbox.count("/token", Some("refresh_token"))
+    }
+
+    /// Refresh requests HubSpot answered with 200.
+    pub fn successful_refreshes(&self) -> usize {
+        self.sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/token") && r.grant_type.as_deref() == Some("refresh_token"))
+            .filter(|r| r.status == 200)
+            .count()
+    }
+
+    /// The manual clock's time.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Moves our clock (and the sandbox's, when forward) by `secs`.
+    pub fn advance(&self, secs: i64) {
+        self.clock.advance(time::Duration::seconds(secs));
+        if secs > 0 {
+            self.sandbox.advance_clock(u64::try_from(secs).unwrap());
+        }
+    }
+
+    /// Calls a protected API stub with `token`; returns the HTTP status.
+    pub async fn api_status(&self, token: &Secret) -> u16 {
+        reqwest::Client::new()
+            .get(format!("{}/account-info/v3/details", self.sandbox.base_url()))
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
+
+/// Secret equality for assertions (the values never appear in a message).
+pub fn same(a: &Secret, b: &Secret) -> bool {
+    a.eq_secret(b)
+}
+
+/// A [`Sleeper`] that records the requested waits and returns at once.
+#[derive(Debug, Default)]
+pub struct RecordingSleeper(pub Mutex<Vec<Duration>>);
+
+impl RecordingSleeper {
+    pub fn waits(&self) -> Vec<Duration> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl Sleeper for RecordingSleeper {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        self.0.lock().unwrap().push(duration);
+        Box::pin(async {})
+    }
+}
+
+/// Events received so far (non-blocking).
+pub fn drain(rx: &mut tokio::sync::broadcast::Receiver<ConnectionEvent>) -> Vec<ConnectionEvent> {
+    let mut v = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        v.push(e);
+    }
+    v
+}
+
+/// Waits (up to 10 s) for an event matching `pred`; returns the events seen up to and including it.
+pub async fn wait_for(
+    rx: &mut tokio::sync::broadcast::Receiver<ConnectionEvent>,
+    pred: impl Fn(&ConnectionEvent) -> bool,
+) -> Vec<ConnectionEvent> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let e = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no matching event within 10 s; saw {seen:?}"))
+            .unwrap();
+        let hit = pred(&e);
+        seen.push(e);
+        if hit {
+            return seen;
+        }
+    }
+}
+
+/// The states of `events`, in order.
+pub fn states(events: &[ConnectionEvent]) -> Vec<ConnectionState> {
+    events.iter().map(|e| e.state).collect()
+}
