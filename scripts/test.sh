@@ -20,6 +20,9 @@ stage "UI: type check and unit tests"
 npm run --silent check
 npm run --silent test
 
+stage "Relay page in headless Chromium"
+npm run --silent test:relay
+
 # The desktop crate embeds ui/dist at compile time; build it before clippy/tests compile the host.
 stage "UI: production build"
 npm run --silent build
