@@ -17,7 +17,10 @@ use support::{browser, Seen, World};
 
 async fn api_status(world: &World, token: &str) -> u16 {
     reqwest::Client::new()
-        .get(format!("{}/account-info/2026-09/details", world.sandbox.base_url()))
+        .get(format!(
+            "{}/account-info/2026-09/details",
+            world.sandbox.base_url()
+        ))
         .bearer_auth(token)
         .send()
         .await
@@ -34,14 +37,28 @@ async fn given_a_standard_app_when_a_portal_is_connected_through_the_loopback_th
     world.store.save_app(&app, &secret).await.unwrap();
 
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let options = LoginOptions { portal_id: Some(DEMO_STARTER_HUB_ID), timeout: None };
-    let conn = world.connector.connect("demo", options, browser(seen.clone())).await.unwrap();
+    let options = LoginOptions {
+        portal_id: Some(DEMO_STARTER_HUB_ID),
+        timeout: None,
+    };
+    let conn = world
+        .connector
+        .connect("demo", options, browser(seen.clone()))
+        .await
+        .unwrap();
     let seen = seen.lock().unwrap().clone();
 
     // HubSpot redirected to the registered URL, and the listener answered with its result page.
-    assert!(seen.location.starts_with(&world.standard_redirect), "{}", seen.location);
+    assert!(
+        seen.location.starts_with(&world.standard_redirect),
+        "{}",
+        seen.location
+    );
     assert_eq!(seen.page_status, 200);
-    assert!(!seen.page_body.contains(&seen.code), "the result page must not echo the code");
+    assert!(
+        !seen.page_body.contains(&seen.code),
+        "the result page must not echo the code"
+    );
 
     // Metadata from the token response and the introspection.
     assert_eq!(conn.app, "demo");
@@ -54,7 +71,11 @@ async fn given_a_standard_app_when_a_portal_is_connected_through_the_loopback_th
     assert_eq!(conn.installing_user_id, Some(1001));
     assert!(conn.scopes.contains(&"crm.objects.contacts.read".to_string()));
     assert!(conn.scopes.contains(&"crm.objects.deals.read".to_string()));
-    assert_eq!(conn.optional_scopes_missing, vec!["automation".to_string()], "the Starter portal lacks automation");
+    assert_eq!(
+        conn.optional_scopes_missing,
+        vec!["automation".to_string()],
+        "the Starter portal lacks automation"
+    );
     assert_eq!(conn.state, ConnectionState::Fresh);
 
     // The PKCE verifier went to the token endpoint, with the exact redirect URI.
@@ -64,20 +85,46 @@ async fn given_a_standard_app_when_a_portal_is_connected_through_the_loopback_th
         .into_iter()
         .find(|r| r.grant_type.as_deref() == Some("authorization_code"))
         .unwrap();
-    assert!(exchange.path.ends_with("/oauth/2026-03/token"), "{}", exchange.path);
+    assert!(
+        exchange.path.ends_with("/oauth/2026-03/token"),
+        "{}",
+        exchange.path
+    );
     assert!(exchange.had_code_verifier);
-    assert_eq!(exchange.redirect_uri.as_deref(), Some(world.standard_redirect.as_str()));
+    assert_eq!(
+        exchange.redirect_uri.as_deref(),
+        Some(world.standard_redirect.as_str())
+    );
 
     // Tokens are in the real keychain under the connection's generation, and they work.
-    let tokens = world.store.load_tokens("demo", DEMO_STARTER_HUB_ID).await.unwrap();
-    let key = SecretKey::AccessToken { app: "demo".into(), hub_id: DEMO_STARTER_HUB_ID, generation: conn.token_generation };
-    assert!(world.keychain.get(&key).unwrap().unwrap().eq_secret(&tokens.access_token));
+    let tokens = world
+        .store
+        .load_tokens("demo", DEMO_STARTER_HUB_ID)
+        .await
+        .unwrap();
+    let key = SecretKey::AccessToken {
+        app: "demo".into(),
+        hub_id: DEMO_STARTER_HUB_ID,
+        generation: conn.token_generation,
+    };
+    assert!(world
+        .keychain
+        .get(&key)
+        .unwrap()
+        .unwrap()
+        .eq_secret(&tokens.access_token));
     assert_eq!(api_status(&world, tokens.access_token.expose()).await, 200);
 
     // The index holds the connection, and no secret.
     let index_text = std::fs::read_to_string(world.store.index_path()).unwrap();
     assert!(index_text.contains("sprocket.example"));
-    for s in [tokens.access_token.expose(), tokens.refresh_token.expose(), secret.expose(), &seen.code, &seen.state] {
+    for s in [
+        tokens.access_token.expose(),
+        tokens.refresh_token.expose(),
+        secret.expose(),
+        &seen.code,
+        &seen.state,
+    ] {
         assert!(!index_text.contains(s), "a secret leaked into index.json");
     }
     world.cleanup().await;
@@ -90,10 +137,18 @@ async fn given_an_mcp_auth_app_when_a_portal_is_connected_then_pkce_is_used_and_
     world.store.save_app(&app, &secret).await.unwrap();
 
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let conn = world.connector.connect("mcp", LoginOptions::default(), browser(seen.clone())).await.unwrap();
+    let conn = world
+        .connector
+        .connect("mcp", LoginOptions::default(), browser(seen.clone()))
+        .await
+        .unwrap();
     assert!(seen.lock().unwrap().location.starts_with(&world.mcp_redirect));
 
-    assert_eq!(conn.is_user_level, Some(true), "MCP auth apps issue user-level tokens");
+    assert_eq!(
+        conn.is_user_level,
+        Some(true),
+        "MCP auth apps issue user-level tokens"
+    );
     assert_eq!(conn.app_id, Some(2_718_281));
     assert!(conn.user.is_some());
     let exchange = world
@@ -102,7 +157,10 @@ async fn given_an_mcp_auth_app_when_a_portal_is_connected_then_pkce_is_used_and_
         .into_iter()
         .find(|r| r.grant_type.as_deref() == Some("authorization_code"))
         .unwrap();
-    assert_eq!(exchange.path, "/oauth/v3/token", "MCP apps exchange on the MCP host");
+    assert_eq!(
+        exchange.path, "/oauth/v3/token",
+        "MCP apps exchange on the MCP host"
+    );
     assert!(exchange.had_code_verifier, "PKCE is required for MCP auth apps");
 
     let tokens = world.store.load_tokens("mcp", conn.hub_id).await.unwrap();
@@ -111,27 +169,51 @@ async fn given_an_mcp_auth_app_when_a_portal_is_connected_then_pkce_is_used_and_
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn given_a_connected_portal_when_it_is_connected_again_then_the_tokens_are_replaced_and_the_old_generation_is_gone() {
+async fn given_a_connected_portal_when_it_is_connected_again_then_the_tokens_are_replaced_and_the_old_generation_is_gone(
+) {
     let world = World::start("again").await;
     let (app, secret) = world.standard_app();
     world.store.save_app(&app, &secret).await.unwrap();
-    let options = || LoginOptions { portal_id: Some(DEMO_PRO_HUB_ID), timeout: None };
+    let options = || LoginOptions {
+        portal_id: Some(DEMO_PRO_HUB_ID),
+        timeout: None,
+    };
 
-    let first = world.connector.connect("demo", options(), browser(Arc::default())).await.unwrap();
+    let first = world
+        .connector
+        .connect("demo", options(), browser(Arc::default()))
+        .await
+        .unwrap();
     let old = world.store.load_tokens("demo", DEMO_PRO_HUB_ID).await.unwrap();
-    let second = world.connector.connect("demo", options(), browser(Arc::default())).await.unwrap();
+    let second = world
+        .connector
+        .connect("demo", options(), browser(Arc::default()))
+        .await
+        .unwrap();
     let new = world.store.load_tokens("demo", DEMO_PRO_HUB_ID).await.unwrap();
 
     assert!(second.token_generation > first.token_generation);
     assert!(!new.access_token.eq_secret(&old.access_token));
-    assert_eq!(world.store.connections().await.unwrap().len(), 1, "one connection per (app, hub)");
-    let old_key = SecretKey::AccessToken { app: "demo".into(), hub_id: DEMO_PRO_HUB_ID, generation: first.token_generation };
-    assert!(world.keychain.get(&old_key).unwrap().is_none(), "the replaced generation is deleted");
+    assert_eq!(
+        world.store.connections().await.unwrap().len(),
+        1,
+        "one connection per (app, hub)"
+    );
+    let old_key = SecretKey::AccessToken {
+        app: "demo".into(),
+        hub_id: DEMO_PRO_HUB_ID,
+        generation: first.token_generation,
+    };
+    assert!(
+        world.keychain.get(&old_key).unwrap().is_none(),
+        "the replaced generation is deleted"
+    );
     world.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn l4_given_the_redirect_port_is_busy_when_connecting_then_it_fails_before_the_browser_opens_and_nothing_is_stored() {
+async fn l4_given_the_redirect_port_is_busy_when_connecting_then_it_fails_before_the_browser_opens_and_nothing_is_stored(
+) {
     let world = World::start("busy").await;
     let (app, secret) = world.standard_app();
     world.store.save_app(&app, &secret).await.unwrap();
@@ -150,7 +232,10 @@ async fn l4_given_the_redirect_port_is_busy_when_connecting_then_it_fails_before
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PortInUse);
     assert!(err.to_string().contains(&port.to_string()), "{err}");
-    assert!(!*opened.lock().unwrap(), "the browser must not open when Hubkey cannot receive the redirect");
+    assert!(
+        !*opened.lock().unwrap(),
+        "the browser must not open when Hubkey cannot receive the redirect"
+    );
     assert!(world.store.connections().await.unwrap().is_empty());
     world.cleanup().await;
 }
@@ -159,7 +244,10 @@ async fn l4_given_the_redirect_port_is_busy_when_connecting_then_it_fails_before
 async fn given_an_unknown_app_when_connecting_then_not_found_and_no_browser() {
     let world = World::start("noapp").await;
     let connector: &PortalConnector = &world.connector;
-    let err = connector.connect("nope", LoginOptions::default(), |_| panic!("no browser")).await.unwrap_err();
+    let err = connector
+        .connect("nope", LoginOptions::default(), |_| panic!("no browser"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
     world.cleanup().await;
 }

@@ -35,7 +35,8 @@ impl Write for Sink {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_secret_reaches_logs_or_files() {
+async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_secret_reaches_logs_or_files()
+{
     let sink = Sink { buf: Arc::default() };
     let writer = sink.clone();
     tracing_subscriber::fmt()
@@ -56,8 +57,15 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
     keep("standard client secret", secret.expose());
     world.store.save_app(&app, &secret).await.unwrap();
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let options = LoginOptions { portal_id: Some(DEMO_PRO_HUB_ID), timeout: None };
-    world.connector.connect("demo", options, browser(seen.clone())).await.unwrap();
+    let options = LoginOptions {
+        portal_id: Some(DEMO_PRO_HUB_ID),
+        timeout: None,
+    };
+    world
+        .connector
+        .connect("demo", options, browser(seen.clone()))
+        .await
+        .unwrap();
     let s = seen.lock().unwrap().clone();
     keep("code (standard)", &s.code);
     keep("state (standard)", &s.state);
@@ -66,22 +74,33 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
     keep("mcp client secret", mcp_secret.expose());
     world.store.save_app(&mcp, &mcp_secret).await.unwrap();
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let mcp_conn = world.connector.connect("mcp", LoginOptions::default(), browser(seen.clone())).await.unwrap();
+    let mcp_conn = world
+        .connector
+        .connect("mcp", LoginOptions::default(), browser(seen.clone()))
+        .await
+        .unwrap();
     let s = seen.lock().unwrap().clone();
     keep("code (mcp)", &s.code);
     keep("state (mcp)", &s.state);
 
     // 2. The same steps by hand, so that the PKCE verifier's value is known to the scan; a forged
     //    callback (right path, wrong state) arrives first and must be refused without a trace.
-    let request = world.client.begin_authorization(&app, Some(DEMO_STARTER_HUB_ID)).unwrap();
+    let request = world
+        .client
+        .begin_authorization(&app, Some(DEMO_STARTER_HUB_ID))
+        .unwrap();
     keep("state (manual)", request.state.expose());
     let verifier = request.pkce_verifier.clone().unwrap();
     keep("verifier (manual)", verifier.expose());
     let url = request.url.clone();
     let (pending, target) =
-        PendingLogin::for_redirect("demo", request.redirect_uri, request.state, request.pkce_verifier).unwrap();
+        PendingLogin::for_redirect("demo", request.redirect_uri, request.state, request.pkce_verifier)
+            .unwrap();
     assert!(matches!(target, RedirectTarget::Loopback { .. }));
-    let forged = format!("{}?code=forged-code-value-1234&state=forged-state-value-5678", world.standard_redirect);
+    let forged = format!(
+        "{}?code=forged-code-value-1234&state=forged-state-value-5678",
+        world.standard_redirect
+    );
     keep("forged code", "forged-code-value-1234");
     let seen = Arc::new(Mutex::new(Seen::default()));
     let open = browser(seen.clone());
@@ -99,7 +118,14 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
     keep("code (manual)", done.code.expose());
     let tokens = world
         .client
-        .exchange_code(&app, &secret, &done.code, &done.redirect_uri, done.pkce_verifier.as_ref(), time::OffsetDateTime::now_utc())
+        .exchange_code(
+            &app,
+            &secret,
+            &done.code,
+            &done.redirect_uri,
+            done.pkce_verifier.as_ref(),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     keep("access token (manual)", tokens.access_token.expose());
@@ -110,15 +136,44 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
     let before = world.store.load_tokens("demo", DEMO_PRO_HUB_ID).await.unwrap();
     keep("access token (demo)", before.access_token.expose());
     keep("refresh token (demo)", before.refresh_token.expose());
-    let refreshed = world.client.refresh(&app, &secret, &before.refresh_token, time::OffsetDateTime::now_utc()).await.unwrap();
+    let refreshed = world
+        .client
+        .refresh(
+            &app,
+            &secret,
+            &before.refresh_token,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
     keep("access token (refreshed)", refreshed.tokens.access_token.expose());
     keep("refresh token (rotated)", refreshed.tokens.refresh_token.expose());
-    let conn = world.store.connection("demo", DEMO_PRO_HUB_ID).await.unwrap().unwrap();
-    world.store.save_connection(conn, &refreshed.tokens).await.unwrap();
-    let _ = world.connector.deliver("hubkey://oauth/callback?code=unsolicited-code-9999&state=unsolicited-state-0000");
+    let conn = world
+        .store
+        .connection("demo", DEMO_PRO_HUB_ID)
+        .await
+        .unwrap()
+        .unwrap();
+    world
+        .store
+        .save_connection(conn, &refreshed.tokens)
+        .await
+        .unwrap();
+    let _ = world
+        .connector
+        .deliver("hubkey://oauth/callback?code=unsolicited-code-9999&state=unsolicited-state-0000");
     keep("unsolicited code", "unsolicited-code-9999");
     world.sandbox.uninstall(DEMO_STANDARD_CLIENT_ID, DEMO_PRO_HUB_ID);
-    let err = world.client.refresh(&app, &secret, &refreshed.tokens.refresh_token, time::OffsetDateTime::now_utc()).await.unwrap_err();
+    let err = world
+        .client
+        .refresh(
+            &app,
+            &secret,
+            &refreshed.tokens.refresh_token,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), hubkey_core::ErrorCode::NeedsReauth);
     let _ = format!("{err} {err:?}"); // errors are formatted in logs and UIs: covered by the scan below
     tracing::error!("refresh failed: {err} / {err:?}");
@@ -127,15 +182,23 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
     let mcp_tokens = world.store.load_tokens("mcp", mcp_conn.hub_id).await.unwrap();
     keep("access token (mcp)", mcp_tokens.access_token.expose());
     keep("refresh token (mcp)", mcp_tokens.refresh_token.expose());
-    let report = sign_out(&world.client, &world.store, "mcp", mcp_conn.hub_id, false).await.unwrap();
+    let report = sign_out(&world.client, &world.store, "mcp", mcp_conn.hub_id, false)
+        .await
+        .unwrap();
     tracing::info!("sign-out report: {report:?}");
 
     // Scan the log and every file Hubkey wrote.
     let log = String::from_utf8_lossy(&sink.buf.lock().unwrap()).into_owned();
     std::fs::create_dir_all(world.home.join("logs")).unwrap();
     std::fs::write(world.home.join("logs").join("trace.log"), &log).unwrap();
-    assert!(log.lines().count() > 50, "the TRACE log should be substantial, got:\n{log}");
-    assert!(log.contains("portal connected"), "Hubkey's own events must be in the log");
+    assert!(
+        log.lines().count() > 50,
+        "the TRACE log should be substantial, got:\n{log}"
+    );
+    assert!(
+        log.contains("portal connected"),
+        "Hubkey's own events must be in the log"
+    );
     let files = all_files(&world.home);
     assert!(files.iter().any(|(p, _)| p.ends_with("index.json")));
     let mut leaks = Vec::new();
@@ -150,6 +213,11 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
         }
     }
     assert!(leaks.is_empty(), "secrets leaked: {leaks:#?}");
-    println!("s2: scanned {} log lines and {} files for {} secret values: none found", log.lines().count(), files.len(), secrets.len());
+    println!(
+        "s2: scanned {} log lines and {} files for {} secret values: none found",
+        log.lines().count(),
+        files.len(),
+        secrets.len()
+    );
     world.cleanup().await;
 }

@@ -21,7 +21,11 @@ pub const HOW_TO_RUN: &str = "these tests use the real OS keychain; on Linux run
 
 /// A free localhost port (bound then released).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// What the "browser" saw in HubSpot's redirect.
@@ -63,10 +67,17 @@ impl World {
         }
         let sandbox = Sandbox::start(fixture).await.unwrap();
         sandbox.update_switches(|s| s.auto_grant = true);
-        let home = std::env::temp_dir().join(format!("hubkey-e2e-{tag}-{}-{:08x}", std::process::id(), rand_u32()));
+        let home = std::env::temp_dir().join(format!(
+            "hubkey-e2e-{tag}-{}-{:08x}",
+            std::process::id(),
+            rand_u32()
+        ));
         let service = format!("hubkey-test-{tag}-{}-{:08x}", std::process::id(), rand_u32());
-        let keychain = Arc::new(KeyringStore::new(service.clone()).unwrap_or_else(|e| panic!("{HOW_TO_RUN}: {e}")));
-        keychain.self_test().unwrap_or_else(|e| panic!("{HOW_TO_RUN}: {e}"));
+        let keychain =
+            Arc::new(KeyringStore::new(service.clone()).unwrap_or_else(|e| panic!("{HOW_TO_RUN}: {e}")));
+        keychain
+            .self_test()
+            .unwrap_or_else(|e| panic!("{HOW_TO_RUN}: {e}"));
         let store = TokenStore::new(keychain.clone(), home.clone());
         let endpoints = Endpoints::from_lookup(|k| match k {
             "HUBKEY_APP_BASE_URL" | "HUBKEY_API_BASE_URL" => Some(sandbox.base_url()),
@@ -76,7 +87,17 @@ impl World {
         .unwrap();
         let client = HubSpotClient::new(endpoints).unwrap();
         let connector = PortalConnector::new(client.clone(), store.clone(), Arc::new(SystemClock));
-        World { sandbox, home, service, keychain, store, client, connector, standard_redirect, mcp_redirect }
+        World {
+            sandbox,
+            home,
+            service,
+            keychain,
+            store,
+            client,
+            connector,
+            standard_redirect,
+            mcp_redirect,
+        }
     }
 
     pub fn standard_app(&self) -> (AppConfig, Secret) {
@@ -106,7 +127,12 @@ impl World {
     }
 
     pub fn fixture_secret(&self, client_id: &str) -> String {
-        self.sandbox.fixture().app(client_id).unwrap().client_secret.clone()
+        self.sandbox
+            .fixture()
+            .app(client_id)
+            .unwrap()
+            .client_secret
+            .clone()
     }
 
     /// Removes every keychain entry the world may have written, and the home folder.
@@ -114,12 +140,22 @@ impl World {
         if let Ok(index) = self.store.index().await {
             for c in &index.connections {
                 for g in 0..=index.last_generation {
-                    let _ = self.keychain.delete(&SecretKey::AccessToken { app: c.app.clone(), hub_id: c.hub_id, generation: g });
-                    let _ = self.keychain.delete(&SecretKey::RefreshToken { app: c.app.clone(), hub_id: c.hub_id, generation: g });
+                    let _ = self.keychain.delete(&SecretKey::AccessToken {
+                        app: c.app.clone(),
+                        hub_id: c.hub_id,
+                        generation: g,
+                    });
+                    let _ = self.keychain.delete(&SecretKey::RefreshToken {
+                        app: c.app.clone(),
+                        hub_id: c.hub_id,
+                        generation: g,
+                    });
                 }
             }
             for a in &index.apps {
-                let _ = self.keychain.delete(&SecretKey::ClientSecret { app: a.name.clone() });
+                let _ = self
+                    .keychain
+                    .delete(&SecretKey::ClientSecret { app: a.name.clone() });
             }
         }
         let _ = std::fs::remove_dir_all(&self.home);
@@ -130,7 +166,12 @@ impl World {
 fn rand_u32() -> u32 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
     h.finish() as u32
 }
 
@@ -141,17 +182,35 @@ pub fn browser(seen: Arc<Mutex<Seen>>) -> impl FnOnce(&url::Url) -> hubkey_core:
     move |authorize: &url::Url| {
         let authorize = authorize.clone();
         tokio::spawn(async move {
-            let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
             let res = http.get(authorize.as_str()).send().await.unwrap();
-            assert_eq!(res.status().as_u16(), 302, "the sandbox should grant and redirect");
+            assert_eq!(
+                res.status().as_u16(),
+                302,
+                "the sandbox should grant and redirect"
+            );
             let location = res.headers()["location"].to_str().unwrap().to_string();
             let url = url::Url::parse(&location).unwrap();
-            let get = |k: &str| url.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned()).unwrap_or_default();
+            let get = |k: &str| {
+                url.query_pairs()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
             let (code, state) = (get("code"), get("state"));
             let page = http.get(&location).send().await.unwrap();
             let page_status = page.status().as_u16();
             let page_body = page.text().await.unwrap();
-            *seen.lock().unwrap() = Seen { location, code, state, page_status, page_body };
+            *seen.lock().unwrap() = Seen {
+                location,
+                code,
+                state,
+                page_status,
+                page_body,
+            };
         });
         Ok(())
     }
