@@ -66,6 +66,10 @@ use tokio::task::JoinHandle;
 /// How long the event channel buffers events for a slow subscriber.
 const EVENT_CAPACITY: usize = 256;
 
+/// How long an access token must still be valid to be handed out when a refresh failed
+/// transiently (so the caller has time to use it).
+pub const STILL_USABLE: time::Duration = time::Duration::seconds(60);
+
 /// When and how hard to refresh.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefreshPolicy {
@@ -292,8 +296,26 @@ impl Refresher {
             self.notify_reauth_once(&conn);
             return Err(reauth_error(&conn));
         }
-        let (_, token) = self.fly(app, hub_id, Mode::IfDue).await?;
-        Ok(token)
+        match self.fly(app, hub_id, Mode::IfDue).await {
+            Ok((_, token)) => Ok(token),
+            // HubSpot is down or rate limiting after every retry, but the current access token
+            // still works for a while: hand it out rather than fail a script. The connection
+            // stays `retrying` and the scheduler keeps trying.
+            Err(e @ Error::Transient { .. }) => {
+                let tokens = self.store.load_tokens(app, hub_id).await?;
+                if tokens.expires_at - self.clock.now() > STILL_USABLE {
+                    tracing::warn!(
+                        app,
+                        hub_id,
+                        "refresh failed ({e}); handing out the current token, which is still valid"
+                    );
+                    Ok(tokens.access_token)
+                } else {
+                    Err(e)
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Refreshes now, whatever the expiry, under the same locks as [`Refresher::valid_token`].

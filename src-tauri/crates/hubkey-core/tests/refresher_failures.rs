@@ -181,7 +181,7 @@ async fn t1_given_every_attempt_fails_when_refreshing_then_transient_state_retry
     };
     let (r, sleeper) = with_recorder(&env, policy);
 
-    let err = r.valid_token(APP, PRO).await.unwrap_err();
+    let err = r.refresh_now(APP, PRO).await.unwrap_err();
 
     assert!(matches!(err, Error::Transient { .. }), "{err:?}");
     assert_eq!(env.refreshes(), 3, "bounded by max_attempts");
@@ -352,4 +352,31 @@ async fn given_no_connections_when_the_scheduler_runs_then_it_waits_for_a_nudge_
     assert_eq!(env.refreshes(), 1);
 
     handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn t1_given_hubspot_down_when_a_token_is_asked_for_then_the_still_valid_one_is_handed_out_until_it_nearly_expires(
+) {
+    let env = env("t1-fallback").await;
+    let before = env.connect(PRO).await;
+    env.advance(26 * MIN);
+    env.sandbox
+        .update_switches(|s| s.faults = FaultPlan::next([Fault::Status5xx(503); 20]));
+    let policy = RefreshPolicy {
+        max_attempts: 2,
+        base_backoff: Duration::from_millis(10),
+        jitter: 0.0,
+        ..quick_policy()
+    };
+    let (r, _sleeper) = with_recorder(&env, policy);
+
+    // 4 minutes left: the refresh fails, the current token is still good to use.
+    let token = r.valid_token(APP, PRO).await.unwrap();
+    assert!(same(&token, &before.access_token));
+    assert_eq!(env.conn(PRO).await.state, ConnectionState::Retrying);
+
+    // 30 seconds left: too close to expiry to hand out; the failure is reported.
+    env.advance(3 * MIN + 30);
+    let err = r.valid_token(APP, PRO).await.unwrap_err();
+    assert!(matches!(err, Error::Transient { .. }), "{err:?}");
 }
