@@ -1,1 +1,47 @@
-fn main() {}
+//! `hubkey`: HubSpot OAuth tokens for scripts and terminals (design.md §4 is the contract).
+//!
+//! This file only wires things together, so the contract is easy to audit in one place:
+//! parse the command line (clap derive, [`cli`]), start logging ([`logging`]), run the command
+//! ([`commands`]) on a single-threaded Tokio runtime, and turn a failure into exactly one line on
+//! stderr plus the contracted exit code ([`failure`]): 0 ok, 2 usage or configuration,
+//! 3 re-authorization needed, 4 keychain unavailable, 5 HubSpot or network failure after retries.
+//!
+//! Everything that reaches stdout or stderr goes through [`output::Output`], never `print!`, so
+//! `hubkey token` can promise that stdout holds the token and nothing else.
+
+mod browser;
+mod cli;
+mod commands;
+mod context;
+mod failure;
+mod logging;
+mod output;
+mod render;
+mod secret_input;
+mod select;
+
+use clap::Parser;
+use failure::Failure;
+use output::Output;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut out = Output::stdio();
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => return cli::report_parse_error(&e, &mut out),
+    };
+    logging::init();
+    let result = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::from(hubkey_core::Error::Io(format!("cannot start the runtime: {e}"))))
+        .and_then(|rt| rt.block_on(commands::run(args.command, &mut out)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            out.error_line(&failure.line());
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Opening HubSpot's authorize page in the user's browser (never a webview: RFC 8252 §8.12).
+//!
+//! `BROWSER` wins when set, read the way xdg-utils and Python's `webbrowser` read it: a list of
+//! commands separated by `:` (on Windows `;`), each split on whitespace; `%s` is replaced by the
+//! URL, or the URL is appended as the last argument. The first command that starts is used. The
+//! end-to-end tests use this to hand the URL to a headless browser. Otherwise the desktop's
+//! opener: `xdg-open` (Linux, BSD), `open` (macOS), `rundll32 url.dll,FileProtocolHandler`
+//! (Windows; unlike `cmd /c start` it does not reinterpret `&` in the URL).
+//!
+//! No shell is involved: the URL is one argv element. The browser's own output goes to
+//! `/dev/null`, so it cannot mix with `hubkey`'s stdout. We do not wait for the browser (a
+//! browser started fresh runs until closed); a thread reaps it. Failing to open is not fatal:
+//! the caller prints the URL for the user to open.
+
+use std::process::{Command, Stdio};
+
+/// Opens `url`; `Err` says why it could not.
+pub fn open(url: &str) -> Result<(), String> {
+    let browser = std::env::var("BROWSER").ok().filter(|b| !b.trim().is_empty());
+    let candidates = match browser {
+        Some(spec) => from_browser_env(&spec, url),
+        None => vec![system_opener(url)],
+    };
+    let mut last = String::from("no browser command configured");
+    for argv in candidates {
+        let Some((program, args)) = argv.split_first() else {
+            continue;
+        };
+        match Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(mut child) => {
+                let _ = std::thread::Builder::new()
+                    .name("hubkey-browser".into())
+                    .spawn(move || child.wait());
+                return Ok(());
+            }
+            Err(e) => last = format!("{program}: {e}"),
+        }
+    }
+    Err(last)
+}
+
+/// The commands listed in a `BROWSER` value, each as argv with the URL in place.
+pub fn from_browser_env(spec: &str, url: &str) -> Vec<Vec<String>> {
+    let separator = if cfg!(windows) { ';' } else { ':' };
+    spec.split(separator)
+        .map(|cmd| {
+            let mut argv: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
+            if argv.iter().any(|a| a.contains("%s")) {
+                for a in &mut argv {
+                    *a = a.replace("%s", url);
+                }
+            } else if !argv.is_empty() {
+                argv.push(url.to_string());
+            }
+            argv
+        })
+        .filter(|argv| !argv.is_empty())
+        .collect()
+}
+
+/// The platform's "open this URL" command.
+fn system_opener(url: &str) -> Vec<String> {
+    let mut argv: Vec<String> = if cfg!(target_os = "macos") {
+        vec!["open".into()]
+    } else if cfg!(windows) {
+        vec!["rundll32".into(), "url.dll,FileProtocolHandler".into()]
+    } else {
+        vec!["xdg-open".into()]
+    };
+    argv.push(url.to_string());
+    argv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "http://127.0.0.1:1/oauth/authorize?client_id=x&state=y";
+
+    #[test]
+    fn given_a_plain_browser_command_when_parsed_then_the_url_is_appended() {
+        assert_eq!(
+            from_browser_env("firefox --new-window", URL),
+            vec![vec!["firefox".to_string(), "--new-window".into(), URL.into()]]
+        );
+    }
+
+    #[test]
+    #[cfg(not(windows))]
+    fn given_a_list_with_placeholders_when_parsed_then_each_command_gets_the_url_in_place() {
+        let got = from_browser_env("chromium --headless %s:w3m", URL);
+        assert_eq!(
+            got[0],
+            vec!["chromium".to_string(), "--headless".into(), URL.into()]
+        );
+        assert_eq!(got[1], vec!["w3m".to_string(), URL.into()]);
+    }
+
+    #[test]
+    fn given_empty_entries_when_parsed_then_they_are_skipped() {
+        assert!(from_browser_env("  ", URL).is_empty());
+    }
+}

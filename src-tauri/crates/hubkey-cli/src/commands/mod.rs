@@ -1,0 +1,46 @@
+//! One module per command. Each one builds what it needs from [`Context`], selects the app and
+//! portal with [`crate::select`], calls the core, and writes through [`Output`]: data on stdout,
+//! progress and warnings on stderr. Errors are returned, never printed here (`main` prints the
+//! one error line).
+
+mod app;
+mod login;
+mod logout;
+mod refresh;
+mod status;
+mod token;
+
+use crate::cli::{AppCommand, Command};
+use crate::context::Context;
+use crate::failure::Failure;
+use crate::output::Output;
+
+/// Runs one command.
+pub async fn run(command: Command, out: &mut Output) -> Result<(), Failure> {
+    match command {
+        Command::App(AppCommand::Add(args)) => app::add(args, out).await,
+        Command::App(AppCommand::List(args)) => app::list(args.json, out).await,
+        Command::App(AppCommand::Remove(args)) => app::remove(&args.name, out).await,
+        Command::Login(args) => login::run(args, out).await,
+        Command::Status(args) => status::run(args.json, out).await,
+        Command::Token(sel) => token::run(sel, out).await,
+        Command::Refresh(sel) => refresh::run(sel, out).await,
+        Command::Logout(args) => logout::run(args, out).await,
+    }
+}
+
+/// For errors that mean "sign in again": the exact command to run.
+fn with_reauth_hint(error: hubkey_core::Error, app: &str, hub_id: u64) -> Failure {
+    if error.exit_code() == 3 {
+        let hint = format!(
+            "Re-authorize with `hubkey login --app {app} --portal {hub_id}` (the app may have been uninstalled from the portal)."
+        );
+        Failure::with_hint(error, hint)
+    } else {
+        Failure::from(error)
+    }
+}
+
+fn context() -> Result<Context, Failure> {
+    Ok(Context::from_env()?)
+}

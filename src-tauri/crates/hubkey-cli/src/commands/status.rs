@@ -1,0 +1,32 @@
+//! `hubkey status [--json]`: every connection from the index. Reads no secret, so it works while
+//! the keychain is locked.
+
+use super::context;
+use crate::failure::Failure;
+use crate::output::Output;
+use crate::render;
+use hubkey_core::store::Connection;
+use time::OffsetDateTime;
+
+/// `{"connections": [...]}`; each entry is a [`Connection`] as stored (design.md §4 fields and a
+/// few more: requested scopes, installing user, state reason, timestamps).
+#[derive(serde::Serialize)]
+struct StatusJson<'a> {
+    connections: &'a [Connection],
+}
+
+pub async fn run(json: bool, out: &mut Output) -> Result<(), Failure> {
+    let connections = context()?.store.connections().await?;
+    if json {
+        out.json(&StatusJson {
+            connections: &connections,
+        })?;
+    } else if connections.is_empty() {
+        out.line("No connections. Register an app with `hubkey app add`, then connect a portal with `hubkey login`.")?;
+    } else {
+        for line in render::status_table(&connections, OffsetDateTime::now_utc()) {
+            out.line(&line)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! Diagnostics on stderr, filtered by `HUBKEY_LOG` (a `tracing` `EnvFilter` spec, e.g. `debug` or
+//! `hubkey_core=debug`).
+//!
+//! The default is `error`, not `warn`: the core logs a warning for failures that the CLI also
+//! reports (a refresh that gave up, a refused refresh token, a failed revoke), and the contract
+//! is one clear line on stderr per error. `HUBKEY_LOG=warn` (or `info`, `debug`) shows them.
+//!
+//! The HTTP crates are capped at `info` whatever the filter says: at debug/trace they would log
+//! headers and bodies, i.e. bearer tokens and client secrets. The core itself never logs a secret.
+
+use std::io::IsTerminal;
+use tracing::level_filters::LevelFilter;
+use tracing_subscriber::filter::{EnvFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// The environment variable holding the filter.
+pub const LOG_ENV: &str = "HUBKEY_LOG";
+/// The filter when `HUBKEY_LOG` is unset, empty or invalid.
+pub const DEFAULT_FILTER: &str = "error";
+/// Crates whose debug/trace output can contain secrets.
+const CAPPED_TARGETS: &[&str] = &["reqwest", "hyper", "hyper_util", "h2", "rustls", "oauth2"];
+
+/// Installs the stderr logger. Never fails: without a logger, commands still work.
+pub fn init() {
+    let spec = std::env::var(LOG_ENV).ok();
+    let filter = filter(spec.as_deref());
+    let caps = CAPPED_TARGETS
+        .iter()
+        .fold(Targets::new().with_default(LevelFilter::TRACE), |t, target| {
+            t.with_target(*target, LevelFilter::INFO)
+        });
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(caps)
+        .with(layer)
+        .try_init();
+}
+
+/// The user's filter, or [`DEFAULT_FILTER`].
+pub fn filter(spec: Option<&str>) -> EnvFilter {
+    let spec = spec
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(DEFAULT_FILTER);
+    EnvFilter::try_new(spec).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_no_or_bad_spec_when_building_the_filter_then_the_default_is_used() {
+        assert_eq!(filter(None).to_string(), "error");
+        assert_eq!(filter(Some("  ")).to_string(), "error");
+        assert_eq!(filter(Some("hubkey_core=debug")).to_string(), "hubkey_core=debug");
+    }
+}
