@@ -2,7 +2,19 @@
 //! app manifest, Tauri lets every local window call every app command.
 
 /// Every `#[tauri::command]` of this crate. A command missing here cannot be granted and is denied.
-const COMMANDS: &[&str] = &["app_info"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "register_app",
+    "list_apps",
+    "remove_app",
+    "start_login",
+    "cancel_login",
+    "list_connections",
+    "copy_token",
+    "copy_redirect_url",
+    "refresh_now",
+    "sign_out",
+];
 
 fn main() {
     let attributes =

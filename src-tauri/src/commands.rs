@@ -1,30 +1,314 @@
-//! Commands the UI may call. Each one is listed in build.rs and granted in capabilities/*.json; each parses its
-//! input, delegates, and maps errors to [`crate::error::CommandError`]. No logic lives here.
+//! Commands the UI may call. Each one is listed in build.rs and granted to the `main` window in
+//! capabilities/default.json; each parses its input, delegates to hubkey-core, and maps errors to
+//! [`CommandError`]. None returns or emits a secret: tokens go to the clipboard from Rust, the client secret
+//! straight to the keychain (tests/ipc.rs checks every response and event, security.md S3).
 
-use serde::Serialize;
-use tauri::{AppHandle, Runtime, State};
+use hubkey_core::app::AppConfig;
+use hubkey_core::callback::{redirect_target, RedirectTarget};
+use hubkey_core::connect::LoginOptions;
+use hubkey_core::store::Connection;
+use hubkey_core::Secret;
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
-use crate::DesktopState;
+use crate::error::CommandError;
+use crate::host::Host;
+use crate::validation::{self, AppInput};
+use crate::views::*;
+use crate::{background, localtime, MAIN_WINDOW};
 
-/// What the UI shows in its header and empty state. Keep in sync with `ui/src/lib/types.ts`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AppInfo {
-    pub version: String,
-    pub api_base_url: String,
-    pub app_base_url: String,
-    pub mcp_base_url: String,
-    /// True when any endpoint is overridden away from HubSpot (the sandbox, usually).
-    pub uses_sandbox: bool,
-}
+type CmdResult<T> = Result<T, CommandError>;
 
 #[tauri::command]
-pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, DesktopState>) -> AppInfo {
-    let endpoints = &state.endpoints;
+pub fn app_info<R: Runtime>(app: AppHandle<R>, host: State<'_, Host>) -> AppInfo {
+    let endpoints = &host.endpoints;
     AppInfo {
         version: app.package_info().version.to_string(),
         api_base_url: endpoints.api_base.to_string(),
         app_base_url: endpoints.app_base.to_string(),
         mcp_base_url: endpoints.mcp_base.to_string(),
         uses_sandbox: !endpoints.is_hubspot(),
+        clipboard_clear_secs: host.clear_clipboard_after.map(|d| d.as_secs()),
     }
+}
+
+/// Validates the form (the same rules as the UI's), refuses a name already taken, then stores the app: the
+/// client secret in the keychain, the rest in the index.
+#[tauri::command]
+pub async fn register_app<R: Runtime>(
+    app: AppHandle<R>,
+    host: State<'_, Host>,
+    mut args: RegisterAppArgs,
+) -> CmdResult<RegisterAppResult> {
+    // From here on the secret lives only in `Secret`s, which zero their memory when dropped.
+    let raw_secret = Secret::new(std::mem::take(&mut args.client_secret));
+    let issues = validation::validate(&AppInput {
+        name: &args.name,
+        client_id: &args.client_id,
+        client_secret: raw_secret.expose(),
+        redirect_uri: &args.redirect_uri,
+        scopes: &args.scopes,
+        optional_scopes: &args.optional_scopes,
+    });
+    if validation::has_errors(&issues) {
+        let errors: Vec<&str> = issues
+            .iter()
+            .filter(|i| i.level == validation::Level::Error)
+            .map(|i| i.message.as_str())
+            .collect();
+        return Err(CommandError::invalid_input(errors.join(" ")));
+    }
+    let name = args.name.trim().to_string();
+    let store = host.store();
+    if store.apps().await?.iter().any(|a| a.name == name) {
+        return Err(CommandError::invalid_input(format!(
+            "An app named “{name}” already exists; remove it first or choose another name."
+        )));
+    }
+    let config = AppConfig {
+        name,
+        client_id: args.client_id.trim().to_string(),
+        redirect_uri: args.redirect_uri.trim().to_string(),
+        scopes: validation::parse_scopes(&args.scopes),
+        optional_scopes: validation::parse_scopes(&args.optional_scopes),
+        kind: args.kind.into(),
+        pkce: true,
+    };
+    let secret = Secret::new(raw_secret.expose().trim());
+    drop(raw_secret);
+    store.save_app(&config, &secret).await?;
+    tracing::info!(app = %config.name, "app registered");
+    background::connections_changed(&app).await;
+    Ok(RegisterAppResult {
+        app: AppView::new(&config, 0),
+        warnings: issues,
+    })
+}
+
+#[tauri::command]
+pub async fn list_apps(host: State<'_, Host>) -> CmdResult<Vec<AppView>> {
+    let index = host.store().index().await?;
+    Ok(index
+        .apps
+        .iter()
+        .map(|a| AppView::new(a, index.connections.iter().filter(|c| c.app == a.name).count()))
+        .collect())
+}
+
+/// Removes an app and its client secret (refused while it still has connections: sign out first).
+#[tauri::command]
+pub async fn remove_app<R: Runtime>(
+    app: AppHandle<R>,
+    host: State<'_, Host>,
+    args: AppArgs,
+) -> CmdResult<()> {
+    host.connector.cancel(&args.app);
+    host.store().remove_app(&args.app).await?;
+    background::connections_changed(&app).await;
+    Ok(())
+}
+
+/// Starts a login and returns at once; the outcome arrives as a `login-finished` event. The authorize page
+/// opens in the system browser (never a webview).
+#[tauri::command]
+pub async fn start_login<R: Runtime>(
+    app: AppHandle<R>,
+    host: State<'_, Host>,
+    args: StartLoginArgs,
+) -> CmdResult<LoginStarted> {
+    let config = host.store().app(&args.app).await?;
+    // Refuse an unservable redirect here, before anything is spawned, so the UI gets it as the answer.
+    let redirect_kind = match redirect_target(&config.redirect_uri)? {
+        RedirectTarget::Loopback { .. } => RedirectKind::Loopback,
+        RedirectTarget::Relay { .. } => RedirectKind::DeepLink,
+    };
+    let authorize = host.endpoints.authorize_url(config.kind, args.portal_id);
+    let started = LoginStarted {
+        app: config.name.clone(),
+        authorize_host: authorize.host_str().unwrap_or_default().to_string(),
+        redirect_kind,
+        redirect_uri: config.redirect_uri.clone(),
+        expires_at: rfc3339(host.clock.now() + host.login_timeout),
+    };
+
+    let connector = host.connector.clone();
+    let open_browser = host.opener(&app);
+    let options = LoginOptions {
+        portal_id: args.portal_id,
+        timeout: Some(host.login_timeout),
+    };
+    let handle = app.clone();
+    let name = config.name;
+    tauri::async_runtime::spawn(async move {
+        let outcome = connector.connect(&name, options, open_browser).await;
+        let finished = match outcome {
+            Ok(conn) => {
+                let host = handle.state::<Host>();
+                let view = connection_view(&host, &conn).await;
+                background::reauthorized(&handle, &conn.app, conn.hub_id);
+                LoginFinished {
+                    app: name,
+                    ok: true,
+                    connection: Some(view),
+                    error: None,
+                }
+            }
+            Err(e) => LoginFinished {
+                app: name,
+                ok: false,
+                connection: None,
+                error: Some(e.into()),
+            },
+        };
+        if let Err(e) = handle.emit_to(MAIN_WINDOW, LOGIN_FINISHED, &finished) {
+            tracing::warn!("cannot deliver the login result to the window: {e}");
+        }
+        if finished.ok {
+            background::connections_changed(&handle).await;
+            crate::tray::show_main_window(&handle);
+        }
+    });
+    Ok(started)
+}
+
+/// Cancels the pending login of an app; `false` when there was none.
+#[tauri::command]
+pub fn cancel_login(host: State<'_, Host>, args: AppArgs) -> bool {
+    host.connector.cancel(&args.app)
+}
+
+#[tauri::command]
+pub async fn list_connections(host: State<'_, Host>) -> CmdResult<Vec<ConnectionView>> {
+    let connections = host.store().connections().await?;
+    let mut views = Vec::with_capacity(connections.len());
+    for conn in &connections {
+        views.push(connection_view(&host, conn).await);
+    }
+    Ok(views)
+}
+
+/// Puts a valid access token (refreshed first if due) on the clipboard, from Rust. Returns what was done,
+/// never the token. The clipboard is cleared later if it still holds the token.
+#[tauri::command]
+pub async fn copy_token<R: Runtime>(
+    app: AppHandle<R>,
+    host: State<'_, Host>,
+    args: CopyTokenArgs,
+) -> CmdResult<CopyAck> {
+    copy_token_to_clipboard(&app, &host, &args.app, args.hub_id, args.as_header).await
+}
+
+/// Shared by the command and the tray menu.
+pub async fn copy_token_to_clipboard<R: Runtime>(
+    app: &AppHandle<R>,
+    host: &Host,
+    app_name: &str,
+    hub_id: u64,
+    as_header: bool,
+) -> CmdResult<CopyAck> {
+    let token = host.refresher.valid_token(app_name, hub_id).await?;
+    let value = if as_header {
+        Secret::new(format!("Authorization: Bearer {}", token.expose()))
+    } else {
+        token
+    };
+    host.clipboard_guard
+        .copy(host.clipboard_for(app), value, host.clear_clipboard_after)
+        .map_err(|e| CommandError::new("clipboard", format!("cannot write to the clipboard: {e}"), None))?;
+    tracing::info!(app = app_name, hub_id, as_header, "token copied to the clipboard");
+    Ok(CopyAck {
+        app: app_name.to_string(),
+        hub_id,
+        as_header,
+        clear_after_secs: host.clear_clipboard_after.map(|d| d.as_secs()),
+    })
+}
+
+/// Copies a redirect URL (not a secret) so the user can paste it into HubSpot's app settings. Only URLs Hubkey
+/// could receive are accepted, so this cannot be used to put arbitrary text on the clipboard.
+#[tauri::command]
+pub fn copy_redirect_url<R: Runtime>(
+    app: AppHandle<R>,
+    host: State<'_, Host>,
+    args: CopyRedirectArgs,
+) -> CmdResult<()> {
+    let url = args.url.trim();
+    if url.len() > 2048 {
+        return Err(CommandError::invalid_input("That URL is too long."));
+    }
+    if let Some(problem) = validation::redirect_problem(url) {
+        return Err(CommandError::invalid_input(problem));
+    }
+    host.clipboard_for(&app)
+        .write_text(url)
+        .map_err(|e| CommandError::new("clipboard", format!("cannot write to the clipboard: {e}"), None))
+}
+
+#[tauri::command]
+pub async fn refresh_now<R: Runtime>(
+    app: AppHandle<R>,
+    host: State<'_, Host>,
+    args: ConnectionArgs,
+) -> CmdResult<ConnectionView> {
+    let conn = host.refresher.refresh_now(&args.app, args.hub_id).await?;
+    let view = connection_view(&host, &conn).await;
+    crate::tray::refresh(&app).await;
+    Ok(view)
+}
+
+/// Revokes the refresh token at HubSpot (unless `keep_remote`) and deletes the local secrets; a failed
+/// revoke is reported, the local deletion happens anyway.
+#[tauri::command]
+pub async fn sign_out<R: Runtime>(
+    app: AppHandle<R>,
+    host: State<'_, Host>,
+    args: SignOutArgs,
+) -> CmdResult<SignOutView> {
+    let report = hubkey_core::connect::sign_out(
+        host.connector.client(),
+        host.store(),
+        &args.app,
+        args.hub_id,
+        args.keep_remote,
+    )
+    .await?;
+    let until = report.access_token_valid_until;
+    let still_valid = until
+        .filter(|t| *t > host.clock.now())
+        .map(|t| {
+            format!(
+                " The last access token stays valid until {}.",
+                localtime::hh_mm(t)
+            )
+        })
+        .unwrap_or_default();
+    let remote = if args.keep_remote {
+        "The refresh token was left valid at HubSpot, as asked."
+    } else if report.revoked {
+        "HubSpot revoked the refresh token."
+    } else {
+        "HubSpot could not be told to revoke the refresh token; revoke the app's access in HubSpot if needed."
+    };
+    background::connections_changed(&app).await;
+    Ok(SignOutView {
+        app: args.app,
+        hub_id: args.hub_id,
+        revoked: report.revoked,
+        kept_remote: args.keep_remote,
+        revoke_error: report.revoke_error.map(CommandError::from),
+        access_token_valid_until: until.map(rfc3339),
+        summary: format!("Signed out; the tokens were deleted from this computer. {remote}{still_valid}"),
+    })
+}
+
+/// The view of a connection: scope groups from its app, the refresher's schedule and a masked token.
+pub async fn connection_view(host: &Host, conn: &Connection) -> ConnectionView {
+    let store = host.store();
+    let app = store.app(&conn.app).await.ok();
+    let masked = store
+        .load_tokens(&conn.app, conn.hub_id)
+        .await
+        .ok()
+        .map(|t| t.access_token.masked());
+    let next_refresh = host.refresher.due_at(conn, conn.expires_at);
+    ConnectionView::new(conn, app.as_ref(), next_refresh, masked)
 }

@@ -32,24 +32,50 @@ impl Error {
     }
 }
 
-/// The error a command returns to the UI: a stable machine-readable `code` and a sentence for people.
-/// Never put secrets in `message`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The error a command returns to the UI: a stable machine-readable `code`, a sentence for people and, when
+/// there is one, what to do next. Built from [`hubkey_core::Error`], whose messages never carry secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export_to = "CommandError.ts")]
 pub struct CommandError {
-    pub code: &'static str,
+    /// A [`hubkey_core::ErrorCode`] string (`needs_reauth`, `port_in_use`…) or one of the host's own:
+    /// `invalid_input`, `io`, `internal`.
+    pub code: String,
     pub message: String,
+    pub hint: Option<String>,
+}
+
+impl CommandError {
+    /// An error of the host itself (not from hubkey-core).
+    pub fn new(code: &str, message: impl Into<String>, hint: Option<&str>) -> Self {
+        CommandError {
+            code: code.to_string(),
+            message: message.into(),
+            hint: hint.map(str::to_string),
+        }
+    }
+
+    /// Input the command refuses before doing anything (validation failures).
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new("invalid_input", message, None)
+    }
+}
+
+impl From<hubkey_core::Error> for CommandError {
+    fn from(error: hubkey_core::Error) -> Self {
+        CommandError {
+            code: error.code().as_str().to_string(),
+            message: error.to_string(),
+            hint: Some(error.hint()),
+        }
+    }
 }
 
 impl From<Error> for CommandError {
     fn from(error: Error) -> Self {
-        let code = match &error {
-            Error::Core(e) => e.code().as_str(),
-            Error::Logging { .. } => "io",
-            Error::Tauri(_) => "internal",
-        };
-        CommandError {
-            code,
-            message: error.to_string(),
+        match error {
+            Error::Core(e) => e.into(),
+            Error::Logging { .. } => CommandError::new("io", error.to_string(), None),
+            Error::Tauri(_) => CommandError::new("internal", error.to_string(), None),
         }
     }
 }
@@ -65,6 +91,7 @@ mod tests {
         let for_ui = CommandError::from(error);
         assert_eq!(for_ui.code, hubkey_core::ErrorCode::Config.as_str());
         assert!(for_ui.message.contains("HUBKEY_HOME is wrong"));
+        assert!(for_ui.hint.is_some_and(|h| !h.is_empty()));
     }
 
     #[test]

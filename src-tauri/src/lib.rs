@@ -1,40 +1,47 @@
 //! Hubkey desktop: the thin Tauri v2 host. It wires plugins, the tray, the window and the commands together;
 //! HubSpot, token and keychain logic live in `hubkey-core` and `hubkey-keychain`.
 
-use std::sync::Mutex;
-
 use tauri::{AppHandle, Builder, Manager, RunEvent, Runtime, WindowEvent};
 use tauri_plugin_deep_link::DeepLinkExt;
 use url::Url;
 
+pub mod background;
+pub mod clipboard;
 pub mod commands;
 pub mod error;
+pub mod host;
+pub mod localtime;
 pub mod logging;
 pub mod tray;
+pub mod validation;
+pub mod views;
 
 pub use error::{CommandError, Error};
+pub use host::{Browser, Host};
 
 /// Label of the one window; capabilities/default.json grants permissions to this label only.
 pub const MAIN_WINDOW: &str = "main";
 
-/// State shared by the commands.
-#[derive(Debug)]
-pub struct DesktopState {
-    pub(crate) endpoints: hubkey_core::config::Endpoints,
+/// Adds the state (built from the environment) and the commands. Shared by [`run`] and the IPC tests.
+pub fn configure<R: Runtime>(builder: Builder<R>) -> Result<Builder<R>, Error> {
+    Ok(configure_with(builder, Host::from_env()?))
 }
 
-/// `hubkey://` URLs that arrived before anything could consume them (a cold start, or no login in progress).
-/// TODO(login-flow): hand them to hubkey-core's callback parser and the pending LoginFlow (design.md §2.1).
-#[derive(Debug, Default)]
-pub struct PendingDeepLinks(pub Mutex<Vec<Url>>);
-
-/// Adds the state and the commands. Shared by [`run`] and the IPC tests (which use the mock runtime).
-pub fn configure<R: Runtime>(builder: Builder<R>) -> Result<Builder<R>, Error> {
-    let endpoints = hubkey_core::config::Endpoints::from_env()?;
-    Ok(builder
-        .manage(DesktopState { endpoints })
-        .manage(PendingDeepLinks::default())
-        .invoke_handler(tauri::generate_handler![commands::app_info]))
+/// Adds the given state and the commands (the IPC tests pass a sandbox-backed [`Host`]).
+pub fn configure_with<R: Runtime>(builder: Builder<R>, host: Host) -> Builder<R> {
+    builder.manage(host).invoke_handler(tauri::generate_handler![
+        commands::app_info,
+        commands::register_app,
+        commands::list_apps,
+        commands::remove_app,
+        commands::start_login,
+        commands::cancel_login,
+        commands::list_connections,
+        commands::copy_token,
+        commands::copy_redirect_url,
+        commands::refresh_now,
+        commands::sign_out,
+    ])
 }
 
 /// The context generated from tauri.conf.json, capabilities/ and (in release) the embedded ui/dist.
@@ -44,6 +51,8 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 
 /// Starts the app and blocks until it exits.
 pub fn run() -> Result<(), Error> {
+    // Before any thread exists (see localtime).
+    localtime::init();
     let home = hubkey_core::config::home_dir()?;
     let log_path = logging::init(&home)?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), log = %log_path.display(), "Hubkey desktop starting");
@@ -52,9 +61,12 @@ pub fn run() -> Result<(), Error> {
     // Single-instance must be the first plugin, so a second launch (or a deep link on Linux/Windows, which
     // starts a new process) is forwarded to the running instance before anything else initialises.
     #[cfg(any(target_os = "macos", windows, target_os = "linux"))]
-    let builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+    let builder = builder.plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
         // argv may hold a hubkey:// URL with an authorization code: never log it.
         tracing::info!("second launch forwarded to the running instance");
+        if let Some(url) = first_deep_link_arg(&argv) {
+            deliver_deep_link(app, url);
+        }
         tray::show_main_window(app);
     }));
     let builder = builder
@@ -73,10 +85,7 @@ pub fn run() -> Result<(), Error> {
             // Closing the window hides it to the tray; the app (and token refresh) keeps running. Without a
             // tray there would be no way back, so then the close goes through and the app exits.
             if let WindowEvent::CloseRequested { api, .. } = event {
-                let has_tray = window
-                    .app_handle()
-                    .try_state::<tray::TrayStatus<tauri::Wry>>()
-                    .is_some();
+                let has_tray = window.app_handle().try_state::<tray::TrayReady>().is_some();
                 if window.label() == MAIN_WINDOW && has_tray {
                     api.prevent_close();
                     if let Err(e) = window.hide() {
@@ -92,7 +101,7 @@ pub fn run() -> Result<(), Error> {
         if let RunEvent::ExitRequested { code, api, .. } = &event {
             // `code` is None when the last window went away; keep running in the tray then.
             // Quit from the tray calls `exit(0)`, which has a code and goes through.
-            if code.is_none() && app.try_state::<tray::TrayStatus<tauri::Wry>>().is_some() {
+            if code.is_none() && app.try_state::<tray::TrayReady>().is_some() {
                 api.prevent_exit();
             }
         }
@@ -108,6 +117,7 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
     if let Err(e) = tray::build(app) {
         tracing::warn!("no tray icon ({e}); closing the window will quit");
     }
+    background::start(app);
 
     let deep_link = app.deep_link();
     // Installed bundles register `hubkey://` at install time; dev builds register themselves.
@@ -115,27 +125,47 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
     if let Err(e) = deep_link.register_all() {
         tracing::warn!("cannot register the hubkey:// scheme for this dev build: {e}");
     }
+    // Cold start: a fresh process has no pending login, so a launch URL can only be stale or forged. It is
+    // still handed over (and refused as `no_pending_login`, logged without its query by hubkey-core), so that
+    // every hubkey:// URL takes the one path through LoginFlow::deliver.
     match deep_link.get_current() {
-        Ok(Some(urls)) => urls.into_iter().for_each(|url| receive_deep_link(app, url)),
+        Ok(Some(urls)) => urls.iter().for_each(|url| {
+            deliver_deep_link(app, url.as_str());
+        }),
         Ok(None) => {}
         Err(e) => tracing::warn!("cannot read the launch URL: {e}"),
     }
+    // Warm start (macOS open-URL events; on Linux/Windows the single-instance callback above).
     let handle = app.clone();
     deep_link.on_open_url(move |event| {
-        for url in event.urls() {
-            receive_deep_link(&handle, url);
+        if let Some(url) = event.urls().first() {
+            deliver_deep_link(&handle, url.as_str());
         }
-        tray::show_main_window(&handle);
     });
 }
 
-fn receive_deep_link<R: Runtime>(app: &AppHandle<R>, url: Url) {
-    tracing::info!(url = %redact(&url), "deep link received");
-    if let Some(pending) = app.try_state::<PendingDeepLinks>() {
-        match pending.0.lock() {
-            Ok(mut urls) => urls.push(url),
-            Err(e) => tracing::warn!("deep link dropped: {e}"),
+/// The first argument of a second launch that is a `hubkey:` URL (the program name is skipped). Only the first
+/// one counts; more are ignored.
+pub fn first_deep_link_arg(argv: &[String]) -> Option<&str> {
+    argv.iter()
+        .skip(1)
+        .map(String::as_str)
+        .find(|a| a.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("hubkey:")))
+}
+
+/// Hands a `hubkey://` URL to the pending login. Every URL is untrusted (security.md §4.1): hubkey-core checks
+/// scheme, host, path and `state`, accepts a callback once, and logs refusals without the query; this function
+/// logs nothing itself. Returns whether a login accepted it (then the window comes to the front).
+pub fn deliver_deep_link<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool {
+    let Some(host) = app.try_state::<Host>() else {
+        return false;
+    };
+    match host.connector.deliver(url) {
+        Ok(_) => {
+            tray::show_main_window(app);
+            true
         }
+        Err(_) => false,
     }
 }
 
@@ -166,5 +196,24 @@ mod tests {
         assert_eq!(shown, "hubkey://oauth/callback?code=…&state=…");
         assert!(!shown.contains("SECRETCODE"));
         assert_eq!(redact(&Url::parse("hubkey://open").unwrap()), "hubkey://open");
+    }
+
+    #[test]
+    fn c5_only_the_first_hubkey_argument_of_a_second_launch_counts() {
+        let argv = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(first_deep_link_arg(&argv(&["/usr/bin/hubkey-desktop"])), None);
+        assert_eq!(
+            first_deep_link_arg(&argv(&[
+                "hubkey://x",
+                "--flag",
+                "HUBKEY://oauth/callback?a=1",
+                "hubkey://second"
+            ])),
+            Some("HUBKEY://oauth/callback?a=1")
+        );
+        assert_eq!(
+            first_deep_link_arg(&argv(&["bin", "https://hubkey.example", "hubkeyx:"])),
+            None
+        );
     }
 }

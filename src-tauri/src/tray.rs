@@ -1,65 +1,273 @@
-//! The tray icon and its menu. Linux shows no tooltip, so the first (disabled) menu item is the status line.
+//! The tray icon and its menu. Linux shows no tooltip, so the first (disabled) menu item is the status line:
+//!
+//! ```text
+//! 2 connections · next expiry 12:41        (disabled)
+//! ─────────
+//! Copy token — demo · acme.example
+//! Copy token — demo · sprocket.example
+//! ─────────
+//! Refresh all
+//! Open Hubkey
+//! Quit
+//! ```
+//!
+//! The menu is rebuilt whenever connections change ([`refresh`]); the icon shows the worst state (fresh,
+//! attention while a refresh is retrying, re-authorization needed).
 
+use hubkey_core::store::{Connection, ConnectionState};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
+use time::{OffsetDateTime, UtcOffset};
 
-use crate::MAIN_WINDOW;
+use crate::host::Host;
+use crate::{localtime, MAIN_WINDOW};
 
 pub const TRAY_ID: &str = "main";
 pub const STATUS_ID: &str = "status";
 pub const OPEN_ID: &str = "open";
 pub const QUIT_ID: &str = "quit";
+pub const REFRESH_ALL_ID: &str = "refresh-all";
+pub const COPY_PREFIX: &str = "copy:";
 pub const NO_CONNECTIONS: &str = "Hubkey — no connections yet";
 
-/// Orange glyph for Linux and Windows panels (readable on light and dark); macOS gets the black template
-/// image, which the menu bar recolours itself.
+/// Orange glyph for Linux and Windows panels (readable on light and dark), with an amber or red dot when
+/// something needs attention; macOS gets the black template image, which the menu bar recolours itself.
 #[cfg(not(target_os = "macos"))]
 const TRAY_PNG: &[u8] = include_bytes!("../icons/tray.png");
+#[cfg(not(target_os = "macos"))]
+const TRAY_ATTENTION_PNG: &[u8] = include_bytes!("../icons/tray-attention.png");
+#[cfg(not(target_os = "macos"))]
+const TRAY_REAUTH_PNG: &[u8] = include_bytes!("../icons/tray-reauth.png");
 #[cfg(target_os = "macos")]
 const TRAY_PNG: &[u8] = include_bytes!("../icons/tray-template.png");
+#[cfg(target_os = "macos")]
+const TRAY_ATTENTION_PNG: &[u8] = TRAY_PNG;
+#[cfg(target_os = "macos")]
+const TRAY_REAUTH_PNG: &[u8] = TRAY_PNG;
 
-/// Holds the status item so later code can update its label (`set_text`) as connections change.
-pub struct TrayStatus<R: Runtime>(pub MenuItem<R>);
+/// Marks that the tray exists (closing the window then hides it instead of quitting).
+#[derive(Debug, Clone, Copy)]
+pub struct TrayReady;
 
-impl<R: Runtime> std::fmt::Debug for TrayStatus<R> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("TrayStatus").field(&self.0.id()).finish()
+/// The worst state over all connections, for the icon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Health {
+    Fresh,
+    Attention,
+    NeedsReauth,
+}
+
+pub fn health(connections: &[Connection]) -> Health {
+    connections
+        .iter()
+        .map(|c| match c.state {
+            ConnectionState::Fresh | ConnectionState::Refreshing => Health::Fresh,
+            ConnectionState::Retrying => Health::Attention,
+            ConnectionState::NeedsReauth => Health::NeedsReauth,
+        })
+        .max()
+        .unwrap_or(Health::Fresh)
+}
+
+/// The status line: "2 connections · next expiry 12:41", "1 needs re-authorization · 3 connections".
+pub fn status_line(connections: &[Connection], offset: UtcOffset) -> String {
+    let total = connections.len();
+    if total == 0 {
+        return NO_CONNECTIONS.to_string();
+    }
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let reauth = connections
+        .iter()
+        .filter(|c| c.state == ConnectionState::NeedsReauth)
+        .count();
+    let retrying = connections
+        .iter()
+        .filter(|c| c.state == ConnectionState::Retrying)
+        .count();
+    let mut parts = Vec::new();
+    if reauth > 0 {
+        parts.push(plural(reauth, "needs re-authorization", "need re-authorization"));
+    }
+    if retrying > 0 {
+        parts.push(format!("{retrying} retrying"));
+    }
+    if reauth > 0 || retrying > 0 {
+        if total > reauth {
+            parts.push(plural(total, "connection", "connections"));
+        }
+    } else {
+        parts.push(plural(total, "connection", "connections"));
+    }
+    let next: Option<OffsetDateTime> = connections
+        .iter()
+        .filter(|c| c.state != ConnectionState::NeedsReauth)
+        .map(|c| c.expires_at)
+        .min();
+    if let Some(next) = next {
+        parts.push(format!("next expiry {}", localtime::hh_mm_at(next, offset)));
+    }
+    parts.join(" · ")
+}
+
+/// "Copy token — demo · acme.example" (the hub id when the domain is unknown).
+pub fn copy_label(conn: &Connection) -> String {
+    let place = conn
+        .hub_domain
+        .clone()
+        .unwrap_or_else(|| format!("portal {}", conn.hub_id));
+    format!("Copy token — {} · {}", conn.app, place)
+}
+
+/// `copy:<hub_id>:<app>` (the app name may contain `:`; the hub id cannot).
+pub fn copy_id(conn: &Connection) -> String {
+    format!("{COPY_PREFIX}{}:{}", conn.hub_id, conn.app)
+}
+
+pub fn parse_copy_id(id: &str) -> Option<(String, u64)> {
+    let rest = id.strip_prefix(COPY_PREFIX)?;
+    let (hub, app) = rest.split_once(':')?;
+    Some((app.to_string(), hub.parse().ok()?))
+}
+
+fn menu<R: Runtime>(app: &AppHandle<R>, connections: &[Connection]) -> tauri::Result<Menu<R>> {
+    let status = MenuItem::with_id(
+        app,
+        STATUS_ID,
+        status_line(connections, localtime::offset()),
+        false,
+        None::<&str>,
+    )?;
+    let menu = Menu::with_items(app, &[&status, &PredefinedMenuItem::separator(app)?])?;
+    let now = OffsetDateTime::now_utc();
+    for conn in connections {
+        // After a refused refresh the last access token still works until it expires.
+        let enabled = conn.state != ConnectionState::NeedsReauth || conn.expires_at > now;
+        menu.append(&MenuItem::with_id(
+            app,
+            copy_id(conn),
+            copy_label(conn),
+            enabled,
+            None::<&str>,
+        )?)?;
+    }
+    if !connections.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+        menu.append(&MenuItem::with_id(
+            app,
+            REFRESH_ALL_ID,
+            "Refresh all",
+            true,
+            None::<&str>,
+        )?)?;
+    }
+    menu.append(&MenuItem::with_id(
+        app,
+        OPEN_ID,
+        "Open Hubkey",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(app, QUIT_ID, "Quit", true, None::<&str>)?)?;
+    Ok(menu)
+}
+
+fn icon_for(health: Health) -> &'static [u8] {
+    match health {
+        Health::Fresh => TRAY_PNG,
+        Health::Attention => TRAY_ATTENTION_PNG,
+        Health::NeedsReauth => TRAY_REAUTH_PNG,
     }
 }
 
 pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let status = MenuItem::with_id(app, STATUS_ID, NO_CONNECTIONS, false, None::<&str>)?;
-    let open = MenuItem::with_id(app, OPEN_ID, "Open Hubkey", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, QUIT_ID, "Quit", true, None::<&str>)?;
-    let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Menu::with_items(app, &[&status, &separator, &open, &quit])?;
-
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(TRAY_PNG)?)
         .icon_as_template(cfg!(target_os = "macos"))
         // Shown on Windows and macOS; Linux has no tooltip, hence the status menu item.
         .tooltip(NO_CONNECTIONS)
-        .menu(&menu)
+        .menu(&menu(app, &[])?)
         .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            OPEN_ID => show_main_window(app),
-            QUIT_ID => {
-                tracing::info!("quit from the tray");
-                app.exit(0);
-            }
-            _ => {}
-        })
+        .on_menu_event(|app, event| on_menu_event(app, event.id().as_ref()))
         .build(app)?;
-    app.manage(TrayStatus(status));
+    app.manage(TrayReady);
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move { refresh(&handle).await });
     Ok(())
+}
+
+fn on_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    match id {
+        OPEN_ID => show_main_window(app),
+        QUIT_ID => {
+            tracing::info!("quit from the tray");
+            app.exit(0);
+        }
+        REFRESH_ALL_ID => {
+            let handle = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let host = handle.state::<Host>();
+                let connections = host.store().connections().await.unwrap_or_default();
+                for c in connections
+                    .iter()
+                    .filter(|c| c.state != ConnectionState::NeedsReauth)
+                {
+                    if let Err(e) = host.refresher.refresh_now(&c.app, c.hub_id).await {
+                        tracing::warn!(app = %c.app, hub_id = c.hub_id, code = e.code().as_str(), "refresh from the tray failed: {e}");
+                    }
+                }
+                refresh(&handle).await;
+            });
+        }
+        other => {
+            if let Some((app_name, hub_id)) = parse_copy_id(other) {
+                let handle = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let host = handle.state::<Host>();
+                    if let Err(e) =
+                        crate::commands::copy_token_to_clipboard(&handle, &host, &app_name, hub_id, false)
+                            .await
+                    {
+                        tracing::warn!(app = %app_name, hub_id, code = %e.code, "copy from the tray failed: {}", e.message);
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Rebuilds the menu and the icon from the stored connections. Quietly does nothing without a tray.
+pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let Some(host) = app.try_state::<Host>() else {
+        return;
+    };
+    let connections = match host.store().connections().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(code = e.code().as_str(), "tray: cannot read the connections: {e}");
+            return;
+        }
+    };
+    let status = status_line(&connections, localtime::offset());
+    let result = menu(app, &connections)
+        .and_then(|m| tray.set_menu(Some(m)))
+        .and_then(|()| tray.set_tooltip(Some(&status)))
+        .and_then(|()| Image::from_bytes(icon_for(health(&connections))))
+        .and_then(|icon| tray.set_icon(Some(icon)))
+        .and_then(|()| tray.set_icon_as_template(cfg!(target_os = "macos")));
+    if let Err(e) = result {
+        tracing::warn!("cannot update the tray: {e}");
+    }
 }
 
 /// Shows, unminimizes and focuses the main window (tray "Open Hubkey", a second launch, a deep link).
 pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     let Some(window) = app.get_webview_window(MAIN_WINDOW) else {
-        tracing::warn!("main window is gone; cannot show it");
+        tracing::debug!("main window is gone; cannot show it");
         return;
     };
     for (what, result) in [
@@ -70,5 +278,88 @@ pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
         if let Err(e) = result {
             tracing::warn!("cannot {what} the main window: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{datetime, offset};
+
+    fn conn(
+        app: &str,
+        hub_id: u64,
+        domain: Option<&str>,
+        state: ConnectionState,
+        expires: OffsetDateTime,
+    ) -> Connection {
+        Connection {
+            app: app.into(),
+            hub_id,
+            hub_domain: domain.map(str::to_string),
+            user: None,
+            user_id: None,
+            app_id: None,
+            scopes: vec![],
+            requested_scopes: vec![],
+            optional_scopes_missing: vec![],
+            is_user_level: None,
+            installing_user_id: None,
+            expires_at: expires,
+            state,
+            state_reason: None,
+            token_generation: 1,
+            connected_at: expires,
+            last_refreshed_at: None,
+        }
+    }
+
+    #[test]
+    fn status_line_counts_and_names_the_next_expiry() {
+        let t1 = datetime!(2026-11-23 10:41 UTC);
+        let t2 = datetime!(2026-11-23 11:05 UTC);
+        assert_eq!(status_line(&[], UtcOffset::UTC), NO_CONNECTIONS);
+        let one = [conn("demo", 1, None, ConnectionState::Fresh, t1)];
+        assert_eq!(status_line(&one, offset!(+2)), "1 connection · next expiry 12:41");
+        let two = [
+            conn("demo", 1, None, ConnectionState::Fresh, t2),
+            conn("demo", 2, None, ConnectionState::Refreshing, t1),
+        ];
+        assert_eq!(
+            status_line(&two, UtcOffset::UTC),
+            "2 connections · next expiry 10:41"
+        );
+        assert_eq!(health(&two), Health::Fresh);
+    }
+
+    #[test]
+    fn status_line_and_icon_put_re_authorization_first() {
+        let t = datetime!(2026-11-23 10:41 UTC);
+        let only = [conn("demo", 1, None, ConnectionState::NeedsReauth, t)];
+        assert_eq!(status_line(&only, UtcOffset::UTC), "1 needs re-authorization");
+        assert_eq!(health(&only), Health::NeedsReauth);
+        let mixed = [
+            conn("demo", 1, None, ConnectionState::NeedsReauth, t),
+            conn("demo", 2, None, ConnectionState::Retrying, t),
+            conn("demo", 3, None, ConnectionState::Fresh, t),
+        ];
+        assert_eq!(
+            status_line(&mixed, UtcOffset::UTC),
+            "1 needs re-authorization · 1 retrying · 3 connections · next expiry 10:41"
+        );
+        assert_eq!(health(&mixed), Health::NeedsReauth);
+        assert_eq!(health(&mixed[1..]), Health::Attention);
+    }
+
+    #[test]
+    fn copy_items_name_app_and_domain_and_round_trip_their_id() {
+        let t = datetime!(2026-11-23 10:41 UTC);
+        let c = conn("my:app", 42, Some("acme.example"), ConnectionState::Fresh, t);
+        assert_eq!(copy_label(&c), "Copy token — my:app · acme.example");
+        assert_eq!(parse_copy_id(&copy_id(&c)), Some(("my:app".to_string(), 42)));
+        let no_domain = conn("demo", 7, None, ConnectionState::Fresh, t);
+        assert_eq!(copy_label(&no_domain), "Copy token — demo · portal 7");
+        assert_eq!(parse_copy_id("open"), None);
+        assert_eq!(parse_copy_id("copy:x:demo"), None);
     }
 }

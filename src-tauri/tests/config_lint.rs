@@ -308,3 +308,69 @@ fn deep_link_scheme_and_identity() {
     assert_eq!(windows[0]["label"], "main");
     assert_eq!(windows[0]["title"], "Hubkey");
 }
+
+fn build_rs_commands() -> Vec<String> {
+    let build_rs = std::fs::read_to_string(manifest_dir().join("build.rs")).unwrap();
+    let list = build_rs
+        .split("const COMMANDS: &[&str] = &[")
+        .nth(1)
+        .unwrap()
+        .split(']')
+        .next()
+        .unwrap();
+    list.split(',')
+        .map(|c| c.trim().trim_matches('"').to_string())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+#[test]
+fn s5_1_build_rs_declares_exactly_the_registered_commands() {
+    let lib = std::fs::read_to_string(manifest_dir().join("src/lib.rs")).unwrap();
+    let handler = lib
+        .split("generate_handler![")
+        .nth(1)
+        .expect("lib.rs registers its commands with generate_handler!")
+        .split(']')
+        .next()
+        .unwrap();
+    let mut registered: Vec<String> = handler
+        .split(',')
+        .map(|c| c.trim().trim_start_matches("commands::").to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let mut declared = build_rs_commands();
+    registered.sort();
+    declared.sort();
+    assert_eq!(
+        registered, declared,
+        "S5.1: a command registered but not declared in build.rs is denied; one declared but not registered is dead"
+    );
+}
+
+#[test]
+fn s5_2_the_ui_may_listen_to_events_but_not_emit_them() {
+    for (path, capability) in capabilities() {
+        for permission in permission_ids(&capability) {
+            let p = permission.as_str();
+            assert!(
+                !matches!(
+                    p,
+                    "core:default"
+                        | "core:event:default"
+                        | "core:event:allow-emit"
+                        | "core:event:allow-emit-to"
+                ),
+                "S5.2: {} grants {p}: the webview must not forge host events",
+                path.display()
+            );
+            assert!(
+                !p.starts_with("core:window:")
+                    && !p.starts_with("core:webview:")
+                    && !p.starts_with("notification:"),
+                "S5.2: {} grants {p}, which the UI does not use",
+                path.display()
+            );
+        }
+    }
+}

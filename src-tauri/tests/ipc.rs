@@ -44,6 +44,7 @@ fn app_info_returns_env_overrides_and_is_granted_only_to_main() {
     std::env::set_var("HUBKEY_APP_BASE_URL", "http://127.0.0.1:8099");
     std::env::set_var("HUBKEY_API_BASE_URL", "http://localhost:8099/api/");
     std::env::remove_var("HUBKEY_MCP_BASE_URL");
+    std::env::set_var("HUBKEY_CLIPBOARD_CLEAR_SECS", "0");
 
     let app = hubkey_desktop_lib::configure(mock_builder())
         .unwrap()
@@ -62,6 +63,7 @@ fn app_info_returns_env_overrides_and_is_granted_only_to_main() {
             "api_base_url": "http://localhost:8099/api/",
             "mcp_base_url": "https://mcp.hubspot.com/",
             "uses_sandbox": true,
+            "clipboard_clear_secs": null,
         })
     );
 

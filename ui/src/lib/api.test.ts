@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { errorMessage, getAppInfo, NotInHubkeyError } from "./api";
+import { copyToken, errorMessage, errorWithHint, getAppInfo, NotInHubkeyError, startLogin } from "./api";
 import type { AppInfo } from "./types";
 
 const info: AppInfo = {
@@ -9,6 +9,7 @@ const info: AppInfo = {
   api_base_url: "http://127.0.0.1:8099/",
   mcp_base_url: "https://mcp.hubspot.com/",
   uses_sandbox: true,
+  clipboard_clear_secs: 60,
 };
 
 // The mocks write to `window`; these tests run in node, where the global object is `globalThis`.
@@ -37,6 +38,21 @@ describe("getAppInfo", () => {
     await expect(getAppInfo()).resolves.toEqual(info);
     expect(calls).toEqual(["app_info"]);
   });
+
+  it("wraps command arguments in `args`, as the Rust commands expect", async () => {
+    const seen: [string, unknown][] = [];
+    (globalThis as { isTauri?: boolean }).isTauri = true;
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      return cmd === "copy_token" ? { app: "demo", hub_id: 1, as_header: true, clear_after_secs: 60 } : null;
+    });
+    await copyToken({ app: "demo", hub_id: 1, as_header: true });
+    await startLogin({ app: "demo" });
+    expect(seen).toEqual([
+      ["copy_token", { args: { app: "demo", hub_id: 1, as_header: true } }],
+      ["start_login", { args: { app: "demo" } }],
+    ]);
+  });
 });
 
 describe("errorMessage", () => {
@@ -48,5 +64,13 @@ describe("errorMessage", () => {
     );
     expect(errorMessage({ code: 1 })).toBe("Unknown error");
     expect(errorMessage(null)).toBe("Unknown error");
+  });
+
+  it("adds the hint when the error has one", () => {
+    expect(errorWithHint({ code: "port_in_use", message: "port 53682 on localhost is already in use", hint: "Stop it." })).toBe(
+      "port 53682 on localhost is already in use. Stop it.",
+    );
+    expect(errorWithHint({ code: "x", message: "Ends with a dot.", hint: "Do this." })).toBe("Ends with a dot. Do this.");
+    expect(errorWithHint({ code: "x", message: "No hint", hint: null })).toBe("No hint");
   });
 });

@@ -8,6 +8,7 @@ const hubspot: AppInfo = {
   api_base_url: "https://api.hubapi.com/",
   mcp_base_url: "https://mcp.hubspot.com/",
   uses_sandbox: false,
+  clipboard_clear_secs: 60,
 };
 
 describe("displayUrl", () => {

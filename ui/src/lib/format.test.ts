@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCountdown, secondsUntil } from "./format";
+import { formatClock, formatCountdown, formatIn, secondsUntil } from "./format";
 
 describe("formatCountdown", () => {
   it("shows minutes and seconds under an hour", () => {
@@ -42,5 +42,29 @@ describe("secondsUntil", () => {
     const left = secondsUntil("not a date", now);
     expect(Number.isNaN(left)).toBe(true);
     expect(formatCountdown(left)).toBe("expired");
+  });
+});
+
+describe("formatClock", () => {
+  it("shows a 24-hour local time in the given zone", () => {
+    expect(formatClock("2026-11-23T10:41:59Z", "UTC")).toBe("10:41");
+    expect(formatClock("2026-11-23T10:41:59Z", "Europe/Berlin")).toBe("11:41");
+    expect(formatClock("2026-11-23T23:05:00Z", "Asia/Tokyo")).toBe("08:05");
+  });
+
+  it("never shows NaN", () => {
+    expect(formatClock("not a time", "UTC")).toBe("--:--");
+  });
+});
+
+describe("formatIn", () => {
+  it("is coarse and readable", () => {
+    expect(formatIn(0)).toBe("now");
+    expect(formatIn(-5)).toBe("now");
+    expect(formatIn(30)).toBe("in under a minute");
+    expect(formatIn(23 * 60 + 59)).toBe("in 23 min");
+    expect(formatIn(2 * 3600)).toBe("in 2 h");
+    expect(formatIn(2 * 3600 + 5 * 60)).toBe("in 2 h 5 min");
+    expect(formatIn(Number.NaN)).toBe("now");
   });
 });

@@ -22,3 +22,36 @@ export function formatCountdown(secondsLeft: number): string {
 export function secondsUntil(expiresAt: string, nowMs: number): number {
   return (Date.parse(expiresAt) - nowMs) / 1000;
 }
+
+/**
+ * "12:41" (24-hour clock) for an RFC 3339 time, in the given IANA time zone or the system's.
+ * "--:--" for an unparsable time.
+ */
+export function formatClock(iso: string, timeZone?: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) {
+    return "--:--";
+  }
+  const options: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  if (timeZone !== undefined) {
+    options.timeZone = timeZone;
+  }
+  return new Intl.DateTimeFormat("en-GB", options).format(ms);
+}
+
+/** "in 23 min", "in 2 h 5 min", "in under a minute", "now" — coarse, for sentences. */
+export function formatIn(secondsLeft: number): string {
+  if (!Number.isFinite(secondsLeft) || secondsLeft <= 0) {
+    return "now";
+  }
+  if (secondsLeft < 60) {
+    return "in under a minute";
+  }
+  const minutes = Math.floor(secondsLeft / 60);
+  if (minutes < 60) {
+    return `in ${minutes} min`;
+  }
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest === 0 ? `in ${hours} h` : `in ${hours} h ${rest} min`;
+}

@@ -1,15 +1,10 @@
-/** What the `app_info` command returns. Keep in sync with `AppInfo` in src-tauri/src/commands.rs. */
-export interface AppInfo {
-  version: string;
-  api_base_url: string;
-  app_base_url: string;
-  mcp_base_url: string;
-  /** True when any endpoint is overridden away from HubSpot (usually: the local sandbox). */
-  uses_sandbox: boolean;
-}
+/**
+ * The IPC types, generated from the Rust types with ts-rs (ui/src/lib/bindings/, kept fresh by
+ * src-tauri/tests/bindings.rs). Import them from here.
+ */
+export type * from "./bindings";
 
-/** The error shape every command rejects with (`CommandError` in src-tauri/src/error.rs). */
-export interface CommandError {
-  code: string;
-  message: string;
-}
+/** Event names (src-tauri/src/views.rs). */
+export const LOGIN_FINISHED = "login-finished";
+export const CONNECTION_CHANGED = "connection-changed";
+export const CONNECTIONS_RELOAD = "connections-reload";

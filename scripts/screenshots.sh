@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# Screenshots of the desktop app in its main states, against the local HubSpot sandbox, for docs/screenshots/:
+#
+#   empty.png            no app registered yet (the empty state)
+#   register-error.png   the registration form with a scope in both lists (HubSpot's "scope mismatch")
+#   connected.png        one fresh connection (Starter portal: an optional scope dropped by its tier)
+#   connected-dark.png   the same in dark mode (GTK_THEME=Adwaita:dark → prefers-color-scheme: dark)
+#   needs-reauth.png     the same connection after the app was uninstalled in the portal
+#
+#   scripts/screenshots.sh                 # build, then shoot
+#   SKIP_BUILD=1 scripts/screenshots.sh    # reuse the last build (target/screenshots/)
+#   OUT_DIR=/tmp/shots WAIT_SECS=30 SETTLE_SECS=3 scripts/screenshots.sh
+#
+# Everything runs in a throw-away world: scripts/with-keyring.sh gives a private D-Bus session with an unlocked
+# gnome-keyring, a throw-away HOME and HUBKEY_HOME; the keychain service name is unique per run; the app and the
+# `hubkey` CLI talk to a sandbox on free loopback ports; the display is a private Xvfb. The CLI sets up the
+# state (`hubkey app add`, `hubkey login --no-browser` with the sandbox's auto_grant switch, `hubkey refresh`
+# after POST /_sandbox/uninstall), and xdotool types into the registration form — no demo mode in the app.
+#
+# Needs: xvfb (Xvfb), xdotool, imagemagick (import), dbus, gnome-keyring, curl, python3.
+set -euo pipefail
+
+SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+ROOT="$(cd "$(dirname "$SELF")/.." && pwd)"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN_DIR="$TARGET_DIR/screenshots"
+export WAIT_SECS="${WAIT_SECS:-30}" SETTLE_SECS="${SETTLE_SECS:-3}"
+export OUT_DIR="${OUT_DIR:-$ROOT/docs/screenshots}"
+
+log() { echo "screenshots: $*" >&2; }
+
+# ----- inner part: runs inside scripts/with-keyring.sh ---------------------------------------------------------
+if [[ "${1:-}" == "--inner" ]]; then
+  APP="$BIN_DIR/hubkey-desktop" CLI="$BIN_DIR/hubkey" SANDBOX="$BIN_DIR/hubspot-sandbox"
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/hubkey-shots.XXXXXX")"
+  pids=()
+  cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+  }
+  trap cleanup EXIT
+
+  # A private X display.
+  display=99
+  while [[ -e "/tmp/.X$display-lock" || -e "/tmp/.X11-unix/X$display" ]]; do display=$((display + 1)); done
+  Xvfb ":$display" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+  pids+=($!)
+  export DISPLAY=":$display"
+  for _ in $(seq 1 100); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.05; done
+
+  # A StatusNotifier host, so the tray icon registers and its menu can be read over D-Bus (no tooltip on Linux).
+  if command -v status-notifier-watcher >/dev/null; then
+    status-notifier-watcher >"$WORK/watcher.log" 2>&1 &
+    pids+=($!)
+  fi
+
+  # The sandbox on free ports.
+  "$SANDBOX" --port 0 --mcp-port 0 --print-ready-json >"$WORK/sandbox.json" 2>"$WORK/sandbox.log" &
+  pids+=($!)
+  for _ in $(seq 1 200); do [[ -s "$WORK/sandbox.json" ]] && break; sleep 0.05; done
+  read -r BASE MCP < <(python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); print(d["base_url"], d["mcp_base_url"])' "$WORK/sandbox.json")
+  log "sandbox at $BASE"
+  export HUBKEY_APP_BASE_URL="$BASE" HUBKEY_API_BASE_URL="$BASE" HUBKEY_MCP_BASE_URL="$MCP"
+  export HUBKEY_KEYCHAIN_SERVICE="hubkey-screenshots-$$" NO_AT_BRIDGE=1 HUBKEY_LOG=info
+  fixture() { curl -fsS "$BASE/_sandbox/fixture"; }
+  CLIENT_ID="$(fixture | python3 -c 'import json,sys; a=[x for x in json.load(sys.stdin)["apps"] if x["name"]=="Hubkey Demo"][0]; print(a["client_id"])')"
+  CLIENT_SECRET="$(fixture | python3 -c 'import json,sys; a=[x for x in json.load(sys.stdin)["apps"] if x["name"]=="Hubkey Demo"][0]; print(a["client_secret"])')"
+  STARTER="$(fixture | python3 -c 'import json,sys; p=[x for x in json.load(sys.stdin)["portals"] if x["tier"]=="Starter"][0]; print(p["hub_id"])')"
+
+  app_pid=""
+  # tauri-plugin-single-instance owns this name; a new instance started before it is released would only
+  # forward its arguments to the old one and exit.
+  SINGLE_INSTANCE_NAME="dev.hubkey.app.SingleInstance"
+  name_owned() {
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.NameHasOwner "string:$SINGLE_INSTANCE_NAME" 2>/dev/null | grep -q "boolean true"
+  }
+  launch() { # theme
+    for _ in $(seq 1 100); do name_owned || break; sleep 0.1; done
+    GTK_THEME="$1" "$APP" >>"$WORK/app.log" 2>&1 &
+    app_pid=$!
+    pids+=("$app_pid")
+    wid="$(timeout "$WAIT_SECS" xdotool search --sync --onlyvisible --name '^Hubkey$' 2>/dev/null | head -n1)" || true
+    [[ -n "$wid" ]]
+  }
+  start_app() { # theme
+    if ! launch "$1"; then
+      log "no window yet; starting the app once more"
+      stop_app
+      launch "$1" || {
+        log "no visible 'Hubkey' window within ${WAIT_SECS}s; app log:"
+        tail -n 40 "$WORK/app.log" >&2 || true
+        exit 1
+      }
+    fi
+    # Wait until the webview has painted something (a blank window is one flat colour), then let it settle.
+    for _ in $(seq 1 $((WAIT_SECS * 4))); do
+      eval "$(xdotool getwindowgeometry --shell "$wid")"
+      sd="$(import -window root -crop "${WIDTH}x${HEIGHT}+${X}+${Y}" +repage -colorspace gray -format '%[fx:standard_deviation]' info: 2>/dev/null || echo 0)"
+      python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0.02 else 1)' "$sd" && break
+      sleep 0.25
+    done
+    sleep "$SETTLE_SECS"
+  }
+  stop_app() {
+    kill -TERM "$app_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$app_pid" 2>/dev/null || true
+    wait "$app_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do name_owned || break; sleep 0.1; done
+  }
+  shoot() { # name
+    # The webview is composited into the window: grab the screen, crop to the window.
+    eval "$(xdotool getwindowgeometry --shell "$wid")"
+    import -window root -crop "${WIDTH}x${HEIGHT}+${X}+${Y}" +repage "$OUT_DIR/$1.png"
+    echo "$OUT_DIR/$1.png"
+  }
+  # The tray menu's labels as text (com.canonical.dbusmenu over the session bus), when a watcher runs.
+  dump_tray() { # name
+    command -v status-notifier-watcher >/dev/null || return 0
+    local bus item menu
+    bus="$(gdbus call --session -d org.kde.StatusNotifierWatcher -o /StatusNotifierWatcher \
+      -m org.freedesktop.DBus.Properties.Get org.kde.StatusNotifierWatcher RegisteredStatusNotifierItems 2>/dev/null \
+      | grep -o "':[^'/]*" | head -n1 | tr -d "'" || true)"
+    [[ -n "$bus" ]] || { log "no tray item registered"; return 0; }
+    # libayatana-appindicator exports the item under /org/ayatana/NotificationItem/<id>, its menu below it.
+    item="$(gdbus introspect --session -d "$bus" -o /org/ayatana/NotificationItem -r 2>/dev/null \
+      | grep -o 'node /org/ayatana/NotificationItem/[^ /]*' | head -n1 | cut -d' ' -f2 || true)"
+    menu="$(gdbus call --session -d "$bus" -o "$item" -m org.freedesktop.DBus.Properties.Get \
+      org.kde.StatusNotifierItem Menu 2>/dev/null | grep -o "objectpath '[^']*'" | cut -d"'" -f2 || true)"
+    [[ -n "$menu" ]] || { log "tray item has no menu"; return 0; }
+    gdbus call --session -d "$bus" -o "$menu" -m com.canonical.dbusmenu.GetLayout -- 0 -1 '[]' \
+      | python3 -c '
+import re, sys
+layout = sys.stdin.read()
+for m in re.finditer(r"\{([^{}]*)\}", layout):
+    props = m.group(1)
+    label = re.search(r"\x27label\x27: <\x27(.*?)\x27>", props)
+    kind = re.search(r"\x27type\x27: <\x27separator\x27>", props)
+    if kind:
+        print("-----")
+    elif label:
+        disabled = "\x27enabled\x27: <false>" in props
+        print(label.group(1) + ("    (disabled)" if disabled else ""))
+' >"$OUT_DIR/$1.txt"
+    echo "$OUT_DIR/$1.txt"
+  }
+  keys() { xdotool key --delay 60 "$@"; }
+  type_text() { xdotool type --delay 15 -- "$1"; }
+
+  mkdir -p "$OUT_DIR"
+
+  # (a) The empty state.
+  start_app Adwaita
+  shoot empty
+
+  # (d) Registration with a validation error, driven from the keyboard: the empty state's first focusable
+  # element is "Register an app"; the form focuses its first field.
+  xdotool windowfocus --sync "$wid" 2>/dev/null || true
+  xdotool mousemove --window "$wid" 5 5 click 1
+  keys Tab Return
+  sleep 1
+  type_text "my-app"; keys Tab
+  type_text "$CLIENT_ID"; keys Tab
+  type_text "not-the-real-secret"; keys Tab Tab Tab
+  keys ctrl+a; type_text "oauth crm.objects.contacts.read"; keys Tab
+  type_text "crm.objects.deals.read crm.objects.contacts.read"
+  keys Tab Tab Tab Return # MCP toggle, Cancel, then "Register app": shows every message, focuses the first error
+  sleep 1
+  shoot register-error
+  stop_app
+
+  # (b) One fresh connection, made with the CLI (the sandbox grants at once with auto_grant).
+  printf %s "$CLIENT_SECRET" | "$CLI" app add demo --client-id "$CLIENT_ID" \
+    --redirect-uri http://localhost:53682/callback --scopes "oauth crm.objects.contacts.read" \
+    --optional-scopes "crm.objects.deals.read automation" >/dev/null
+  curl -fsS -X PATCH -H 'content-type: application/json' -d '{"auto_grant":true}' "$BASE/_sandbox/switches" >/dev/null
+  "$CLI" login --app demo --portal "$STARTER" --no-browser --timeout 60 >"$WORK/login.out" 2>"$WORK/login.err" &
+  login_pid=$!
+  url=""
+  for _ in $(seq 1 100); do
+    url="$(grep -o 'http://127\.0\.0\.1:[0-9]*/oauth/[^[:space:]]*' "$WORK/login.err" | head -n1 || true)"
+    [[ -n "$url" ]] && break
+    sleep 0.1
+  done
+  [[ -n "$url" ]] || { log "hubkey login printed no authorize URL:"; cat "$WORK/login.err" >&2; exit 1; }
+  curl -fsS -L -o /dev/null "$url"
+  wait "$login_pid" || { log "hubkey login failed:"; cat "$WORK/login.err" >&2; exit 1; }
+
+  start_app Adwaita
+  shoot connected
+  stop_app
+
+  # (e) Dark mode.
+  start_app Adwaita:dark
+  shoot connected-dark
+  stop_app
+
+  # (c) Needs re-authorization: uninstall the app in the portal; the next refresh is refused
+  # (BAD_REFRESH_TOKEN) and the connection is marked, as the desktop's refresher would do on its own.
+  curl -fsS -X POST -H 'content-type: application/json' \
+    -d "{\"client_id\":\"$CLIENT_ID\",\"hub_id\":$STARTER}" "$BASE/_sandbox/uninstall" >/dev/null
+  if "$CLI" refresh --app demo --portal "$STARTER" >/dev/null 2>"$WORK/refresh.err"; then
+    log "the refresh after uninstall unexpectedly succeeded"; exit 1
+  fi
+  start_app Adwaita
+  shoot needs-reauth
+  dump_tray tray-menu
+  stop_app
+  exit 0
+fi
+
+# ----- outer part: build, then run the inner part in a private keyring session ---------------------------------
+cd "$ROOT"
+for tool in Xvfb xdotool import xdpyinfo dbus-run-session gnome-keyring-daemon curl python3 timeout; do
+  command -v "$tool" >/dev/null || {
+    log "missing $tool (apt-get install xvfb x11-utils xdotool imagemagick dbus gnome-keyring curl python3)"
+    exit 2
+  }
+done
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  [[ -x node_modules/.bin/tauri ]] || npm ci --no-audit --no-fund >&2
+  log "building (npx tauri build --debug --no-bundle; cargo build -p hubkey-cli -p hubspot-sandbox)..."
+  npx tauri build --debug --no-bundle >&2
+  mkdir -p "$BIN_DIR"
+  # Keep private copies: a later `cargo build`/`cargo test` overwrites target/debug/hubkey-desktop with a
+  # variant that loads the Vite dev server.
+  cp "$TARGET_DIR/debug/hubkey-desktop" "$BIN_DIR/hubkey-desktop"
+  cargo build -q -p hubkey-cli -p hubspot-sandbox >&2
+  cp "$TARGET_DIR/debug/hubkey" "$TARGET_DIR/debug/hubspot-sandbox" "$BIN_DIR/"
+fi
+for bin in hubkey-desktop hubkey hubspot-sandbox; do
+  [[ -x "$BIN_DIR/$bin" ]] || { log "$BIN_DIR/$bin not found (run without SKIP_BUILD=1)"; exit 2; }
+done
+
+exec "$ROOT/scripts/with-keyring.sh" "$SELF" --inner

@@ -1,0 +1,140 @@
+//! What runs without the window: the refresher's scheduler for all connections (also while the window is
+//! hidden in the tray), and the forwarding of its [`ConnectionEvent`]s to the window (`connection-changed`),
+//! the tray and the desktop notifications (one per needs-re-authorization incident).
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use hubkey_core::refresher::ConnectionEvent;
+use hubkey_core::store::ConnectionState;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::host::Host;
+use crate::views::{CONNECTIONS_RELOAD, CONNECTION_CHANGED};
+use crate::MAIN_WINDOW;
+
+/// Connections a re-authorization notification was shown for, until they are fresh again.
+#[derive(Debug, Default)]
+pub struct Notified(Mutex<HashSet<(String, u64)>>);
+
+impl Notified {
+    /// True the first time for an incident.
+    pub fn first(&self, app: &str, hub_id: u64) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((app.to_string(), hub_id))
+    }
+
+    /// The incident is over (fresh again, re-authorized, signed out).
+    pub fn clear(&self, app: &str, hub_id: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(app.to_string(), hub_id));
+    }
+}
+
+/// Starts the refresher's scheduler and the event forwarder on Tauri's runtime. Call once, from setup (the
+/// IPC tests call it on the mock app).
+pub fn start<R: Runtime>(app: &AppHandle<R>) {
+    let Some(host) = app.try_state::<Host>() else {
+        return;
+    };
+    app.manage(Notified::default());
+    let refresher = host.refresher.clone();
+    // Subscribe before the scheduler runs, so its first events are not missed.
+    let mut events = refresher.subscribe();
+    tauri::async_runtime::spawn(refresher.run(std::future::pending::<()>()));
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => on_event(&handle, event).await,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "connection events lagged; reloading");
+                    connections_changed(&handle).await;
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+    tracing::info!("background refresh started");
+}
+
+async fn on_event<R: Runtime>(app: &AppHandle<R>, event: ConnectionEvent) {
+    let Some(host) = app.try_state::<Host>() else {
+        return;
+    };
+    let stored = host
+        .store()
+        .connection(&event.app, event.hub_id)
+        .await
+        .ok()
+        .flatten();
+    if let Some(mut conn) = stored {
+        // The event is newer than the index for transient states (`refreshing` is never stored).
+        conn.state = event.state;
+        conn.state_reason = event.state_reason.clone();
+        conn.expires_at = event.expires_at;
+        let view = crate::commands::connection_view(&host, &conn).await;
+        if let Err(e) = app.emit_to(MAIN_WINDOW, CONNECTION_CHANGED, &view) {
+            tracing::debug!("cannot send connection-changed: {e}");
+        }
+        match event.state {
+            ConnectionState::NeedsReauth => {
+                let first = app
+                    .try_state::<Notified>()
+                    .is_some_and(|n| n.first(&conn.app, conn.hub_id));
+                if first {
+                    let place = conn
+                        .hub_domain
+                        .clone()
+                        .unwrap_or_else(|| format!("portal {}", conn.hub_id));
+                    notify(
+                        app,
+                        &format!("Re-authorize {} for {place}", conn.app),
+                        "HubSpot no longer accepts this connection's refresh token. Open Hubkey and choose Re-authorize.",
+                    );
+                }
+            }
+            ConnectionState::Fresh => reauthorized(app, &conn.app, conn.hub_id),
+            ConnectionState::Refreshing | ConnectionState::Retrying => {}
+        }
+    }
+    crate::tray::refresh(app).await;
+}
+
+/// A connection is healthy again: a later incident notifies again.
+pub fn reauthorized<R: Runtime>(app: &AppHandle<R>, app_name: &str, hub_id: u64) {
+    if let Some(n) = app.try_state::<Notified>() {
+        n.clear(app_name, hub_id);
+    }
+}
+
+/// Apps or connections were added or removed: wake the scheduler, rebuild the tray, tell the window.
+pub async fn connections_changed<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(host) = app.try_state::<Host>() {
+        host.refresher.nudge();
+    }
+    crate::tray::refresh(app).await;
+    if let Err(e) = app.emit_to(MAIN_WINDOW, CONNECTIONS_RELOAD, ()) {
+        tracing::debug!("cannot send connections-reload: {e}");
+    }
+}
+
+/// A desktop notification, when the notification plugin is loaded (not in the IPC tests).
+fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    if app
+        .try_state::<tauri_plugin_notification::Notification<R>>()
+        .is_none()
+    {
+        return;
+    }
+    match app.notification().builder().title(title).body(body).show() {
+        Ok(()) => tracing::info!("notification shown: {title}"),
+        Err(e) => tracing::warn!("cannot show a notification ({title}): {e}"),
+    }
+}

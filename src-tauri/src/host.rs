@@ -1,0 +1,251 @@
+//! The host's state, managed by Tauri: one [`PortalConnector`] (so a deep link reaches the pending login),
+//! one [`Refresher`] (so the UI, the tray and the background share single-flight refreshes), the
+//! clipboard and the way the system browser is opened.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hubkey_core::client::HubSpotClient;
+use hubkey_core::clock::{Clock, SystemClock};
+use hubkey_core::config::{is_loopback_host, Endpoints};
+use hubkey_core::connect::PortalConnector;
+use hubkey_core::refresher::{RefreshPolicy, Refresher};
+use hubkey_core::store::TokenStore;
+use hubkey_core::Error as CoreError;
+use tauri::{AppHandle, Manager, Runtime};
+use url::Url;
+
+use crate::clipboard::{Clipboard, ClipboardGuard, PluginClipboard};
+
+/// A function that opens a URL in a browser.
+pub type OpenUrl = Arc<dyn Fn(&Url) -> hubkey_core::Result<()> + Send + Sync>;
+
+/// How a login opens HubSpot's authorize page. Never a webview (RFC 8252 §8.12).
+#[derive(Clone)]
+pub enum Browser {
+    /// `$BROWSER` when set (tests substitute a headless browser this way), else the OS default browser
+    /// through tauri-plugin-opener.
+    System,
+    /// A function of the caller's (IPC tests drive the sandbox's consent page with it).
+    Custom(OpenUrl),
+}
+
+impl std::fmt::Debug for Browser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Browser::System => f.write_str("Browser::System"),
+            Browser::Custom(_) => f.write_str("Browser::Custom"),
+        }
+    }
+}
+
+/// The desktop host's state.
+#[derive(Debug)]
+pub struct Host {
+    pub connector: PortalConnector,
+    pub refresher: Refresher,
+    pub endpoints: Endpoints,
+    pub clock: Arc<dyn Clock>,
+    pub browser: Browser,
+    /// `None`: the clipboard plugin's. Tests put a fake here.
+    pub clipboard: Option<Arc<dyn Clipboard>>,
+    pub clipboard_guard: ClipboardGuard,
+    pub clear_clipboard_after: Option<Duration>,
+    /// How long a login waits for HubSpot's redirect.
+    pub login_timeout: Duration,
+}
+
+impl Host {
+    /// The default login timeout (design.md §2.1).
+    pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(600);
+
+    /// From the environment (design.md §5): endpoints, `HUBKEY_HOME`, `HUBKEY_KEYCHAIN_SERVICE`, the clipboard
+    /// delay. Touches neither the network nor the keychain.
+    pub fn from_env() -> Result<Self, CoreError> {
+        let endpoints = Endpoints::from_env()?;
+        let client = HubSpotClient::new(endpoints)?;
+        let secrets = hubkey_keychain::KeyringStore::from_env()?;
+        let store = TokenStore::open_default(Arc::new(secrets))?;
+        let clear = crate::clipboard::clear_after_from(
+            std::env::var(crate::clipboard::CLEAR_ENV).ok().as_deref(),
+            Some(store.home()),
+        );
+        Ok(Self::new(client, store, Arc::new(SystemClock)).with_clipboard_clear(clear))
+    }
+
+    /// Over a client, a store and a clock; the system browser and clipboard; 60 s clipboard clearing.
+    pub fn new(client: HubSpotClient, store: TokenStore, clock: Arc<dyn Clock>) -> Self {
+        let endpoints = client.endpoints().clone();
+        let refresher = Refresher::new(
+            client.clone(),
+            store.clone(),
+            clock.clone(),
+            RefreshPolicy::default(),
+        );
+        Host {
+            connector: PortalConnector::new(client, store, clock.clone()),
+            refresher,
+            endpoints,
+            clock,
+            browser: Browser::System,
+            clipboard: None,
+            clipboard_guard: ClipboardGuard::default(),
+            clear_clipboard_after: Some(crate::clipboard::DEFAULT_CLEAR_AFTER),
+            login_timeout: Self::LOGIN_TIMEOUT,
+        }
+    }
+
+    pub fn with_browser(mut self, browser: Browser) -> Self {
+        self.browser = browser;
+        self
+    }
+
+    pub fn with_clipboard(mut self, clipboard: Arc<dyn Clipboard>) -> Self {
+        self.clipboard = Some(clipboard);
+        self
+    }
+
+    pub fn with_clipboard_clear(mut self, after: Option<Duration>) -> Self {
+        self.clear_clipboard_after = after;
+        self
+    }
+
+    pub fn store(&self) -> &TokenStore {
+        self.connector.store()
+    }
+
+    /// The clipboard to use from `app`.
+    pub fn clipboard_for<R: Runtime>(&self, app: &AppHandle<R>) -> Arc<dyn Clipboard> {
+        match &self.clipboard {
+            Some(c) => Arc::clone(c),
+            None => Arc::new(PluginClipboard(app.clone())),
+        }
+    }
+
+    /// A function that opens `url` the way [`Host::browser`] says, for [`PortalConnector::connect`].
+    pub fn opener<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+    ) -> impl FnOnce(&Url) -> hubkey_core::Result<()> + Send {
+        let browser = self.browser.clone();
+        let app = app.clone();
+        move |url: &Url| {
+            check_browser_url(url)?;
+            match browser {
+                Browser::Custom(open) => open(url),
+                Browser::System => open_in_system_browser(&app, url),
+            }
+        }
+    }
+}
+
+/// Only `https`, or `http` on a loopback host (the sandbox), reaches the browser (security.md C12).
+pub fn check_browser_url(url: &Url) -> hubkey_core::Result<()> {
+    let ok = match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => is_loopback_host(url),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::UnsafeUrl {
+            url: format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")),
+            reason: "only https (or http on localhost) pages are opened in the browser".into(),
+        })
+    }
+}
+
+/// `$BROWSER` first (a list separated by `:` — `;` on Windows — whose first entry is used; `%s` stands for
+/// the URL, else it is appended), then the OS default browser.
+fn open_in_system_browser<R: Runtime>(app: &AppHandle<R>, url: &Url) -> hubkey_core::Result<()> {
+    if let Some(command) = browser_command(std::env::var("BROWSER").ok().as_deref(), url.as_str()) {
+        let (program, args) = command;
+        let mut child = std::process::Command::new(&program)
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| CoreError::Config(format!("cannot run $BROWSER ({program}): {e}")))?;
+        // Reap it whenever it ends; a browser may run for a long time.
+        std::thread::spawn(move || {
+            let _ = child.wait();
+        });
+        tracing::info!(browser = %program, "opened the authorize page with $BROWSER");
+        return Ok(());
+    }
+    let Some(opener) = app.try_state::<tauri_plugin_opener::Opener<R>>() else {
+        return Err(CoreError::Config(
+            "no way to open the browser (opener plugin missing)".into(),
+        ));
+    };
+    opener
+        .open_url(url.as_str(), None::<&str>)
+        .map_err(|e| CoreError::Config(format!("cannot open the system browser: {e}")))?;
+    tracing::info!("opened the authorize page in the system browser");
+    Ok(())
+}
+
+/// `$BROWSER` as a program and its arguments, or `None` when unset or blank.
+pub fn browser_command(var: Option<&str>, url: &str) -> Option<(String, Vec<String>)> {
+    let separator = if cfg!(windows) { ';' } else { ':' };
+    let entry = var?.split(separator).map(str::trim).find(|e| !e.is_empty())?;
+    let mut words = entry.split_whitespace().map(str::to_string);
+    let program = words.next()?;
+    let mut args: Vec<String> = words.collect();
+    if args.iter().any(|a| a.contains("%s")) {
+        for a in &mut args {
+            *a = a.replace("%s", url);
+        }
+    } else {
+        args.push(url.to_string());
+    }
+    Some((program, args))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_env_var_forms() {
+        let url = "https://app.hubspot.com/oauth/authorize?x=1";
+        assert_eq!(browser_command(None, url), None);
+        assert_eq!(browser_command(Some("  "), url), None);
+        assert_eq!(
+            browser_command(Some("/tmp/fake-browser.sh"), url),
+            Some(("/tmp/fake-browser.sh".into(), vec![url.to_string()]))
+        );
+        assert_eq!(
+            browser_command(Some("chromium --headless %s"), url),
+            Some(("chromium".into(), vec!["--headless".into(), url.to_string()]))
+        );
+        if !cfg!(windows) {
+            assert_eq!(
+                browser_command(Some(":firefox:chromium"), url).map(|c| c.0),
+                Some("firefox".to_string())
+            );
+        }
+    }
+
+    #[test]
+    fn c12_only_web_pages_reach_the_browser() {
+        for ok in [
+            "https://app.hubspot.com/oauth/authorize",
+            "http://localhost:4010/oauth/authorize",
+            "http://127.0.0.1:4010/x",
+        ] {
+            assert!(check_browser_url(&Url::parse(ok).unwrap()).is_ok(), "{ok}");
+        }
+        for bad in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "http://evil.example/",
+            "hubkey://oauth/callback",
+        ] {
+            let err = check_browser_url(&Url::parse(bad).unwrap()).unwrap_err();
+            assert_eq!(err.code(), hubkey_core::ErrorCode::UnsafeUrl, "{bad}");
+        }
+    }
+}

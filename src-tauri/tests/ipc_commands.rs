@@ -1,0 +1,535 @@
+//! Every command through the mock runtime's IPC, with the real capabilities, against the HubSpot sandbox and an
+//! in-memory keychain (design.md §7 IPC tier). Covers security.md S3 (no secret in any response or event; the
+//! copy command returns no token), S4 (commands refused for a window without the capability, body not run)
+//! and C5 (an unsolicited hubkey:// URL is ignored without a network call).
+
+// Test helpers outside #[test] functions: failing loudly is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use hubkey_core::client::HubSpotClient;
+use hubkey_core::clock::SystemClock;
+use hubkey_core::config::Endpoints;
+use hubkey_core::store::{MemoryStore, TokenStore};
+use hubkey_desktop_lib::clipboard::Clipboard;
+use hubkey_desktop_lib::{Browser, Host};
+use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_STANDARD_CLIENT_ID};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{AppHandle, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
+use url::Url;
+
+const RELAY: &str = "https://relay.example.com/hubkey-relay.html";
+
+fn local_origin() -> Url {
+    let origin = if cfg!(windows) {
+        "http://tauri.localhost"
+    } else {
+        "tauri://localhost"
+    };
+    origin.parse().unwrap()
+}
+
+fn request(cmd: &str, body: Value, url: Url) -> InvokeRequest {
+    InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url,
+        body: InvokeBody::Json(body),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    }
+}
+
+fn window(app: &tauri::App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
+    app.get_webview_window(label).unwrap_or_else(|| {
+        WebviewWindowBuilder::new(app, label, Default::default())
+            .build()
+            .unwrap()
+    })
+}
+
+/// A clipboard in memory.
+#[derive(Debug, Default)]
+struct FakeClipboard(Mutex<Option<String>>);
+
+impl Clipboard for FakeClipboard {
+    fn write_text(&self, text: &str) -> Result<(), String> {
+        *self.0.lock().unwrap() = Some(text.to_string());
+        Ok(())
+    }
+    fn read_text(&self) -> Result<Option<String>, String> {
+        Ok(self.0.lock().unwrap().clone())
+    }
+    fn clear(&self) -> Result<(), String> {
+        *self.0.lock().unwrap() = None;
+        Ok(())
+    }
+}
+
+/// Records every response and event so they can be scanned for secrets at the end.
+#[derive(Default)]
+struct Recorder {
+    seen: Mutex<Vec<(String, String)>>,
+}
+
+impl Recorder {
+    fn push(&self, what: &str, json: String) {
+        self.seen.lock().unwrap().push((what.to_string(), json));
+    }
+    fn events(&self, name: &str) -> Vec<Value> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(w, _)| w == &format!("event {name}"))
+            .map(|(_, j)| serde_json::from_str(j).unwrap())
+            .collect()
+    }
+}
+
+struct Ipc<'a> {
+    main: &'a WebviewWindow<MockRuntime>,
+    recorder: &'a Recorder,
+}
+
+impl Ipc<'_> {
+    fn call(&self, cmd: &str, body: Value) -> Result<Value, Value> {
+        let response = get_ipc_response(self.main, request(cmd, body, local_origin()))
+            .map(|b| b.deserialize::<Value>().unwrap());
+        let json = match &response {
+            Ok(v) | Err(v) => v.to_string(),
+        };
+        self.recorder.push(&format!("response {cmd}"), json);
+        response
+    }
+
+    fn ok(&self, cmd: &str, body: Value) -> Value {
+        self.call(cmd, body)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+}
+
+fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The "system browser": fetches the authorize page (the sandbox grants at once with `auto_grant`) and follows
+/// HubSpot's redirect: to the loopback listener, or — for the relay page — as the `hubkey://` deep link the
+/// relay would forward to.
+fn fake_browser(app_handle: Arc<OnceLock<AppHandle<MockRuntime>>>) -> Browser {
+    Browser::Custom(Arc::new(move |url: &Url| {
+        let url = url.clone();
+        let app_handle = Arc::clone(&app_handle);
+        tauri::async_runtime::spawn(async move {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let answer = client.get(url).send().await.unwrap();
+            let location = answer
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or_else(|| panic!("authorize did not redirect: {}", answer.status()))
+                .to_string();
+            if let Some(query) = location.strip_prefix(&format!("{RELAY}?")) {
+                let deep_link = format!("hubkey://oauth/callback?{query}");
+                let app = app_handle.get().unwrap();
+                assert!(hubkey_desktop_lib::deliver_deep_link(app, &deep_link));
+            } else {
+                client.get(&location).send().await.unwrap();
+            }
+        });
+        Ok(())
+    }))
+}
+
+struct Secrets(Vec<String>);
+
+impl Secrets {
+    fn assert_absent(&self, recorder: &Recorder) {
+        let seen = recorder.seen.lock().unwrap();
+        assert!(
+            seen.len() > 20,
+            "too few responses/events recorded: {}",
+            seen.len()
+        );
+        for (what, json) in seen.iter() {
+            for secret in &self.0 {
+                assert!(secret.len() >= 16, "weak probe");
+                assert!(
+                    !json.contains(secret.as_str()),
+                    "S3: {what} carries a secret: {json}"
+                );
+                // Not even a long piece of it.
+                assert!(
+                    !json.contains(&secret[..12]),
+                    "S3: {what} carries part of a secret"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
+    // Deterministic clipboard delay; no endpoint overrides from the caller.
+    std::env::set_var("HUBKEY_CLIPBOARD_CLEAR_SECS", "45");
+
+    let loopback_port = free_port();
+    let loopback = format!("http://localhost:{loopback_port}/callback");
+    let mut fixture = Fixture::demo();
+    fixture
+        .apps
+        .iter_mut()
+        .find(|a| a.client_id == DEMO_STANDARD_CLIENT_ID)
+        .unwrap()
+        .redirect_urls
+        .push(loopback.clone());
+    let sandbox: SandboxHandle = tauri::async_runtime::block_on(Sandbox::start(fixture)).unwrap();
+    sandbox.update_switches(|s| s.auto_grant = true);
+    let client_secret = sandbox
+        .fixture()
+        .app(DEMO_STANDARD_CLIENT_ID)
+        .unwrap()
+        .client_secret
+        .clone();
+
+    let home = std::env::temp_dir().join(format!("hubkey-ipc-{}-{}", std::process::id(), rand_suffix()));
+    let mem = Arc::new(MemoryStore::new());
+    let store = TokenStore::new(mem.clone(), &home);
+    let endpoints = Endpoints {
+        app_base: Url::parse(&sandbox.base_url()).unwrap(),
+        api_base: Url::parse(&sandbox.base_url()).unwrap(),
+        mcp_base: Url::parse(&sandbox.mcp_base_url()).unwrap(),
+    };
+    let clipboard = Arc::new(FakeClipboard::default());
+    let app_handle = Arc::new(OnceLock::new());
+    let host = Host::new(
+        HubSpotClient::new(endpoints).unwrap(),
+        store.clone(),
+        Arc::new(SystemClock),
+    )
+    .with_browser(fake_browser(Arc::clone(&app_handle)))
+    .with_clipboard(clipboard.clone())
+    .with_clipboard_clear(Some(Duration::from_secs(45)));
+
+    let app = hubkey_desktop_lib::configure_with(mock_builder(), host)
+        .build(hubkey_desktop_lib::context())
+        .unwrap();
+    app_handle.set(app.handle().clone()).unwrap();
+    let recorder = Arc::new(Recorder::default());
+    for name in [
+        "login-finished",
+        "connection-changed",
+        "connections-reload",
+        "deep-link://new-url",
+    ] {
+        let r = Arc::clone(&recorder);
+        app.listen_any(name, move |event| {
+            r.push(&format!("event {name}"), event.payload().to_string())
+        });
+    }
+    hubkey_desktop_lib::background::start(app.handle());
+    let main = window(&app, "main");
+    let ipc = Ipc {
+        main: &main,
+        recorder: &recorder,
+    };
+
+    // --- app_info ------------------------------------------------------------------------------------
+    let info = ipc.ok("app_info", json!({}));
+    assert_eq!(info["uses_sandbox"], true);
+    assert_eq!(info["clipboard_clear_secs"], 45);
+
+    // --- register_app: validation first, nothing saved on error ---------------------------------------
+    let form = |name: &str, redirect: &str, optional: &str| {
+        json!({"args": {
+            "name": name,
+            "client_id": DEMO_STANDARD_CLIENT_ID,
+            "client_secret": client_secret,
+            "redirect_uri": redirect,
+            "scopes": "oauth crm.objects.contacts.read",
+            "optional_scopes": optional,
+            "kind": "standard",
+        }})
+    };
+    let refused = ipc
+        .call(
+            "register_app",
+            form("demo", &loopback, "crm.objects.contacts.read"),
+        )
+        .unwrap_err();
+    assert_eq!(refused["code"], "invalid_input");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("mismatch between the scopes"),
+        "{refused}"
+    );
+    let refused = ipc
+        .call("register_app", form("demo", "http://127.0.0.1:1/cb", ""))
+        .unwrap_err();
+    assert!(
+        refused["message"].as_str().unwrap().contains("IP addresses"),
+        "{refused}"
+    );
+    assert_eq!(
+        ipc.ok("list_apps", json!({})),
+        json!([]),
+        "nothing saved after refusals"
+    );
+
+    let registered = ipc.ok(
+        "register_app",
+        form("demo", &loopback, "crm.objects.deals.read automation"),
+    );
+    assert_eq!(registered["app"]["name"], "demo");
+    assert_eq!(registered["app"]["redirect_kind"], "loopback");
+    assert_eq!(registered["warnings"], json!([]));
+    let relay = ipc.ok("register_app", form("relay", RELAY, "crm.objects.deals.read"));
+    assert_eq!(relay["app"]["redirect_kind"], "deep_link");
+    let duplicate = ipc.call("register_app", form("demo", &loopback, "")).unwrap_err();
+    assert!(duplicate["message"].as_str().unwrap().contains("already exists"));
+    let apps = ipc.ok("list_apps", json!({}));
+    assert_eq!(apps.as_array().unwrap().len(), 2);
+
+    // --- C5: an unsolicited deep link is ignored, no HubSpot call ------------------------------------
+    let token_calls = sandbox.count("/token", None);
+    assert!(!hubkey_desktop_lib::deliver_deep_link(
+        app.handle(),
+        "hubkey://oauth/callback?code=forged-code&state=forged-state"
+    ));
+    assert_eq!(sandbox.count("/token", None), token_calls);
+    assert!(!ipc
+        .ok("cancel_login", json!({"args": {"app": "demo"}}))
+        .as_bool()
+        .unwrap());
+
+    // --- start_login over the loopback, then over the relay + deep link ------------------------------
+    for (name, hub_id, kind) in [
+        ("demo", hubspot_sandbox::DEMO_PRO_HUB_ID, "loopback"),
+        ("relay", hubspot_sandbox::DEMO_STARTER_HUB_ID, "deep_link"),
+    ] {
+        let started = ipc.ok("start_login", json!({"args": {"app": name, "portal_id": hub_id}}));
+        assert_eq!(started["redirect_kind"], kind);
+        assert_eq!(started["authorize_host"], "127.0.0.1");
+        wait_for(
+            &format!("login-finished for {name}"),
+            Duration::from_secs(20),
+            || recorder.events("login-finished").iter().any(|e| e["app"] == name),
+        );
+        let finished = recorder
+            .events("login-finished")
+            .into_iter()
+            .find(|e| e["app"] == name)
+            .unwrap();
+        assert_eq!(finished["ok"], true, "{finished}");
+        assert_eq!(finished["connection"]["hub_id"], hub_id);
+    }
+
+    // --- list_connections: everything but the token -------------------------------------------------
+    let connections = ipc.ok("list_connections", json!({}));
+    let demo = connections
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["app"] == "demo")
+        .unwrap()
+        .clone();
+    assert_eq!(demo["hub_domain"], "acme.example");
+    assert_eq!(demo["user"], "alex@acme.example");
+    assert_eq!(demo["state"], "fresh");
+    assert_eq!(
+        demo["required_scopes"],
+        json!(["oauth", "crm.objects.contacts.read"])
+    );
+    let tokens =
+        tauri::async_runtime::block_on(store.load_tokens("demo", hubspot_sandbox::DEMO_PRO_HUB_ID)).unwrap();
+    let access = tokens.access_token.expose().to_string();
+    let masked = demo["masked_token"].as_str().unwrap();
+    assert!(masked.starts_with("••••••••"), "{masked}");
+    assert!(access.ends_with(masked.trim_start_matches('•')), "{masked}");
+    let starter = connections
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["app"] == "relay")
+        .unwrap();
+    assert_eq!(starter["optional_dropped"], json!([]), "{starter}");
+
+    let mut secrets = vec![
+        client_secret.clone(),
+        access.clone(),
+        tokens.refresh_token.expose().to_string(),
+    ];
+    let relay_tokens =
+        tauri::async_runtime::block_on(store.load_tokens("relay", hubspot_sandbox::DEMO_STARTER_HUB_ID))
+            .unwrap();
+    secrets.push(relay_tokens.access_token.expose().to_string());
+    secrets.push(relay_tokens.refresh_token.expose().to_string());
+
+    // --- copy_token: the token reaches the clipboard from Rust, never the response -------------------
+    let ack = ipc.ok(
+        "copy_token",
+        json!({"args": {"app": "demo", "hub_id": hubspot_sandbox::DEMO_PRO_HUB_ID, "as_header": false}}),
+    );
+    assert_eq!(
+        ack,
+        json!({"app": "demo", "hub_id": hubspot_sandbox::DEMO_PRO_HUB_ID, "as_header": false, "clear_after_secs": 45})
+    );
+    assert_eq!(clipboard.read_text().unwrap().as_deref(), Some(access.as_str()));
+    ipc.ok(
+        "copy_token",
+        json!({"args": {"app": "demo", "hub_id": hubspot_sandbox::DEMO_PRO_HUB_ID, "as_header": true}}),
+    );
+    assert_eq!(
+        clipboard.read_text().unwrap(),
+        Some(format!("Authorization: Bearer {access}"))
+    );
+    ipc.ok("copy_redirect_url", json!({"args": {"url": loopback}}));
+    assert_eq!(clipboard.read_text().unwrap().as_deref(), Some(loopback.as_str()));
+    let refused = ipc
+        .call(
+            "copy_redirect_url",
+            json!({"args": {"url": "not a url, just text"}}),
+        )
+        .unwrap_err();
+    assert_eq!(refused["code"], "invalid_input");
+
+    // --- refresh_now: new tokens, connection-changed events -----------------------------------------
+    let refreshed = ipc.ok(
+        "refresh_now",
+        json!({"args": {"app": "demo", "hub_id": hubspot_sandbox::DEMO_PRO_HUB_ID}}),
+    );
+    assert_eq!(refreshed["state"], "fresh");
+    wait_for("connection-changed", Duration::from_secs(10), || {
+        recorder
+            .events("connection-changed")
+            .iter()
+            .any(|e| e["app"] == "demo" && e["state"] == "fresh")
+    });
+    let after =
+        tauri::async_runtime::block_on(store.load_tokens("demo", hubspot_sandbox::DEMO_PRO_HUB_ID)).unwrap();
+    secrets.push(after.access_token.expose().to_string());
+    secrets.push(after.refresh_token.expose().to_string());
+    let unknown = ipc
+        .call("refresh_now", json!({"args": {"app": "demo", "hub_id": 1}}))
+        .unwrap_err();
+    assert!(
+        unknown["code"].is_string() && unknown["hint"].is_string(),
+        "{unknown}"
+    );
+
+    // --- S4: a window without the capability gets nothing, and the command body does not run ---------
+    let intruder = window(&app, "intruder");
+    let remote: Url = "https://evil.example/".parse().unwrap();
+    let bodies = [
+        ("app_info", json!({})),
+        ("register_app", form("intruder-app", &loopback, "")),
+        ("list_apps", json!({})),
+        ("remove_app", json!({"args": {"app": "relay"}})),
+        ("start_login", json!({"args": {"app": "demo"}})),
+        ("cancel_login", json!({"args": {"app": "demo"}})),
+        ("list_connections", json!({})),
+        (
+            "copy_token",
+            json!({"args": {"app": "relay", "hub_id": hubspot_sandbox::DEMO_STARTER_HUB_ID, "as_header": false}}),
+        ),
+        ("copy_redirect_url", json!({"args": {"url": RELAY}})),
+        (
+            "refresh_now",
+            json!({"args": {"app": "demo", "hub_id": hubspot_sandbox::DEMO_PRO_HUB_ID}}),
+        ),
+        (
+            "sign_out",
+            json!({"args": {"app": "relay", "hub_id": hubspot_sandbox::DEMO_STARTER_HUB_ID, "keep_remote": true}}),
+        ),
+    ];
+    let refreshes = sandbox.count("/token", Some("refresh_token"));
+    for (cmd, body) in &bodies {
+        for (who, url) in [(&intruder, local_origin()), (&main, remote.clone())] {
+            let denied = get_ipc_response(who, request(cmd, body.clone(), url.clone())).unwrap_err();
+            assert!(
+                denied.to_string().contains("not allowed"),
+                "S4 {cmd} from {}: {denied}",
+                who.label()
+            );
+        }
+    }
+    assert_eq!(
+        clipboard.read_text().unwrap().as_deref(),
+        Some(loopback.as_str()),
+        "S4: nothing copied"
+    );
+    assert_eq!(
+        sandbox.count("/token", Some("refresh_token")),
+        refreshes,
+        "S4: no refresh ran"
+    );
+    let apps = ipc.ok("list_apps", json!({}));
+    assert_eq!(
+        apps.as_array().unwrap().len(),
+        2,
+        "S4: no app added or removed: {apps}"
+    );
+    assert_eq!(ipc.ok("list_connections", json!({})).as_array().unwrap().len(), 2);
+
+    // --- sign_out: revoke reported, access token lifetime stated -------------------------------------
+    let out = ipc.ok(
+        "sign_out",
+        json!({"args": {"app": "demo", "hub_id": hubspot_sandbox::DEMO_PRO_HUB_ID, "keep_remote": false}}),
+    );
+    assert_eq!(out["revoked"], true, "{out}");
+    assert!(
+        out["summary"].as_str().unwrap().contains("stays valid until"),
+        "{out}"
+    );
+    let kept = ipc.ok(
+        "sign_out",
+        json!({"args": {"app": "relay", "hub_id": hubspot_sandbox::DEMO_STARTER_HUB_ID, "keep_remote": true}}),
+    );
+    assert_eq!(kept["kept_remote"], true);
+    assert_eq!(ipc.ok("list_connections", json!({})), json!([]));
+
+    // --- remove_app ----------------------------------------------------------------------------------
+    ipc.ok("remove_app", json!({"args": {"app": "relay"}}));
+    ipc.ok("remove_app", json!({"args": {"app": "demo"}}));
+    assert_eq!(ipc.ok("list_apps", json!({})), json!([]));
+    let missing = ipc
+        .call("remove_app", json!({"args": {"app": "demo"}}))
+        .unwrap_err();
+    assert_eq!(missing["code"], "not_found");
+
+    // --- S3: nothing recorded carries a secret -------------------------------------------------------
+    assert!(!recorder.events("connections-reload").is_empty());
+    Secrets(secrets).assert_absent(&recorder);
+
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::process::id().into());
+    h.finish()
+}

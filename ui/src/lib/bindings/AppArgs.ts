@@ -1,0 +1,5 @@
+// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+/**
+ * Names an app (`remove_app`, `cancel_login`).
+ */
+export type AppArgs = { app: string, };

@@ -1,0 +1,11 @@
+// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+/**
+ * The error a command returns to the UI: a stable machine-readable `code`, a sentence for people and, when
+ * there is one, what to do next. Built from [`hubkey_core::Error`], whose messages never carry secrets.
+ */
+export type CommandError = { 
+/**
+ * A [`hubkey_core::ErrorCode`] string (`needs_reauth`, `port_in_use`…) or one of the host's own:
+ * `invalid_input`, `io`, `internal`.
+ */
+code: string, message: string, hint: string | null, };

@@ -1,0 +1,5 @@
+// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+/**
+ * Names a connection (`refresh_now`).
+ */
+export type ConnectionArgs = { app: string, hub_id: number, };

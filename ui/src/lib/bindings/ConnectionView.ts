@@ -1,0 +1,41 @@
+// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+import type { AppKindView } from "./AppKindView";
+import type { ConnectionStateView } from "./ConnectionStateView";
+
+/**
+ * One connected portal, everything the UI shows. The token itself never appears: `masked_token` is computed
+ * in Rust ("••••••••abcd"), and only when the token is long enough for the tail to reveal nothing useful.
+ */
+export type ConnectionView = { app: string, app_kind: AppKindView | null, hub_id: number, hub_domain: string | null, 
+/**
+ * The installing user's e-mail.
+ */
+user: string | null, user_id: number | null, installing_user_id: number | null, app_id: number | null, is_user_level: boolean | null, 
+/**
+ * Every granted scope, as HubSpot reported it.
+ */
+scopes: Array<string>, 
+/**
+ * What the login asked for (required + optional).
+ */
+requested_scopes: Array<string>, 
+/**
+ * The app's required scopes (all granted, or HubSpot would have refused the install).
+ */
+required_scopes: Array<string>, 
+/**
+ * Optional scopes HubSpot granted.
+ */
+optional_granted: Array<string>, 
+/**
+ * Optional scopes HubSpot dropped (usually: the portal's tier lacks the feature).
+ */
+optional_dropped: Array<string>, 
+/**
+ * Granted scopes the app did not ask for (e.g. ones added on HubSpot's side).
+ */
+extra_granted: Array<string>, expires_at: string, 
+/**
+ * When the background refresher will refresh this token.
+ */
+next_refresh_at: string, state: ConnectionStateView, state_reason: string | null, connected_at: string, last_refreshed_at: string | null, masked_token: string | null, };

@@ -1,0 +1,8 @@
+// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+import type { CommandError } from "./CommandError";
+import type { ConnectionView } from "./ConnectionView";
+
+/**
+ * Event `login-finished`.
+ */
+export type LoginFinished = { app: string, ok: boolean, connection: ConnectionView | null, error: CommandError | null, };

@@ -1,0 +1,5 @@
+// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+/**
+ * How Hubkey receives HubSpot's redirect for an app.
+ */
+export type RedirectKind = "loopback" | "deep_link";

@@ -1,0 +1,8 @@
+// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+import type { AppView } from "./AppView";
+import type { Issue } from "./Issue";
+
+/**
+ * `register_app` result: the app as stored, and warnings that did not block saving.
+ */
+export type RegisterAppResult = { app: AppView, warnings: Array<Issue>, };

@@ -1,0 +1,9 @@
+// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+/**
+ * `sign_out` input.
+ */
+export type SignOutArgs = { app: string, hub_id: number, 
+/**
+ * Delete locally only; leave the refresh token valid at HubSpot.
+ */
+keep_remote: boolean, };

@@ -1,0 +1,23 @@
+// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+export type { AppArgs } from "./AppArgs";
+export type { AppInfo } from "./AppInfo";
+export type { AppKindView } from "./AppKindView";
+export type { AppView } from "./AppView";
+export type { CommandError } from "./CommandError";
+export type { ConnectionArgs } from "./ConnectionArgs";
+export type { ConnectionStateView } from "./ConnectionStateView";
+export type { ConnectionView } from "./ConnectionView";
+export type { CopyAck } from "./CopyAck";
+export type { CopyRedirectArgs } from "./CopyRedirectArgs";
+export type { CopyTokenArgs } from "./CopyTokenArgs";
+export type { Field } from "./Field";
+export type { Issue } from "./Issue";
+export type { Level } from "./Level";
+export type { LoginFinished } from "./LoginFinished";
+export type { LoginStarted } from "./LoginStarted";
+export type { RedirectKind } from "./RedirectKind";
+export type { RegisterAppArgs } from "./RegisterAppArgs";
+export type { RegisterAppResult } from "./RegisterAppResult";
+export type { SignOutArgs } from "./SignOutArgs";
+export type { SignOutView } from "./SignOutView";
+export type { StartLoginArgs } from "./StartLoginArgs";
