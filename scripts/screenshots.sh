@@ -17,7 +17,10 @@
 # state (`hubkey app add`, `hubkey login --no-browser` with the sandbox's auto_grant switch, `hubkey refresh`
 # after POST /_sandbox/uninstall), and xdotool types into the registration form — no demo mode in the app.
 #
-# Needs: xvfb (Xvfb), xdotool, imagemagick (import), dbus, gnome-keyring, curl, python3.
+# Also the tray test: the tray menu is read and its "Copy token" item clicked over D-Bus (needs
+# status-notifier-watcher and xclip), and the clipboard must then hold the connection's working token.
+#
+# Needs: xvfb (Xvfb), xdotool, imagemagick (import), dbus, gnome-keyring, curl, python3, xclip.
 set -euo pipefail
 
 SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
@@ -146,6 +149,53 @@ for m in re.finditer(r"\{([^{}]*)\}", layout):
 ' >"$OUT_DIR/$1.txt"
     echo "$OUT_DIR/$1.txt"
   }
+  # The tray test (issue "desktop experience"): read the menu over D-Bus, check the status line, click
+  # "Copy token — …" and compare the X clipboard with the connection's token. Fails the script on a mismatch.
+  tray_menu() { # prints "<bus> <menu path>"
+    local bus item menu
+    for _ in $(seq 1 50); do
+      bus="$(gdbus call --session -d org.kde.StatusNotifierWatcher -o /StatusNotifierWatcher \
+        -m org.freedesktop.DBus.Properties.Get org.kde.StatusNotifierWatcher RegisteredStatusNotifierItems 2>/dev/null \
+        | grep -o "':[^'/]*" | head -n1 | tr -d "'" || true)"
+      [[ -n "$bus" ]] && break
+      sleep 0.1
+    done
+    [[ -n "$bus" ]] || return 1
+    item="$(gdbus introspect --session -d "$bus" -o /org/ayatana/NotificationItem -r 2>/dev/null \
+      | grep -o 'node /org/ayatana/NotificationItem/[^ /]*' | head -n1 | cut -d' ' -f2 || true)"
+    menu="$(gdbus call --session -d "$bus" -o "$item" -m org.freedesktop.DBus.Properties.Get \
+      org.kde.StatusNotifierItem Menu 2>/dev/null | grep -o "objectpath '[^']*'" | cut -d"'" -f2 || true)"
+    [[ -n "$menu" ]] && echo "$bus $menu"
+  }
+  tray_copy_check() {
+    command -v status-notifier-watcher >/dev/null || { log "tray test needs status-notifier-watcher"; exit 1; }
+    local bus menu layout status_line copy_id copied expected
+    read -r bus menu < <(tray_menu) || { log "tray test: no tray item registered"; exit 1; }
+    layout="$(gdbus call --session -d "$bus" -o "$menu" -m com.canonical.dbusmenu.GetLayout -- 0 -1 '[]')"
+    read -r status_line copy_id < <(python3 -c '
+import re, sys
+items = [(int(i), p) for i, p in re.findall(r"\((\d+), \{([^{}]*)\}", sys.argv[1])]
+label = lambda p: (re.search(r"\x27label\x27: <\x27(.*?)\x27>", p) or [None, ""])[1]
+status = [p for i, p in items if "\x27enabled\x27: <false>" in p and label(p)]
+copy = [i for i, p in items if label(p).startswith("Copy token")]
+print((label(status[0]) if status else "-").replace(" ", "_"), copy[0] if copy else "-")
+' "$layout")
+    [[ "$status_line" == 1_connection* ]] || { log "tray test: status line is '$status_line'"; exit 1; }
+    [[ "$copy_id" != "-" ]] || { log "tray test: no 'Copy token' item in: $layout"; exit 1; }
+    printf 'unrelated' | xclip -selection clipboard
+    gdbus call --session -d "$bus" -o "$menu" -m com.canonical.dbusmenu.Event -- "$copy_id" clicked '<"">' 0 >/dev/null
+    copied=""
+    for _ in $(seq 1 50); do
+      copied="$(xclip -o -selection clipboard 2>/dev/null || true)"
+      [[ -n "$copied" && "$copied" != unrelated ]] && break
+      sleep 0.1
+    done
+    expected="$("$CLI" token --app demo --portal "$STARTER")"
+    if [[ "$copied" != "$expected" ]]; then log "tray test: the clipboard does not hold the connection's token"; exit 1; fi
+    code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $copied" "$BASE/account-info/2026-09/details")"
+    [[ "$code" == 200 ]] || { log "tray test: HubSpot refused the copied token ($code)"; exit 1; }
+    log "tray: 3 passed, 0 failed (status line '${status_line//_/ }', Copy token item, clipboard holds a working token)"
+  }
   keys() { xdotool key --delay 60 "$@"; }
   type_text() { xdotool type --delay 15 -- "$1"; }
 
@@ -190,6 +240,7 @@ for m in re.finditer(r"\{([^{}]*)\}", layout):
 
   start_app Adwaita
   shoot connected
+  tray_copy_check
   stop_app
 
   # (e) Dark mode.
