@@ -16,6 +16,11 @@
 //! - [`connect`]: connecting a portal end to end, and signing out of one.
 //! - [`refresher`]: keeps every connection's access token fresh (single-flight, across processes).
 //! - [`store`]: where secrets (keychain) and the non-secret index live.
+//! - [`scopes`]: the scope catalog (what each scope grants, tiers, legacy names) and `ScopeDiff`.
+//! - [`preflight`]: HubSpot's rules checked before the browser opens (stable finding ids).
+//! - [`install_guide`]: HubSpot's install-error pages explained (cause and fix), as data.
+//! - [`mcp`]: does HubSpot's MCP server accept a token (JSON-RPC `initialize`).
+//! - [`doctor`]: building blocks of `hubkey doctor` (preflight, keychain, reachability).
 
 pub mod app;
 pub mod callback;
@@ -23,10 +28,15 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod connect;
+pub mod doctor;
 pub mod error;
+pub mod install_guide;
 pub mod login;
 pub mod loopback;
+pub mod mcp;
+pub mod preflight;
 pub mod refresher;
+pub mod scopes;
 pub mod secret;
 pub mod store;
 pub mod token;
