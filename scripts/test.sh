@@ -2,8 +2,11 @@
 # The whole test suite, as CI runs it (.ci/run calls this). Works on a fresh Debian/Ubuntu
 # machine: it runs scripts/setup.sh first.
 #
-# Stages: formatting, lints, UI type check and unit tests, Rust tests (unit, sandbox over real
-# HTTP, real Secret Service inside a private D-Bus session), then the window smoke test under Xvfb.
+# Stages: formatting; UI type check and unit tests; the relay page in headless Chromium; clippy;
+# every Rust test (unit, sandbox over real HTTP, real Secret Service inside a private D-Bus
+# session, IPC on the mock runtime); the window under Xvfb; the app's states and the tray test;
+# actionlint on the workflows; WebDriver end-to-end tests (loopback and deep link, Chromium
+# clicking "Grant access"); the release .deb/.rpm; installing the .deb and running it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -37,5 +40,21 @@ bash scripts/with-keyring.sh cargo nextest run --workspace --locked --no-fail-fa
 
 stage "Window smoke test under Xvfb (screenshot)"
 bash scripts/screenshot-window.sh
+
+# Reuses the binaries screenshot-window.sh does not keep, so it builds its own (debug, UI embedded).
+stage "App states against the sandbox under Xvfb, and the tray test over D-Bus (scripts/screenshots.sh)"
+OUT_DIR="$ROOT/artifacts/screenshots" bash scripts/screenshots.sh
+
+stage "GitHub workflows (actionlint, with shellcheck on their run: scripts)"
+.tools/actionlint-venv/bin/actionlint -no-color .github/workflows/*.yml
+
+stage "End-to-end tests: WebDriver under Xvfb, loopback and deep-link logins (scripts/e2e.sh)"
+bash scripts/e2e.sh
+
+stage "Installers: .deb and .rpm from a release build (scripts/package.sh)"
+bash scripts/package.sh
+
+stage "Install the .deb, open it, hubkey:// handler, one WebDriver test, remove it (scripts/deb-smoke.sh)"
+bash scripts/deb-smoke.sh
 
 stage "all checks passed"
