@@ -14,6 +14,11 @@ const COMMANDS: &[&str] = &[
     "copy_redirect_url",
     "refresh_now",
     "sign_out",
+    "preflight_app",
+    "scope_suggestions",
+    "install_guide",
+    "check_mcp",
+    "doctor",
 ];
 
 fn main() {

@@ -6,6 +6,8 @@
 use hubkey_core::app::AppConfig;
 use hubkey_core::callback::{redirect_target, RedirectTarget};
 use hubkey_core::connect::LoginOptions;
+use hubkey_core::preflight::{preflight, PreflightEnv};
+use hubkey_core::scopes::ScopeCatalog;
 use hubkey_core::store::Connection;
 use hubkey_core::Secret;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
@@ -116,6 +118,13 @@ pub async fn start_login<R: Runtime>(
     args: StartLoginArgs,
 ) -> CmdResult<LoginStarted> {
     let config = host.store().app(&args.app).await?;
+    // HubSpot's rules, checked before the browser opens: HubSpot shows a misconfigured app's error on its own
+    // page and never redirects back, which would look like a login that hangs.
+    let report = preflight(&config, &preflight_env(&host));
+    if !report.ok() {
+        tracing::info!(app = %config.name, "sign-in refused by preflight");
+        return Err(CommandError::preflight(&report));
+    }
     // Refuse an unservable redirect here, before anything is spawned, so the UI gets it as the answer.
     let redirect_kind = match redirect_target(&config.redirect_uri)? {
         RedirectTarget::Loopback { .. } => RedirectKind::Loopback,
@@ -298,6 +307,78 @@ pub async fn sign_out<R: Runtime>(
         access_token_valid_until: until.map(rfc3339),
         summary: format!("Signed out; the tokens were deleted from this computer. {remote}{still_valid}"),
     })
+}
+
+/// The port check binds the redirect's port for an instant; while a login is pending, Hubkey's own listener
+/// may hold it, so the check is skipped then (it would report Hubkey itself as "another program").
+fn preflight_env(host: &Host) -> PreflightEnv {
+    if host.connector.logins().pending_logins().is_empty() {
+        PreflightEnv::system()
+    } else {
+        PreflightEnv::without_port_check()
+    }
+}
+
+/// HubSpot's rules checked against a registered app, without signing in (the same check `start_login` runs).
+#[tauri::command]
+pub async fn preflight_app(host: State<'_, Host>, args: AppArgs) -> CmdResult<PreflightView> {
+    let config = host.store().app(&args.app).await?;
+    Ok(PreflightView::from(&preflight(&config, &preflight_env(&host))))
+}
+
+/// Longest prefix `scope_suggestions` looks at (scope names are far shorter).
+const MAX_SCOPE_PREFIX: usize = 128;
+
+/// Autocompletion for the registration form: selectable scopes of the catalog whose name starts with (else
+/// contains) `prefix`, sorted by name, each explained.
+#[tauri::command]
+pub fn scope_suggestions(args: ScopeSuggestionsArgs) -> CmdResult<Vec<ScopeInfoView>> {
+    if args.prefix.len() > MAX_SCOPE_PREFIX {
+        return Err(CommandError::invalid_input("That is too long for a scope name."));
+    }
+    Ok(ScopeCatalog::embedded()
+        .suggest(&args.prefix)
+        .into_iter()
+        .map(ScopeInfoView::from)
+        .collect())
+}
+
+/// HubSpot's install-error pages, explained (shown while a login waits: they never redirect back).
+#[tauri::command]
+pub fn install_guide() -> Vec<InstallFailureView> {
+    hubkey_core::install_guide::install_guide()
+        .iter()
+        .map(InstallFailureView::from)
+        .collect()
+}
+
+/// Asks HubSpot's MCP server whether it accepts the connection's access token (MCP `initialize`). The token is
+/// fetched (refreshed if due) and sent from Rust; the result says what the server answered, never the token.
+#[tauri::command]
+pub async fn check_mcp(host: State<'_, Host>, args: ConnectionArgs) -> CmdResult<McpCheckView> {
+    let http = hubkey_core::mcp::http_client()?;
+    let token = host.refresher.valid_token(&args.app, args.hub_id).await?;
+    let check = hubkey_core::mcp::check_mcp_server(&http, &host.endpoints, &token).await?;
+    drop(token);
+    tracing::info!(app = %args.app, hub_id = args.hub_id, accepted = check.accepted(), "MCP server check");
+    Ok(McpCheckView::new(&args.app, args.hub_id, &check))
+}
+
+/// Diagnostics, as `hubkey doctor`: every app's settings, the keychain (a probe entry written, read back and
+/// deleted) and whether HubSpot's hosts answer.
+#[tauri::command]
+pub async fn doctor(host: State<'_, Host>) -> CmdResult<DoctorView> {
+    let store = host.store();
+    let apps = store.apps().await?;
+    let report = hubkey_core::doctor::doctor(
+        &apps,
+        &host.endpoints,
+        &preflight_env(&host),
+        store.self_test(),
+        true,
+    )
+    .await;
+    Ok(DoctorView::from(&report))
 }
 
 /// The view of a connection: scope groups from its app, the refresher's schedule and a masked token.

@@ -41,6 +41,11 @@ pub fn configure_with<R: Runtime>(builder: Builder<R>, host: Host) -> Builder<R>
         commands::copy_redirect_url,
         commands::refresh_now,
         commands::sign_out,
+        commands::preflight_app,
+        commands::scope_suggestions,
+        commands::install_guide,
+        commands::check_mcp,
+        commands::doctor,
     ])
 }
 

@@ -5,6 +5,11 @@
 //! Times are RFC 3339 strings in UTC; the UI renders them in local time.
 
 use hubkey_core::app::{AppConfig, AppKind};
+use hubkey_core::doctor::{CheckCategory, CheckStatus, DoctorReport};
+use hubkey_core::install_guide::InstallFailure;
+use hubkey_core::mcp::McpCheck;
+use hubkey_core::preflight::{Finding, PreflightReport, Severity};
+use hubkey_core::scopes::{ScopeCatalog, ScopeDiff, ScopeInfo};
 use hubkey_core::store::{Connection, ConnectionState};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -160,6 +165,9 @@ pub struct ConnectionView {
     pub optional_dropped: Vec<String>,
     /// Granted scopes the app did not ask for (e.g. ones added on HubSpot's side).
     pub extra_granted: Vec<String>,
+    /// Why each of `optional_dropped` was probably dropped (from the scope catalog's tiers and the token's
+    /// level), in the same order. Empty when the app is no longer registered.
+    pub dropped_reasons: Vec<DroppedScopeView>,
     pub expires_at: String,
     /// When the background refresher will refresh this token.
     pub next_refresh_at: String,
@@ -196,6 +204,7 @@ impl ConnectionView {
             optional_granted: groups.optional_granted,
             optional_dropped: groups.optional_dropped,
             extra_granted: groups.extra_granted,
+            dropped_reasons: groups.dropped_reasons,
             expires_at: rfc3339(conn.expires_at),
             next_refresh_at: rfc3339(next_refresh_at),
             state: conn.state.into(),
@@ -207,6 +216,15 @@ impl ConnectionView {
     }
 }
 
+/// An optional scope HubSpot did not grant, and the likely reason ([`hubkey_core::scopes::DroppedScope`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "DroppedScopeView.ts")]
+pub struct DroppedScopeView {
+    pub scope: String,
+    /// E.g. "needs Marketing Hub Professional or Enterprise".
+    pub likely_reason: String,
+}
+
 /// The scope groups of a connection (see the fields of [`ConnectionView`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScopeGroups {
@@ -214,6 +232,7 @@ pub struct ScopeGroups {
     pub optional_granted: Vec<String>,
     pub optional_dropped: Vec<String>,
     pub extra_granted: Vec<String>,
+    pub dropped_reasons: Vec<DroppedScopeView>,
 }
 
 impl ScopeGroups {
@@ -247,11 +266,21 @@ impl ScopeGroups {
             .filter(|s| !app.scopes.contains(s) && !app.optional_scopes.contains(s))
             .cloned()
             .collect();
+        let diff = ScopeDiff::compute_with(app, &conn.scopes, conn.is_user_level, ScopeCatalog::embedded());
+        let dropped_reasons = optional_dropped
+            .iter()
+            .filter_map(|s| diff.optional_dropped.iter().find(|d| &d.scope == s))
+            .map(|d| DroppedScopeView {
+                scope: d.scope.clone(),
+                likely_reason: d.likely_reason.clone(),
+            })
+            .collect();
         ScopeGroups {
             required,
             optional_granted,
             optional_dropped,
             extra_granted,
+            dropped_reasons,
         }
     }
 }
@@ -410,4 +439,346 @@ pub struct AppInfo {
     pub uses_sandbox: bool,
     /// Seconds after which a copied token is cleared from the clipboard (`None`: never).
     pub clipboard_clear_secs: Option<u64>,
+}
+
+// ----- preflight, scope catalog, install guide, MCP check, doctor -------------------------------------------
+// Views of hubkey-core's explanations, so that core keeps no ts-rs derive and the IPC shape is decided here.
+
+/// How bad a preflight finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "SeverityView.ts")]
+pub enum SeverityView {
+    /// HubSpot (or Hubkey) would refuse the sign-in.
+    Error,
+    /// Likely to fail, or to behave unexpectedly.
+    Warning,
+    /// Worth knowing; nothing to fix.
+    Info,
+}
+
+impl From<Severity> for SeverityView {
+    fn from(s: Severity) -> Self {
+        match s {
+            Severity::Error => SeverityView::Error,
+            Severity::Warning => SeverityView::Warning,
+            Severity::Info => SeverityView::Info,
+        }
+    }
+}
+
+/// One thing preflight found ([`hubkey_core::preflight::Finding`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "FindingView.ts")]
+pub struct FindingView {
+    /// Stable id (`redirect.port_busy`, `scopes.unknown`…; hubkey_core::preflight::ids).
+    pub id: String,
+    pub severity: SeverityView,
+    /// The scope or URL concerned, when there is one.
+    pub subject: Option<String>,
+    pub message: String,
+    /// HubSpot's exact wording for this problem, where it has one.
+    pub hubspot_says: Option<String>,
+    pub fix: String,
+}
+
+impl From<&Finding> for FindingView {
+    fn from(f: &Finding) -> Self {
+        FindingView {
+            id: f.id.to_string(),
+            severity: f.severity.into(),
+            subject: f.subject.clone(),
+            message: f.message.clone(),
+            hubspot_says: f.hubspot_says.clone(),
+            fix: f.fix.clone(),
+        }
+    }
+}
+
+/// `preflight_app` result: everything preflight found for one app, errors first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "PreflightView.ts")]
+pub struct PreflightView {
+    pub app: String,
+    /// No error: the sign-in can start.
+    pub ok: bool,
+    pub findings: Vec<FindingView>,
+}
+
+impl From<&PreflightReport> for PreflightView {
+    fn from(r: &PreflightReport) -> Self {
+        PreflightView {
+            app: r.app.clone(),
+            ok: r.ok(),
+            findings: r.findings.iter().map(FindingView::from).collect(),
+        }
+    }
+}
+
+/// One scope of the catalog, explained (autocompletion in the registration form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "ScopeInfoView.ts")]
+pub struct ScopeInfoView {
+    pub name: String,
+    /// What it grants, in one sentence.
+    pub grants: String,
+    /// The family id (`crm_objects`, `cms`…).
+    pub family: String,
+    /// The lowest subscription that has it ("Marketing Hub Professional or Enterprise"); `None`: unknown.
+    pub tier: Option<String>,
+    /// One of HubSpot's broad legacy names.
+    pub legacy: bool,
+    /// A sensitive-data scope.
+    pub sensitive: bool,
+    /// Finer-grained scopes to use instead (legacy names only).
+    pub replaced_by: Vec<String>,
+    pub notes: Option<String>,
+}
+
+impl From<&ScopeInfo> for ScopeInfoView {
+    fn from(s: &ScopeInfo) -> Self {
+        ScopeInfoView {
+            name: s.name.clone(),
+            grants: s.grants.clone(),
+            family: s.family.clone(),
+            tier: s.tier.as_ref().map(|t| t.label.clone()),
+            legacy: s.legacy,
+            sensitive: s.sensitive,
+            replaced_by: s.replaced_by.clone(),
+            notes: s.notes.clone(),
+        }
+    }
+}
+
+/// `scope_suggestions` input.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export_to = "ScopeSuggestionsArgs.ts")]
+pub struct ScopeSuggestionsArgs {
+    /// What has been typed of the scope name so far.
+    pub prefix: String,
+}
+
+/// One way an install fails on HubSpot's authorize page ([`hubkey_core::install_guide::InstallFailure`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "InstallFailureView.ts")]
+pub struct InstallFailureView {
+    pub id: String,
+    pub title: String,
+    /// HubSpot's wording; `{…}` marks a part HubSpot fills in.
+    pub hubspot_message: String,
+    /// Other wordings HubSpot has used for the same failure.
+    pub also_seen: Vec<String>,
+    pub cause: String,
+    pub fix: String,
+}
+
+impl From<&InstallFailure> for InstallFailureView {
+    fn from(f: &InstallFailure) -> Self {
+        InstallFailureView {
+            id: f.id.to_string(),
+            title: f.title.to_string(),
+            hubspot_message: f.hubspot_message.to_string(),
+            also_seen: f.also_seen.iter().map(|s| (*s).to_string()).collect(),
+            cause: f.cause.to_string(),
+            fix: f.fix.to_string(),
+        }
+    }
+}
+
+/// What HubSpot's MCP server said about a connection's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "McpOutcome.ts")]
+pub enum McpOutcome {
+    /// It answered `initialize`.
+    Accepted,
+    /// 401 "This endpoint requires a user level OAuth token": an account-level token.
+    NotUserLevel,
+    /// Another 401: missing, expired or revoked token.
+    Unauthorized,
+    /// Any other answer.
+    Unexpected,
+}
+
+/// `check_mcp` result. Never contains the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "McpCheckView.ts")]
+pub struct McpCheckView {
+    pub app: String,
+    pub hub_id: u64,
+    pub outcome: McpOutcome,
+    /// One sentence for the card.
+    pub summary: String,
+    /// What to do, when something is wrong (for `not_user_level`: MCP auth app or user-level app).
+    pub fix: Option<String>,
+    /// HubSpot's message, when it gave one.
+    pub hubspot_message: Option<String>,
+    /// `accepted`: the protocol version the server chose.
+    pub protocol_version: Option<String>,
+    /// `accepted`: the server's name.
+    pub server_name: Option<String>,
+    /// `unexpected`: the HTTP status.
+    pub http_status: Option<u16>,
+}
+
+impl McpCheckView {
+    pub fn new(app: &str, hub_id: u64, check: &McpCheck) -> Self {
+        let mut view = McpCheckView {
+            app: app.to_string(),
+            hub_id,
+            outcome: McpOutcome::Unexpected,
+            summary: check.summary(),
+            fix: check.fix(),
+            hubspot_message: None,
+            protocol_version: None,
+            server_name: None,
+            http_status: None,
+        };
+        match check {
+            McpCheck::Accepted {
+                protocol_version,
+                server_name,
+                ..
+            } => {
+                view.outcome = McpOutcome::Accepted;
+                view.protocol_version = Some(protocol_version.clone());
+                view.server_name = server_name.clone();
+            }
+            McpCheck::NotUserLevel { hubspot_message, .. } => {
+                view.outcome = McpOutcome::NotUserLevel;
+                view.hubspot_message = Some(hubspot_message.clone());
+            }
+            McpCheck::Unauthorized { message, .. } => {
+                view.outcome = McpOutcome::Unauthorized;
+                view.hubspot_message = message.clone();
+            }
+            McpCheck::Unexpected { status, .. } => {
+                view.http_status = Some(*status);
+            }
+        }
+        view
+    }
+}
+
+/// The outcome of one doctor check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "CheckStatusView.ts")]
+pub enum CheckStatusView {
+    Ok,
+    Warn,
+    Fail,
+}
+
+/// What a doctor check is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "CheckCategoryView.ts")]
+pub enum CheckCategoryView {
+    Config,
+    Keychain,
+    Network,
+}
+
+/// One line of the diagnostics ([`hubkey_core::doctor::Check`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "CheckView.ts")]
+pub struct CheckView {
+    /// Stable id (`keychain`, `network.api_host`, a preflight finding id…).
+    pub id: String,
+    pub title: String,
+    pub category: CheckCategoryView,
+    /// The app or host concerned.
+    pub subject: Option<String>,
+    pub status: CheckStatusView,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+/// `doctor` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "DoctorView.ts")]
+pub struct DoctorView {
+    /// No check failed.
+    pub ok: bool,
+    /// What `hubkey doctor` would exit with: 0, 2 (configuration), 4 (keychain) or 5 (network).
+    pub exit_code: i32,
+    pub checks: Vec<CheckView>,
+}
+
+impl From<&DoctorReport> for DoctorView {
+    fn from(r: &DoctorReport) -> Self {
+        DoctorView {
+            ok: r.ok(),
+            exit_code: r.exit_code(),
+            checks: r
+                .checks
+                .iter()
+                .map(|c| CheckView {
+                    id: c.id.clone(),
+                    title: c.title.clone(),
+                    category: match c.category {
+                        CheckCategory::Config => CheckCategoryView::Config,
+                        CheckCategory::Keychain => CheckCategoryView::Keychain,
+                        CheckCategory::Network => CheckCategoryView::Network,
+                    },
+                    subject: c.subject.clone(),
+                    status: match c.status {
+                        CheckStatus::Ok => CheckStatusView::Ok,
+                        CheckStatus::Warn => CheckStatusView::Warn,
+                        CheckStatus::Fail => CheckStatusView::Fail,
+                    },
+                    detail: c.detail.clone(),
+                    fix: c.fix.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn dropped_optional_scopes_carry_the_catalogs_likely_reason() {
+        let app = AppConfig {
+            name: "demo".into(),
+            client_id: "5f3c2a1e-8b7d-4c6e-9a0f-1b2c3d4e5f60".into(),
+            redirect_uri: "http://localhost:53682/callback".into(),
+            scopes: vec!["oauth".into(), "crm.objects.contacts.read".into()],
+            optional_scopes: vec!["crm.objects.deals.read".into(), "automation".into()],
+            kind: AppKind::Standard,
+            pkce: true,
+        };
+        let conn: Connection = serde_json::from_value(serde_json::json!({
+            "app": "demo",
+            "hub_id": 1,
+            "scopes": ["oauth", "crm.objects.contacts.read", "crm.objects.deals.read"],
+            "requested_scopes": ["oauth", "crm.objects.contacts.read", "crm.objects.deals.read", "automation"],
+            "optional_scopes_missing": ["automation"],
+            "is_user_level": false,
+            "expires_at": "2030-01-01T00:30:00Z",
+            "connected_at": "2030-01-01T00:00:00Z",
+            "state": "fresh",
+            "token_generation": 1
+        }))
+        .unwrap();
+        let view = ConnectionView::new(&conn, Some(&app), datetime!(2030-01-01 0:15 UTC), None);
+        assert_eq!(view.optional_dropped, vec!["automation".to_string()]);
+        assert_eq!(
+            view.dropped_reasons,
+            vec![DroppedScopeView {
+                scope: "automation".into(),
+                likely_reason: "needs Marketing Hub Professional or Enterprise".into(),
+            }]
+        );
+        // Without the app there is nothing to compare with.
+        assert!(
+            ConnectionView::new(&conn, None, datetime!(2030-01-01 0:15 UTC), None)
+                .dropped_reasons
+                .is_empty()
+        );
+    }
 }

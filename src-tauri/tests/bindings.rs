@@ -60,6 +60,19 @@ fn generated() -> Vec<(String, String)> {
         one::<SignOutArgs>(&cfg),
         one::<SignOutView>(&cfg),
         one::<StartLoginArgs>(&cfg),
+        one::<SeverityView>(&cfg),
+        one::<FindingView>(&cfg),
+        one::<PreflightView>(&cfg),
+        one::<ScopeInfoView>(&cfg),
+        one::<ScopeSuggestionsArgs>(&cfg),
+        one::<InstallFailureView>(&cfg),
+        one::<McpOutcome>(&cfg),
+        one::<McpCheckView>(&cfg),
+        one::<CheckStatusView>(&cfg),
+        one::<CheckCategoryView>(&cfg),
+        one::<CheckView>(&cfg),
+        one::<DoctorView>(&cfg),
+        one::<DroppedScopeView>(&cfg),
     ];
     files.sort();
     let index: String = files

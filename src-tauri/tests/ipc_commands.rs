@@ -1,7 +1,10 @@
 //! Every command through the mock runtime's IPC, with the real capabilities, against the HubSpot sandbox and an
 //! in-memory keychain (design.md §7 IPC tier). Covers security.md S3 (no secret in any response or event; the
 //! copy command returns no token), S4 (commands refused for a window without the capability, body not run)
-//! and C5 (an unsolicited hubkey:// URL is ignored without a network call).
+//! and C5 (an unsolicited hubkey:// URL is ignored without a network call). Also the explaining commands:
+//! preflight before the browser opens (`start_login` refused with code `preflight`, no request to HubSpot),
+//! `preflight_app`, `scope_suggestions`, `install_guide`, `check_mcp` (a standard app's token is "not
+//! user-level", an MCP auth app's is accepted) and `doctor`.
 
 // Test helpers outside #[test] functions: failing loudly is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -15,7 +18,7 @@ use hubkey_core::config::Endpoints;
 use hubkey_core::store::{MemoryStore, TokenStore};
 use hubkey_desktop_lib::clipboard::Clipboard;
 use hubkey_desktop_lib::{Browser, Host};
-use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_STANDARD_CLIENT_ID};
+use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_MCP_CLIENT_ID, DEMO_STANDARD_CLIENT_ID};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -204,11 +207,25 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
         .unwrap()
         .redirect_urls
         .push(loopback.clone());
+    let mcp_loopback = format!("http://localhost:{}/callback", free_port());
+    fixture
+        .apps
+        .iter_mut()
+        .find(|a| a.client_id == DEMO_MCP_CLIENT_ID)
+        .unwrap()
+        .redirect_urls
+        .push(mcp_loopback.clone());
     let sandbox: SandboxHandle = tauri::async_runtime::block_on(Sandbox::start(fixture)).unwrap();
     sandbox.update_switches(|s| s.auto_grant = true);
     let client_secret = sandbox
         .fixture()
         .app(DEMO_STANDARD_CLIENT_ID)
+        .unwrap()
+        .client_secret
+        .clone();
+    let mcp_client_secret = sandbox
+        .fixture()
+        .app(DEMO_MCP_CLIENT_ID)
         .unwrap()
         .client_secret
         .clone();
@@ -416,6 +433,185 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
         .unwrap_err();
     assert_eq!(refused["code"], "invalid_input");
 
+    // --- preflight before the browser opens -----------------------------------------------------------
+    // A scope typo passes the form's checks but not preflight: refused as `preflight`, HubSpot never asked.
+    ipc.ok(
+        "register_app",
+        json!({"args": {
+            "name": "typo",
+            "client_id": DEMO_STANDARD_CLIENT_ID,
+            "client_secret": client_secret,
+            "redirect_uri": loopback,
+            "scopes": "oauth crm.objects.contacts.reed",
+            "optional_scopes": "",
+            "kind": "standard",
+        }}),
+    );
+    let requests = sandbox.requests().len();
+    let refused = ipc
+        .call("start_login", json!({"args": {"app": "typo"}}))
+        .unwrap_err();
+    assert_eq!(refused["code"], "preflight", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean crm.objects.contacts.read"),
+        "{refused}"
+    );
+    assert_eq!(refused["findings"][0]["id"], "scopes.unknown", "{refused}");
+    assert_eq!(refused["findings"][0]["severity"], "error");
+    assert_eq!(
+        refused["findings"][0]["hubspot_says"],
+        "An invalid scope name was provided. Please contact the app developer."
+    );
+    assert!(refused["hint"].as_str().unwrap().contains("Replace"), "{refused}");
+    let checked = ipc.ok("preflight_app", json!({"args": {"app": "typo"}}));
+    assert_eq!(checked["ok"], false);
+    assert_eq!(checked["findings"], refused["findings"]);
+    ipc.ok("remove_app", json!({"args": {"app": "typo"}}));
+    // The redirect's port taken by another program.
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", loopback_port)).unwrap();
+    let busy = ipc
+        .call("start_login", json!({"args": {"app": "demo"}}))
+        .unwrap_err();
+    assert_eq!(busy["code"], "preflight", "{busy}");
+    assert_eq!(busy["findings"][0]["id"], "redirect.port_busy", "{busy}");
+    drop(squatter);
+    assert_eq!(
+        sandbox.requests().len(),
+        requests,
+        "preflight refusals reach no HubSpot endpoint"
+    );
+    assert!(!recorder
+        .events("login-finished")
+        .iter()
+        .any(|e| e["app"] == "typo"));
+
+    // --- preflight_app, scope_suggestions, install_guide ---------------------------------------------
+    let demo_preflight = ipc.ok("preflight_app", json!({"args": {"app": "demo"}}));
+    assert_eq!(demo_preflight["ok"], true, "{demo_preflight}");
+    assert!(
+        demo_preflight["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "scopes.legacy" && f["subject"] == "automation" && f["severity"] == "info"),
+        "{demo_preflight}"
+    );
+    let missing = ipc
+        .call("preflight_app", json!({"args": {"app": "nope"}}))
+        .unwrap_err();
+    assert_eq!(missing["code"], "not_found");
+    let suggested = ipc.ok(
+        "scope_suggestions",
+        json!({"args": {"prefix": "crm.objects.con"}}),
+    );
+    let suggested = suggested.as_array().unwrap();
+    let contacts = suggested
+        .iter()
+        .find(|s| s["name"] == "crm.objects.contacts.read")
+        .unwrap_or_else(|| panic!("{suggested:?}"));
+    assert_eq!(contacts["grants"], "View contacts and their properties.");
+    assert_eq!(contacts["tier"], "Any account");
+    assert!(suggested
+        .iter()
+        .all(|s| s["name"].as_str().unwrap().starts_with("crm.objects.con")));
+    let automation = ipc.ok("scope_suggestions", json!({"args": {"prefix": "automation"}}));
+    assert_eq!(automation[0]["legacy"], true, "{automation}");
+    assert_eq!(
+        ipc.call("scope_suggestions", json!({"args": {"prefix": "x".repeat(500)}}))
+            .unwrap_err()["code"],
+        "invalid_input"
+    );
+    let guide = ipc.ok("install_guide", json!({}));
+    let guide = guide.as_array().unwrap();
+    assert!(guide.len() >= 7, "{guide:?}");
+    let mismatch = guide.iter().find(|g| g["id"] == "redirect_uri_mismatch").unwrap();
+    assert!(mismatch["hubspot_message"]
+        .as_str()
+        .unwrap()
+        .contains("doesn't match the app's registered redirect URL"));
+    assert!(mismatch["fix"].is_string() && mismatch["cause"].is_string());
+
+    // --- check_mcp: a standard (account-level) app's token is refused as not user-level ---------------
+    let not_user_level = ipc.ok(
+        "check_mcp",
+        json!({"args": {"app": "demo", "hub_id": hubspot_sandbox::DEMO_PRO_HUB_ID}}),
+    );
+    assert_eq!(not_user_level["outcome"], "not_user_level", "{not_user_level}");
+    assert_eq!(
+        not_user_level["hubspot_message"],
+        "This endpoint requires a user level OAuth token"
+    );
+    assert!(
+        not_user_level["fix"].as_str().unwrap().contains("MCP auth app"),
+        "{not_user_level}"
+    );
+
+    // --- check_mcp: an MCP auth app's (user-level) token is accepted ----------------------------------
+    ipc.ok(
+        "register_app",
+        json!({"args": {
+            "name": "mcp",
+            "client_id": DEMO_MCP_CLIENT_ID,
+            "client_secret": mcp_client_secret,
+            "redirect_uri": mcp_loopback,
+            "scopes": "oauth",
+            "optional_scopes": "",
+            "kind": "mcp",
+        }}),
+    );
+    ipc.ok("start_login", json!({"args": {"app": "mcp"}}));
+    wait_for("login-finished for mcp", Duration::from_secs(20), || {
+        recorder
+            .events("login-finished")
+            .iter()
+            .any(|e| e["app"] == "mcp")
+    });
+    let finished = recorder
+        .events("login-finished")
+        .into_iter()
+        .find(|e| e["app"] == "mcp")
+        .unwrap();
+    assert_eq!(finished["ok"], true, "{finished}");
+    let mcp_hub = finished["connection"]["hub_id"].as_u64().unwrap();
+    let accepted = ipc.ok("check_mcp", json!({"args": {"app": "mcp", "hub_id": mcp_hub}}));
+    assert_eq!(accepted["outcome"], "accepted", "{accepted}");
+    assert_eq!(accepted["protocol_version"], "2025-06-18");
+    assert!(accepted["fix"].is_null());
+    let mcp_tokens = tauri::async_runtime::block_on(store.load_tokens("mcp", mcp_hub)).unwrap();
+    secrets.push(mcp_tokens.access_token.expose().to_string());
+    secrets.push(mcp_tokens.refresh_token.expose().to_string());
+    secrets.push(mcp_client_secret.clone());
+    ipc.ok(
+        "sign_out",
+        json!({"args": {"app": "mcp", "hub_id": mcp_hub, "keep_remote": false}}),
+    );
+    ipc.ok("remove_app", json!({"args": {"app": "mcp"}}));
+    let unknown = ipc
+        .call("check_mcp", json!({"args": {"app": "mcp", "hub_id": mcp_hub}}))
+        .unwrap_err();
+    assert!(unknown["code"].is_string(), "{unknown}");
+
+    // --- doctor --------------------------------------------------------------------------------------
+    let report = ipc.ok("doctor", json!({}));
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["exit_code"], 0);
+    let checks = report["checks"].as_array().unwrap();
+    let status = |id: &str| -> Vec<Value> {
+        checks
+            .iter()
+            .filter(|c| c["id"] == id)
+            .map(|c| c["status"].clone())
+            .collect()
+    };
+    assert_eq!(status("config.endpoints"), vec![json!("warn")], "{report}");
+    assert_eq!(status("keychain"), vec![json!("ok")], "{report}");
+    assert_eq!(status("network.api_host"), vec![json!("ok")], "{report}");
+    assert_eq!(status("network.mcp_host"), vec![json!("ok")], "{report}");
+    assert_eq!(status("preflight.ok").len(), 2, "both apps checked: {report}");
+
     // --- refresh_now: new tokens, connection-changed events -----------------------------------------
     let refreshed = ipc.ok(
         "refresh_now",
@@ -464,7 +660,20 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
             "sign_out",
             json!({"args": {"app": "relay", "hub_id": hubspot_sandbox::DEMO_STARTER_HUB_ID, "keep_remote": true}}),
         ),
+        ("preflight_app", json!({"args": {"app": "demo"}})),
+        ("scope_suggestions", json!({"args": {"prefix": "crm"}})),
+        ("install_guide", json!({})),
+        (
+            "check_mcp",
+            json!({"args": {"app": "demo", "hub_id": hubspot_sandbox::DEMO_PRO_HUB_ID}}),
+        ),
+        ("doctor", json!({})),
     ];
+    let mcp_calls = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.listener == hubspot_sandbox::Listener::Mcp)
+        .count();
     let refreshes = sandbox.count("/token", Some("refresh_token"));
     for (cmd, body) in &bodies {
         for (who, url) in [(&intruder, local_origin()), (&main, remote.clone())] {
@@ -485,6 +694,15 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
         sandbox.count("/token", Some("refresh_token")),
         refreshes,
         "S4: no refresh ran"
+    );
+    assert_eq!(
+        sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.listener == hubspot_sandbox::Listener::Mcp)
+            .count(),
+        mcp_calls,
+        "S4: neither check_mcp nor doctor reached the MCP server"
     );
     let apps = ipc.ok("list_apps", json!({}));
     assert_eq!(

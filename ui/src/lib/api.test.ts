@@ -74,3 +74,33 @@ describe("errorMessage", () => {
     expect(errorWithHint({ code: "x", message: "No hint", hint: null })).toBe("No hint");
   });
 });
+
+describe("explaining commands", () => {
+  afterEach(() => {
+    clearMocks();
+    delete (globalThis as { isTauri?: boolean }).isTauri;
+  });
+
+  it("pass their arguments under `args` and ask for the install guide only once", async () => {
+    const { checkMcp, installGuide, preflightApp, runDoctor, scopeSuggestions } = await import("./api");
+    (globalThis as { isTauri?: boolean }).isTauri = true;
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return cmd === "install_guide" || cmd === "scope_suggestions" ? [] : {};
+    });
+    await preflightApp({ app: "demo" });
+    await scopeSuggestions("crm.obj");
+    await checkMcp({ app: "demo", hub_id: 42 });
+    await runDoctor();
+    await installGuide();
+    await installGuide();
+    expect(calls).toEqual([
+      ["preflight_app", { args: { app: "demo" } }],
+      ["scope_suggestions", { args: { prefix: "crm.obj" } }],
+      ["check_mcp", { args: { app: "demo", hub_id: 42 } }],
+      ["doctor", {}],
+      ["install_guide", {}],
+    ]);
+  });
+});

@@ -12,10 +12,15 @@ import {
   type ConnectionView,
   type CopyAck,
   type CopyTokenArgs,
+  type DoctorView,
+  type InstallFailureView,
   type LoginFinished,
   type LoginStarted,
+  type McpCheckView,
+  type PreflightView,
   type RegisterAppArgs,
   type RegisterAppResult,
+  type ScopeInfoView,
   type SignOutArgs,
   type SignOutView,
   type StartLoginArgs,
@@ -83,6 +88,21 @@ export const copyToken = (args: CopyTokenArgs): Promise<CopyAck> => call("copy_t
 export const copyRedirectUrl = (url: string): Promise<void> => call("copy_redirect_url", { args: { url } });
 export const refreshNow = (args: ConnectionArgs): Promise<ConnectionView> => call("refresh_now", { args });
 export const signOut = (args: SignOutArgs): Promise<SignOutView> => call("sign_out", { args });
+export const preflightApp = (args: AppArgs): Promise<PreflightView> => call("preflight_app", { args });
+export const scopeSuggestions = (prefix: string): Promise<ScopeInfoView[]> =>
+  call("scope_suggestions", { args: { prefix } });
+export const checkMcp = (args: ConnectionArgs): Promise<McpCheckView> => call("check_mcp", { args });
+export const runDoctor = (): Promise<DoctorView> => call("doctor");
+
+let guide: Promise<InstallFailureView[]> | null = null;
+/** HubSpot's install-error pages, explained (fixed data: asked for once, then remembered). */
+export function installGuide(): Promise<InstallFailureView[]> {
+  guide ??= call<InstallFailureView[]>("install_guide").catch((error: unknown) => {
+    guide = null;
+    throw error;
+  });
+  return guide;
+}
 
 /** Subscribes to the host's events; returns one function that unsubscribes from all of them. */
 export async function subscribe(handlers: {

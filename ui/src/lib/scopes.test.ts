@@ -14,6 +14,20 @@ describe("scopeGroups", () => {
     expect(groups[2]?.note).toContain("subscription tier");
   });
 
+  it("gives each dropped scope the catalog's likely reason when the host sent one", () => {
+    const groups = scopeGroups({
+      required_scopes: ["oauth"],
+      optional_granted: [],
+      optional_dropped: ["automation", "x.y"],
+      extra_granted: [],
+      dropped_reasons: [{ scope: "automation", likely_reason: "needs Marketing Hub Professional or Enterprise" }],
+    });
+    const dropped = groups.find((g) => g.key === "optional_dropped");
+    expect(dropped?.reasons).toEqual({ automation: "needs Marketing Hub Professional or Enterprise" });
+    expect(dropped?.note).toContain("installing user");
+    expect(groups[0]?.reasons).toEqual({});
+  });
+
   it("shows scopes granted beyond the request", () => {
     const groups = scopeGroups({ required_scopes: ["oauth"], optional_granted: [], optional_dropped: [], extra_granted: ["tickets"] });
     expect(groups.map((g) => g.key)).toEqual(["required", "extra"]);

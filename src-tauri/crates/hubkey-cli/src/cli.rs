@@ -26,6 +26,10 @@ pub enum Command {
     #[command(subcommand)]
     App(AppCommand),
     /// Connect a portal: opens HubSpot's consent page and waits for the redirect.
+    ///
+    /// The app's settings are checked against HubSpot's rules first (as `hubkey doctor` does): an
+    /// error stops the login with exit 2 before anything is sent to HubSpot. If no redirect arrives
+    /// in time, the error line is followed by a guide to HubSpot's install-error pages.
     Login(LoginArgs),
     /// Show every connection: portal, user, scopes, expiry, health.
     Status(StatusArgs),
@@ -35,6 +39,21 @@ pub enum Command {
     Refresh(Selection),
     /// Disconnect a portal: revoke the refresh token at HubSpot and delete the local tokens.
     Logout(LogoutArgs),
+    /// Check the apps' settings against HubSpot's rules, the keychain and the network.
+    ///
+    /// Exit code 0 when nothing failed (warnings allowed), else 2 (configuration), 4 (keychain)
+    /// or 5 (network): the smallest applicable code when several kinds fail.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Check only this app (default: every registered app).
+    #[arg(long)]
+    pub app: Option<String>,
+    /// Print the report as JSON (`{"checks": [...]}`) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -217,6 +236,18 @@ mod tests {
             Command::Token(sel) => {
                 assert_eq!(sel.app.as_deref(), Some("a"));
                 assert_eq!(sel.portal, Some(42));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn given_doctor_with_app_and_json_when_parsing_then_both_are_read() {
+        let cli = Cli::try_parse_from(["hubkey", "doctor", "--app", "a", "--json"]).unwrap();
+        match cli.command {
+            Command::Doctor(args) => {
+                assert_eq!(args.app.as_deref(), Some("a"));
+                assert!(args.json);
             }
             other => panic!("{other:?}"),
         }

@@ -2,43 +2,95 @@
 //!
 //! The error line is `hubkey: <message>. <hint>` (design.md §4: one clear line saying what to do
 //! next); the exit code comes from [`Error::exit_code`].
+//!
+//! Two documented exceptions to "one line", both chosen by the command, never by accident:
+//! * [`Failure::followed_by`]: lines printed *after* the error line. Only `hubkey login` uses it,
+//!   and only when no redirect arrived in time: HubSpot shows install errors on its own page and
+//!   never redirects, so the install-failure guide follows the error line.
+//! * [`Failure::reported`]: the command has its own lines (`hubkey login` prints one line per
+//!   preflight error, `hubkey doctor` one summary line) and its own exit code.
 
 use hubkey_core::Error;
 
 /// Why a command failed.
 #[derive(Debug)]
 pub struct Failure {
+    kind: Kind,
+    /// Printed after the error line(s).
+    follow_up: Vec<String>,
+}
+
+#[derive(Debug)]
+enum Kind {
     /// Boxed: the core's error is large, and a `Result` carries it on every return path.
-    error: Box<Error>,
-    hint: Option<String>,
+    Core { error: Box<Error>, hint: Option<String> },
+    /// Lines written by the command, with its exit code.
+    Reported { exit_code: u8, lines: Vec<String> },
 }
 
 impl Failure {
     /// Replaces the core's generic hint with one that fits the command.
     pub fn with_hint(error: Error, hint: impl Into<String>) -> Self {
         Self {
-            error: Box::new(error),
-            hint: Some(hint.into()),
+            kind: Kind::Core {
+                error: Box::new(error),
+                hint: Some(hint.into()),
+            },
+            follow_up: Vec::new(),
         }
+    }
+
+    /// A failure the command words itself: `lines` (each already `hubkey: …`) and `exit_code`.
+    pub fn reported(exit_code: u8, lines: Vec<String>) -> Self {
+        Self {
+            kind: Kind::Reported { exit_code, lines },
+            follow_up: Vec::new(),
+        }
+    }
+
+    /// Adds lines printed after the error line (see the module docs for when that is allowed).
+    pub fn followed_by(mut self, lines: Vec<String>) -> Self {
+        self.follow_up.extend(lines);
+        self
     }
 
     /// The exit code of design.md §4.
     pub fn exit_code(&self) -> u8 {
-        u8::try_from(self.error.exit_code()).unwrap_or(1)
+        match &self.kind {
+            Kind::Core { error, .. } => u8::try_from(error.exit_code()).unwrap_or(1),
+            Kind::Reported { exit_code, .. } => *exit_code,
+        }
     }
 
-    /// The one line printed on stderr.
+    /// The error line printed on stderr (the first of [`Failure::lines`]).
+    #[cfg(test)]
     pub fn line(&self) -> String {
-        let hint = self.hint.clone().unwrap_or_else(|| self.error.hint());
-        one_line(&self.error.to_string(), &hint)
+        self.lines().into_iter().next().unwrap_or_default()
+    }
+
+    /// Every line printed on stderr, in order: the error line (one for a core error), then the
+    /// follow-up lines.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = match &self.kind {
+            Kind::Core { error, hint } => {
+                let hint = hint.clone().unwrap_or_else(|| error.hint());
+                vec![one_line(&error.to_string(), &hint)]
+            }
+            Kind::Reported { lines, .. } => lines.clone(),
+        };
+        lines.extend(self.follow_up.iter().cloned());
+        lines
     }
 }
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         Self {
-            error: Box::new(error),
-            hint: None,
+            kind: Kind::Core {
+                error: Box::new(error),
+                hint: None,
+            },
+            follow_up: Vec::new(),
         }
     }
 }
@@ -71,6 +123,7 @@ mod tests {
         assert!(line.starts_with("hubkey: HubSpot no longer accepts"), "{line}");
         assert!(line.contains("Re-authorize"), "{line}");
         assert!(!line.contains('\n'));
+        assert_eq!(f.lines(), vec![line]);
     }
 
     #[test]
@@ -94,5 +147,28 @@ mod tests {
             Failure::with_hint(Error::Ambiguous("x".into()), "pass --app").exit_code(),
             2
         );
+    }
+
+    #[test]
+    fn given_follow_up_lines_then_they_come_after_the_error_line() {
+        let f = Failure::from(Error::LoginTimedOut(std::time::Duration::from_secs(5)))
+            .followed_by(vec!["guide".into()]);
+        let lines = f.lines();
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[0].starts_with("hubkey: no answer from HubSpot"),
+            "{lines:?}"
+        );
+        assert_eq!(lines[1], "guide");
+        assert_eq!(f.exit_code(), 5);
+    }
+
+    #[test]
+    fn given_a_reported_failure_then_its_lines_and_code_are_kept() {
+        let f = Failure::reported(2, vec!["hubkey: a.".into(), "hubkey: b.".into()]);
+        assert_eq!(f.exit_code(), 2);
+        assert_eq!(f.line(), "hubkey: a.");
+        assert_eq!(f.lines().len(), 2);
+        assert!(Failure::reported(4, Vec::new()).lines().is_empty());
     }
 }

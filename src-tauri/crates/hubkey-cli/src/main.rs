@@ -5,6 +5,8 @@
 //! ([`commands`]) on a single-threaded Tokio runtime, and turn a failure into exactly one line on
 //! stderr plus the contracted exit code ([`failure`]): 0 ok, 2 usage or configuration,
 //! 3 re-authorization needed, 4 keychain unavailable, 5 HubSpot or network failure after retries.
+//! The documented exceptions to "one line" (login's preflight errors and its install-failure
+//! guide after a timeout) are listed in [`failure`].
 //!
 //! Everything that reaches stdout or stderr goes through [`output::Output`], never `print!`, so
 //! `hubkey token` can promise that stdout holds the token and nothing else.
@@ -13,6 +15,7 @@ mod browser;
 mod cli;
 mod commands;
 mod context;
+mod explain;
 mod failure;
 mod logging;
 mod output;
@@ -40,7 +43,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            out.error_line(&failure.line());
+            // One line, except where failure.rs documents more (login's guide and preflight).
+            for line in failure.lines() {
+                out.error_line(&line);
+            }
             ExitCode::from(failure.exit_code())
         }
     }

@@ -258,8 +258,10 @@ async fn given_a_browser_that_cannot_start_when_logging_in_then_the_user_is_told
             break line;
         }
     };
-    assert!(lines[0].starts_with("Could not open a browser"), "{lines:?}");
-    assert!(lines[0].contains("open this URL yourself"), "{lines:?}");
+    // The line before the URL (preflight notes about the app's scopes may come first).
+    let told = &lines[lines.len() - 2];
+    assert!(told.starts_with("Could not open a browser"), "{lines:?}");
+    assert!(told.contains("open this URL yourself"), "{lines:?}");
     assert_eq!(w.http.get(&url).send().await.unwrap().status(), 200);
     let out = child.wait_with_output().await.unwrap();
     assert_eq!(out.status.code(), Some(0));

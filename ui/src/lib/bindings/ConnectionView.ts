@@ -1,6 +1,7 @@
 // Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
 import type { AppKindView } from "./AppKindView";
 import type { ConnectionStateView } from "./ConnectionStateView";
+import type { DroppedScopeView } from "./DroppedScopeView";
 
 /**
  * One connected portal, everything the UI shows. The token itself never appears: `masked_token` is computed
@@ -34,7 +35,12 @@ optional_dropped: Array<string>,
 /**
  * Granted scopes the app did not ask for (e.g. ones added on HubSpot's side).
  */
-extra_granted: Array<string>, expires_at: string, 
+extra_granted: Array<string>, 
+/**
+ * Why each of `optional_dropped` was probably dropped (from the scope catalog's tiers and the token's
+ * level), in the same order. Empty when the app is no longer registered.
+ */
+dropped_reasons: Array<DroppedScopeView>, expires_at: string, 
 /**
  * When the background refresher will refresh this token.
  */

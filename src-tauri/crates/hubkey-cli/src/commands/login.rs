@@ -3,16 +3,29 @@
 //! connection goes to stdout: JSON with `--json` (one `status --json` entry), else a summary.
 //!
 //! Ctrl-C cancels the wait cleanly (exit 5, like any other login that did not complete).
+//!
+//! Before anything listens or opens, preflight checks the app against HubSpot's rules (it must run
+//! before the loopback listener starts, or it would find Hubkey's own listener on the port). An
+//! error stops the login with exit 2: one stderr line per error, each with its fix, then the
+//! warnings; nothing reaches HubSpot. Otherwise warnings and notes are printed as short stderr
+//! lines and the login goes on.
+//!
+//! When no redirect arrives in time, HubSpot most likely showed one of its install-error pages
+//! (they never redirect back): the error line is then followed by the install-failure guide, the
+//! one documented exception to "one stderr line per error" (see `failure.rs`).
 
 use super::context;
 use crate::browser;
 use crate::cli::LoginArgs;
+use crate::explain;
 use crate::failure::Failure;
 use crate::output::Output;
 use crate::{render, select};
 use hubkey_core::clock::SystemClock;
 use hubkey_core::connect::{LoginOptions, PortalConnector};
+use hubkey_core::install_guide::install_guide;
 use hubkey_core::login::DEFAULT_LOGIN_TIMEOUT;
+use hubkey_core::preflight::{preflight, PreflightEnv};
 use hubkey_core::Error;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +35,14 @@ pub async fn run(args: LoginArgs, out: &mut Output) -> Result<(), Failure> {
     let ctx = context()?;
     let index = ctx.store.index().await?;
     let app = select::app(&index, args.app.as_deref())?.clone();
+    // Before the listener exists (else the port check finds Hubkey's own listener).
+    let report = preflight(&app, &PreflightEnv::system());
+    if let Some(failure) = explain::preflight_failure(&report) {
+        return Err(failure);
+    }
+    for line in explain::preflight_notes(&report) {
+        out.note(&line);
+    }
     let timeout = args.timeout.map(Duration::from_secs);
     let options = LoginOptions {
         portal_id: args.portal,
@@ -35,7 +56,7 @@ pub async fn run(args: LoginArgs, out: &mut Output) -> Result<(), Failure> {
         Ok(())
     };
     let connection = tokio::select! {
-        result = connector.connect(&app.name, options, announce) => result?,
+        result = connector.connect(&app.name, options, announce) => result.map_err(with_guide)?,
         // `Ok` only: if no SIGINT handler can be installed, this branch is disabled, not taken.
         Ok(()) = tokio::signal::ctrl_c() => return Err(Error::LoginCancelled.into()),
     };
@@ -47,6 +68,17 @@ pub async fn run(args: LoginArgs, out: &mut Output) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A login that timed out gets the install-failure guide after its error line.
+fn with_guide(error: Error) -> Failure {
+    let timed_out = matches!(error, Error::LoginTimedOut(_));
+    let failure = Failure::from(error);
+    if timed_out {
+        failure.followed_by(explain::guide_lines(install_guide()))
+    } else {
+        failure
+    }
 }
 
 /// Called once Hubkey listens for the redirect: prints the URL and opens the browser.

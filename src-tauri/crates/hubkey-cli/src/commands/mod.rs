@@ -4,6 +4,7 @@
 //! one error line).
 
 mod app;
+mod doctor;
 mod login;
 mod logout;
 mod refresh;
@@ -26,6 +27,7 @@ pub async fn run(command: Command, out: &mut Output) -> Result<(), Failure> {
         Command::Token(sel) => token::run(sel, out).await,
         Command::Refresh(sel) => refresh::run(sel, out).await,
         Command::Logout(args) => logout::run(args, out).await,
+        Command::Doctor(args) => doctor::run(args, out).await,
     }
 }
 

@@ -210,6 +210,30 @@ impl World {
         out
     }
 
+    /// `hubkey app add NAME …` for the demo app's client id with this redirect and these scopes
+    /// (secret on stdin); asserts success.
+    pub async fn add_app_as(&self, name: &str, redirect: &str, scopes: &str, optional: &str) -> Outcome {
+        let mut args = vec![
+            "app",
+            "add",
+            name,
+            "--client-id",
+            DEMO_STANDARD_CLIENT_ID,
+            "--redirect-uri",
+            redirect,
+            "--scopes",
+            scopes,
+        ];
+        if !optional.is_empty() {
+            args.extend(["--optional-scopes", optional]);
+        }
+        let out = self
+            .run_with(&args, Some(&format!("{CLIENT_SECRET}\n")), &[])
+            .await;
+        assert_eq!(out.code, 0, "{out:?}");
+        out
+    }
+
     /// `hubkey login --no-browser --json EXTRA…`, playing the browser: reads the authorize URL
     /// from the child's stderr and GETs it with the sandbox's `auto_grant` on, following the
     /// redirect to the child's loopback listener. Returns the run and the authorize URL.

@@ -1,0 +1,15 @@
+// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+import type { CheckView } from "./CheckView";
+
+/**
+ * `doctor` result.
+ */
+export type DoctorView = { 
+/**
+ * No check failed.
+ */
+ok: boolean, 
+/**
+ * What `hubkey doctor` would exit with: 0, 2 (configuration), 4 (keychain) or 5 (network).
+ */
+exit_code: number, checks: Array<CheckView>, };

@@ -1,0 +1,9 @@
+// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+/**
+ * `scope_suggestions` input.
+ */
+export type ScopeSuggestionsArgs = { 
+/**
+ * What has been typed of the scope name so far.
+ */
+prefix: string, };
