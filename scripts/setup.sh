@@ -10,10 +10,12 @@ BUILD_PKGS=(build-essential curl wget file pkg-config libwebkit2gtk-4.1-dev libx
   libayatana-appindicator3-dev librsvg2-dev)
 # Runtime/test dependencies: Xvfb for a real window, D-Bus + gnome-keyring for the real Secret
 # Service, WebKitWebDriver for end-to-end tests, Chromium for the browser that clicks "Grant access",
-# xclip to read the clipboard, a StatusNotifier watcher for the tray test, rpm for the .rpm bundle.
+# xclip to read the clipboard, a StatusNotifier watcher for the tray test, rpm for the .rpm bundle;
+# gh and faketime for the benchmarks (the `gh auth token` peer, a simulated hour).
 TEST_PKGS=(xvfb xauth xdotool imagemagick x11-utils webkit2gtk-driver gnome-keyring dbus-x11
   libsecret-tools xdg-utils desktop-file-utils keyutils rpm at-spi2-core chromium xclip
-  haskell-status-notifier-item-utils)
+  haskell-status-notifier-item-utils
+  gh faketime)
 # Tools for the release checks: python3-venv for actionlint's venv (.tools/), shellcheck (actionlint runs it on
 # the workflows' `run:` scripts).
 TEST_PKGS+=(python3-venv shellcheck)
