@@ -248,16 +248,8 @@ impl TokenStore {
     /// must exist. Returns the connection as stored.
     pub async fn save_connection(&self, mut conn: Connection, tokens: &TokenSet) -> Result<Connection> {
         let (app, hub_id) = (conn.app.clone(), conn.hub_id);
-        let rk = |generation| SecretKey::RefreshToken {
-            app: app.clone(),
-            hub_id,
-            generation,
-        };
-        let ak = |generation| SecretKey::AccessToken {
-            app: app.clone(),
-            hub_id,
-            generation,
-        };
+        let rk = |generation| SecretKey::token_pair(&app, hub_id, generation).0;
+        let ak = |generation| SecretKey::token_pair(&app, hub_id, generation).1;
         // Refuse oversize values before anything is written.
         check_secret_size(&rk(0), &tokens.refresh_token)?;
         check_secret_size(&ak(0), &tokens.access_token)?;
@@ -343,16 +335,7 @@ impl TokenStore {
 
     /// Deletes both token entries of one generation, best effort.
     async fn delete_generation(&self, app: &str, hub_id: u64, generation: u64) {
-        let rk = SecretKey::RefreshToken {
-            app: app.to_string(),
-            hub_id,
-            generation,
-        };
-        let ak = SecretKey::AccessToken {
-            app: app.to_string(),
-            hub_id,
-            generation,
-        };
+        let (rk, ak) = SecretKey::token_pair(app, hub_id, generation);
         let result = self
             .keychain(move |s| {
                 let r = s.delete(&rk);
@@ -386,16 +369,7 @@ impl TokenStore {
                 break;
             }
             last_generation = Some(conn.token_generation);
-            let rk = SecretKey::RefreshToken {
-                app: app.to_string(),
-                hub_id,
-                generation: conn.token_generation,
-            };
-            let ak = SecretKey::AccessToken {
-                app: app.to_string(),
-                hub_id,
-                generation: conn.token_generation,
-            };
+            let (rk, ak) = SecretKey::token_pair(app, hub_id, conn.token_generation);
             let (refresh, access) = self.keychain(move |s| Ok((s.get(&rk)?, s.get(&ak)?))).await?;
             if let (Some(refresh_token), Some(access_token)) = (refresh, access) {
                 return Ok(TokenSet {
@@ -454,16 +428,7 @@ impl TokenStore {
             .await?
             .ok_or_else(|| no_connection(app, hub_id))?;
         let generation = conn.token_generation;
-        let rk = SecretKey::RefreshToken {
-            app: app.to_string(),
-            hub_id,
-            generation,
-        };
-        let ak = SecretKey::AccessToken {
-            app: app.to_string(),
-            hub_id,
-            generation,
-        };
+        let (rk, ak) = SecretKey::token_pair(app, hub_id, generation);
         self.keychain(move |s| {
             s.delete(&rk)?;
             s.delete(&ak)

@@ -78,6 +78,23 @@ pub enum SecretKey {
 }
 
 impl SecretKey {
+    /// The (refresh token, access token) keys of one token generation of a connection.
+    pub fn token_pair(app: &str, hub_id: u64, generation: u64) -> (SecretKey, SecretKey) {
+        let app = app.to_string();
+        (
+            SecretKey::RefreshToken {
+                app: app.clone(),
+                hub_id,
+                generation,
+            },
+            SecretKey::AccessToken {
+                app,
+                hub_id,
+                generation,
+            },
+        )
+    }
+
     /// The keychain account (user) name of this secret. Stable (changing it loses stored
     /// tokens) and never empty (empty names are wildcards on macOS):
     ///
