@@ -211,10 +211,21 @@ async function readCard(s, domain, opts) {
   };
 }
 
+// The sandbox's default access-token lifetime (tests/hubspot-sandbox/src/state.rs, `access_token_ttl_secs`).
+const TOKEN_TTL_SECS = 1800;
+
+/** A countdown with more than two minutes left: whole minutes, rounded down ("29 min"). */
+const countdownMins = (s) => {
+  const m = /^(\d+) min$/.exec(s);
+  assert.ok(m, `countdown "${s}" shows whole minutes while more than two minutes are left`);
+  return Number(m[1]);
+};
+
+/** A countdown in its last two minutes: m:ss, moving every second ("1:39"). */
 const countdownSecs = (s) => {
-  const parts = s.split(':').map(Number);
-  assert.ok(parts.length >= 2 && parts.every(Number.isFinite), `countdown "${s}" looks like m:ss`);
-  return parts.reduce((acc, n) => acc * 60 + n, 0);
+  const m = /^(\d+):(\d\d)$/.exec(s);
+  assert.ok(m, `countdown "${s}" looks like m:ss`);
+  return Number(m[1]) * 60 + Number(m[2]);
 };
 
 function readClipboard(env) {
@@ -235,10 +246,12 @@ test('A: loopback - register in the UI, connect in the browser, see scopes/user/
 
     await registerApp(s, { name: 'e2e-loopback', redirect: LOOPBACK_REDIRECT, optionalScopes: 'crm.objects.deals.read' });
     progress(w, 'app registered through the form');
+    const clicked = Date.now();
     await clickConnectFor(s, 'e2e-loopback');
 
     // Chromium (tests/e2e/browser.mjs) grants; the loopback listener gets the code; the app exchanges it.
     const card = await readCard(s, PRO.domain, { timeoutMs: 45000 });
+    const shown = Date.now();
     progress(w, 'connection shown');
     const [report] = w.browserReports();
     assert.ok(report?.ok, `the browser finished: ${JSON.stringify(report)}`);
@@ -248,13 +261,35 @@ test('A: loopback - register in the UI, connect in the browser, see scopes/user/
     for (const scope of ['oauth', 'crm.objects.contacts.read', 'crm.objects.deals.read']) {
       assert.ok(card.scopes.includes(scope), `scope ${scope} shown (shown: ${card.scopes.join(' ')})`);
     }
-    // The countdown moves.
-    const first = countdownSecs(card.countdown);
+    // With more than two minutes left the countdown shows whole minutes, rounded down, and they match the
+    // token's real lifetime: a 30-minute token that arrived between the click and the card showing up.
+    // (2 s of slack for expires_at's rounding; the window repaints only when this text changes.)
+    const mins = countdownMins(card.countdown);
+    const oldest = Math.floor((TOKEN_TTL_SECS - (shown - clicked) / 1000 - 2) / 60);
+    assert.ok(mins >= oldest && mins <= TOKEN_TTL_SECS / 60,
+      `countdown "${card.countdown}" fits a ${TOKEN_TTL_SECS} s token received at most ${((shown - clicked) / 1000).toFixed(1)} s ago`);
+    await w.shot('connected');
+
+    // In its last two minutes the countdown shows m:ss and moves every second. The sandbox issues a
+    // 100-second token to "Refresh now" (the lifetime goes back to 30 minutes before anything else runs).
+    await control('PATCH', 'switches', { access_token_ttl_secs: 100 });
+    let short;
+    try {
+      await (await s.button('Refresh now', cardXpath(PRO.domain))).click();
+      await s.waitFor(`${cardXpath(PRO.domain)}//p[contains(., 'Refreshed')]`);
+      // While the refresh is under way the old token's countdown shows m:ss too ("29:41"): wait for the new one.
+      short = await waitFor('the countdown of the 100-second token', async () => {
+        const shownNow = (await readCard(s, PRO.domain)).countdown;
+        return /^\d+:\d\d$/.test(shownNow) && countdownSecs(shownNow) <= 100 ? shownNow : null;
+      }, { timeoutMs: 15000 });
+    } finally {
+      await control('PATCH', 'switches', { access_token_ttl_secs: TOKEN_TTL_SECS });
+    }
+    const first = countdownSecs(short);
     await sleep(2100);
     const second = countdownSecs((await readCard(s, PRO.domain)).countdown);
-    assert.ok(first > 60 && second < first && first - second <= 15, `countdown moved: ${card.countdown} then ${second}s`);
-    await w.shot('connected');
-    progress(w, `countdown moved from ${card.countdown} to ${second} s`);
+    assert.ok(first > 60 && second < first && first - second <= 10, `countdown moved: ${short} then ${second} s`);
+    progress(w, `countdown showed ${card.countdown} for the 30-minute token; ${short} then ${second} s for a 100-second one`);
 
     // Copy the bearer token (from Rust, to the X clipboard) and use it.
     await (await s.button('Copy bearer token', cardXpath(PRO.domain))).click();

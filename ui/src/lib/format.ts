@@ -47,11 +47,39 @@ export function formatIn(secondsLeft: number): string {
   if (secondsLeft < 60) {
     return "in under a minute";
   }
-  const minutes = Math.floor(secondsLeft / 60);
+  return `in ${formatMinutes(Math.floor(secondsLeft / 60))}`;
+}
+
+/**
+ * Below this many seconds a token's countdown shows `m:ss` and moves every second; above, whole minutes.
+ * Two minutes: the last stretch in which a user waits for the token (or its refresh) and wants every second.
+ */
+export const PRECISE_BELOW_SECS = 120;
+
+/**
+ * A token's time left as its card shows it: "29 min" (or "1 h 5 min") while more than two minutes are left,
+ * "1:59" in the last two minutes or whenever `precise` (a refresh under way or being retried), "expired" at
+ * or below zero. Minutes are rounded down like the seconds of formatCountdown, so the token always has at
+ * least the time shown and less than one unit more: "2 min" turns into "1:59", never into "1 min".
+ * Whole minutes change once a minute, so an idle window repaints once a minute instead of every second
+ * (each repaint costs CPU on software GL: docs/BENCHMARKS.md, finding 1; lib/ticks.ts schedules them).
+ */
+export function formatTimeLeft(secondsLeft: number, precise = false): string {
+  if (!Number.isFinite(secondsLeft) || secondsLeft <= 0) {
+    return "expired";
+  }
+  if (precise || secondsLeft < PRECISE_BELOW_SECS) {
+    return formatCountdown(secondsLeft);
+  }
+  return formatMinutes(Math.floor(secondsLeft / 60));
+}
+
+/** "23 min", "2 h", "2 h 5 min" for a whole number of minutes. */
+function formatMinutes(minutes: number): string {
   if (minutes < 60) {
-    return `in ${minutes} min`;
+    return `${minutes} min`;
   }
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;
-  return rest === 0 ? `in ${hours} h` : `in ${hours} h ${rest} min`;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
 }
