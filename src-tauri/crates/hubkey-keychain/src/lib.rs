@@ -25,12 +25,17 @@
 //! - **Serialised.** keyring's docs advise against concurrent access to RPC-based stores, and
 //!   Windows does not order concurrent writes to one entry: calls in this process go one at a
 //!   time.
+//! - **One Secret Service connection per process (Linux).** keyring 3.6 connects and negotiates
+//!   an encrypted session on every call, which costs more than the lookup itself; the calls here
+//!   run keyring's own credential and helpers over one cached connection instead, so items stay
+//!   exactly what keyring writes (`secret_service` module).
 //! - **Size.** Values over [`hubkey_core::store::MAX_KEYCHAIN_SECRET_BYTES`] (Windows' 2560-byte
 //!   blob, UTF-16) are refused on every OS with [`Error::SecretTooLong`], never truncated.
 
 use hubkey_core::store::{check_secret_size, keychain_encoded_len, SecretKey, SecretStore};
 use hubkey_core::{Error, Result, Secret};
 use keyring::credential::{CredentialBuilder, CredentialPersistence};
+#[cfg(not(target_os = "linux"))]
 use std::sync::Mutex;
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
@@ -47,7 +52,12 @@ pub const BACKEND: &str = if cfg!(target_os = "macos") {
     "Secret Service"
 };
 
-/// One keyring call at a time in this process.
+#[cfg(target_os = "linux")]
+mod secret_service;
+
+/// One keyring call at a time in this process. (On Linux the lock that also holds the
+/// connection, in `secret_service`, plays this part.)
+#[cfg(not(target_os = "linux"))]
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// The OS keychain as a [`SecretStore`].
@@ -100,6 +110,7 @@ impl KeyringStore {
         hubkey_core::store::secrets::self_test(self)
     }
 
+    #[cfg(not(target_os = "linux"))]
     fn entry(&self, key: &SecretKey) -> Result<keyring::Entry> {
         let account = key.account();
         let credential = self
@@ -108,13 +119,58 @@ impl KeyringStore {
             .map_err(|e| map_keyring_error(e, key, None))?;
         Ok(keyring::Entry::new_with_credential(credential))
     }
+
+    /// keyring's Secret Service credential for `key`, built by the platform builder (so its
+    /// attributes and label are keyring's), for the cached-connection calls.
+    #[cfg(target_os = "linux")]
+    fn credential(&self, key: &SecretKey) -> Result<keyring::secret_service::SsCredential> {
+        let credential = self
+            .builder
+            .build(None, &self.service, &key.account())
+            .map_err(|e| map_keyring_error(e, key, None))?;
+        credential
+            .as_any()
+            .downcast_ref::<keyring::secret_service::SsCredential>()
+            .cloned()
+            .ok_or_else(|| {
+                Error::KeychainUnavailable(
+                    "this build of Hubkey does not use the Secret Service keychain".into(),
+                )
+            })
+    }
 }
 
+#[cfg(not(target_os = "linux"))]
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl SecretStore for KeyringStore {
+    #[cfg(target_os = "linux")]
+    fn get(&self, key: &SecretKey) -> Result<Option<Secret>> {
+        match secret_service::get_password(&self.credential(key)?) {
+            Ok(value) => Ok(Some(Secret::new(value))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_keyring_error(e, key, None)),
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
+        check_secret_size(key, value)?;
+        secret_service::set_password(&self.credential(key)?, value.expose())
+            .map_err(|e| map_keyring_error(e, key, Some(keychain_encoded_len(value.expose()))))
+    }
+
+    #[cfg(target_os = "linux")]
+    fn delete(&self, key: &SecretKey) -> Result<()> {
+        match secret_service::delete_credential(&self.credential(key)?) {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(map_keyring_error(e, key, None)),
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
     fn get(&self, key: &SecretKey) -> Result<Option<Secret>> {
         let _one_at_a_time = serial();
         match self.entry(key)?.get_password() {
@@ -124,6 +180,7 @@ impl SecretStore for KeyringStore {
         }
     }
 
+    #[cfg(not(target_os = "linux"))]
     fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
         check_secret_size(key, value)?;
         let _one_at_a_time = serial();
@@ -132,6 +189,7 @@ impl SecretStore for KeyringStore {
             .map_err(|e| map_keyring_error(e, key, Some(keychain_encoded_len(value.expose()))))
     }
 
+    #[cfg(not(target_os = "linux"))]
     fn delete(&self, key: &SecretKey) -> Result<()> {
         let _one_at_a_time = serial();
         match self.entry(key)?.delete_credential() {
