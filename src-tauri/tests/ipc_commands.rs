@@ -364,8 +364,14 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
         assert_eq!(finished["connection"]["hub_id"], hub_id);
     }
 
-    // --- list_connections: everything but the token -------------------------------------------------
+    // --- list_connections: everything but the token, and without the keychain ------------------------
+    let keychain_calls = mem.journal().len();
     let connections = ipc.ok("list_connections", json!({}));
+    assert_eq!(
+        mem.journal().len(),
+        keychain_calls,
+        "listing reads the masked token from the index, not the keychain"
+    );
     let demo = connections
         .as_array()
         .unwrap()
@@ -393,6 +399,24 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
         .find(|c| c["app"] == "relay")
         .unwrap();
     assert_eq!(starter["optional_dropped"], json!([]), "{starter}");
+    // A connection saved by an older build has no hint in the index: no suffix, and still no keychain call.
+    tauri::async_runtime::block_on(store.modify_index(|ix| {
+        for c in ix.connections.iter_mut().filter(|c| c.app == "relay") {
+            c.access_token_hint = None;
+        }
+        Ok(())
+    }))
+    .unwrap();
+    let keychain_calls = mem.journal().len();
+    let listed = ipc.ok("list_connections", json!({}));
+    assert_eq!(mem.journal().len(), keychain_calls);
+    let old_relay = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["app"] == "relay")
+        .unwrap();
+    assert_eq!(old_relay["masked_token"], Value::Null, "{old_relay}");
 
     let mut secrets = vec![
         client_secret.clone(),

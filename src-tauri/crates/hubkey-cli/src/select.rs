@@ -120,6 +120,8 @@ mod tests {
             state: ConnectionState::Fresh,
             state_reason: None,
             token_generation: 1,
+            refresh_generation: None,
+            access_token_hint: None,
             connected_at: datetime!(2030-01-01 0:00 UTC),
             last_refreshed_at: None,
         }

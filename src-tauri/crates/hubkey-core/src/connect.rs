@@ -220,6 +220,8 @@ pub fn connection_from(
         state: ConnectionState::Fresh,
         state_reason: None,
         token_generation: 0,
+        refresh_generation: None,
+        access_token_hint: None,
         connected_at: now,
         last_refreshed_at: None,
     })
@@ -259,8 +261,8 @@ pub async fn sign_out(
         let outcome = async {
             let app = store.app(app_name).await?;
             let secret = store.client_secret(app_name).await?;
-            let tokens = store.load_tokens(app_name, hub_id).await?;
-            client.revoke(&app, &secret, &tokens.refresh_token).await
+            let (_, refresh_token) = store.load_refresh_token(app_name, hub_id).await?;
+            client.revoke(&app, &secret, &refresh_token).await
         }
         .await;
         match outcome {

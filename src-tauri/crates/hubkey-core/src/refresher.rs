@@ -34,6 +34,12 @@
 //!   `needs_reauth` after one HTTP call, and no further call is made until a new login saves the
 //!   connection again (T13). Configuration errors (`BAD_CLIENT_SECRET`…) say what to fix and are
 //!   not retried. Nothing is ever deleted on failure.
+//! - **Bounded concurrency in the background.** A scheduler pass refreshes the connections that are
+//!   due [`REFRESH_CONCURRENCY`] at a time (each under its own gate and lock), so 200 connections
+//!   due together after a resume take 50 rounds, not 200.
+//! - **Read only what is needed.** A token that is not due costs one keychain read (the access
+//!   token); a refresh reads the refresh token only, and when HubSpot returns the same refresh
+//!   token (its default), only the new access token is written ([`RefreshTokenSource::Kept`]).
 //! - **Timers, not polling.** The background task computes the next deadline over all
 //!   connections (`expires_at − margin`) and sleeps until then; an idle app uses no CPU.
 //!   [`Refresher::nudge`] wakes it early when connections change. Its sleep is capped by
@@ -51,8 +57,8 @@ use crate::client::HubSpotClient;
 use crate::clock::Clock;
 use crate::error::{Error, HubSpotFault, Result};
 use crate::secret::Secret;
-use crate::store::{Connection, ConnectionState, RefreshLock, TokenStore};
-use crate::token::{Refreshed, TokenSet};
+use crate::store::{Connection, ConnectionState, RefreshLock, RefreshTokenSource, TokenStore};
+use crate::token::Refreshed;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use std::future::Future;
@@ -65,6 +71,10 @@ use tokio::task::JoinHandle;
 
 /// How long the event channel buffers events for a slow subscriber.
 const EVENT_CAPACITY: usize = 256;
+
+/// How many due connections the background scheduler refreshes at once. Small, so a burst stays
+/// polite to HubSpot's token endpoint (rate limits are per app) and to the keychain.
+pub const REFRESH_CONCURRENCY: usize = 4;
 
 /// How long an access token must still be valid to be handed out when a refresh failed
 /// transiently (so the caller has time to use it).
@@ -263,6 +273,11 @@ impl Refresher {
         self.shared.nudge.notify_one();
     }
 
+    /// True when the connection's current access token is due for refresh now.
+    fn is_due(&self, conn: &Connection) -> bool {
+        self.clock.now() >= self.due_at(conn, conn.expires_at)
+    }
+
     /// When the connection's access token, expiring at `expires_at`, is due for refresh:
     /// `expires_at − margin`, or half-way through its lifetime when that is shorter than twice
     /// the margin.
@@ -286,11 +301,16 @@ impl Refresher {
     /// [`Error::Transient`] after the retries, [`Error::HubSpotConfig`], [`Error::NotSignedIn`],
     /// and keychain errors.
     pub async fn valid_token(&self, app: &str, hub_id: u64) -> Result<Secret> {
-        // Fast path, no lock: most calls find a token that is not due.
-        let conn = self.connection(app, hub_id).await?;
-        let tokens = self.store.load_tokens(app, hub_id).await?;
-        if self.clock.now() < self.due_at(&conn, tokens.expires_at) {
-            return Ok(tokens.access_token);
+        // Fast path, no lock: most calls find a token that is not due, and read only the access
+        // token from the keychain (each keychain call costs milliseconds).
+        let mut conn = self.connection(app, hub_id).await?;
+        if !self.is_due(&conn) {
+            let (latest, token) = self.store.access_token_of(conn).await?;
+            if !self.is_due(&latest) {
+                return Ok(token);
+            }
+            // A concurrent save moved the generation, and the token it points at is due.
+            conn = latest;
         }
         if conn.state == ConnectionState::NeedsReauth {
             self.notify_reauth_once(&conn);
@@ -302,14 +322,14 @@ impl Refresher {
             // still works for a while: hand it out rather than fail a script. The connection
             // stays `retrying` and the scheduler keeps trying.
             Err(e @ Error::Transient { .. }) => {
-                let tokens = self.store.load_tokens(app, hub_id).await?;
-                if tokens.expires_at - self.clock.now() > STILL_USABLE {
+                let (conn, token) = self.store.load_access_token(app, hub_id).await?;
+                if conn.expires_at - self.clock.now() > STILL_USABLE {
                     tracing::warn!(
                         app,
                         hub_id,
                         "refresh failed ({e}); handing out the current token, which is still valid"
                     );
-                    Ok(tokens.access_token)
+                    Ok(token)
                 } else {
                     Err(e)
                 }
@@ -399,6 +419,7 @@ impl Refresher {
         }
         paused.retain(|k, _| conns.iter().any(|c| c.is(&k.0, k.1)));
         let mut next: Option<OffsetDateTime> = None;
+        let mut due_now = Vec::new();
         for conn in conns {
             if conn.state == ConnectionState::NeedsReauth {
                 self.notify_reauth_once(&conn);
@@ -415,7 +436,37 @@ impl Refresher {
                 next = Some(next.map_or(due, |n| n.min(due)));
                 continue;
             }
-            let due = match self.refresh_if_due(&conn.app, conn.hub_id).await {
+            due_now.push(conn);
+        }
+
+        // Refresh what is due, a few at a time: most of a refresh is waiting (HubSpot, the
+        // keychain), so a burst (after a resume from suspend, many connections made together)
+        // takes rounds of `REFRESH_CONCURRENCY` instead of one refresh after another. Each flight
+        // still takes its connection's gate and cross-process lock; the bookkeeping below runs
+        // here, one outcome at a time.
+        let mut waiting = due_now.into_iter();
+        let mut running = tokio::task::JoinSet::new();
+        loop {
+            while running.len() < REFRESH_CONCURRENCY {
+                let Some(conn) = waiting.next() else { break };
+                let me = self.clone();
+                running.spawn(async move {
+                    let outcome = me.refresh_if_due(&conn.app, conn.hub_id).await;
+                    (conn, outcome)
+                });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let (conn, outcome) = match joined {
+                Ok(done) => done,
+                Err(e) => {
+                    tracing::warn!(target: "hubkey::refresher", "a background refresh task failed: {e}");
+                    continue;
+                }
+            };
+            let key = (conn.app.clone(), conn.hub_id);
+            let due = match outcome {
                 Ok(fresh) => {
                     paused.remove(&key);
                     let due = self.due_at(&fresh, fresh.expires_at);
@@ -478,24 +529,23 @@ impl Refresher {
         let mut last_done = gate.lock_owned().await;
         if mode == Mode::Force && last_done.is_some_and(|done| done > requested) {
             // Someone refreshed after this request was made: that is the refresh asked for.
-            let conn = self.connection(&app, hub_id).await?;
-            let tokens = self.store.load_tokens(&app, hub_id).await?;
-            return Ok((conn, tokens.access_token));
+            return self.store.load_access_token(&app, hub_id).await;
         }
 
         let _lock = self.cross_process_lock(&app, hub_id).await?;
         // Re-read under the lock: another process may have refreshed, or marked the connection.
         let conn = self.connection(&app, hub_id).await?;
-        let tokens = self.store.load_tokens(&app, hub_id).await?;
-        if mode == Mode::IfDue && self.clock.now() < self.due_at(&conn, tokens.expires_at) {
+        if mode == Mode::IfDue && !self.is_due(&conn) {
             tracing::debug!(target: "hubkey::refresher", app = %app, hub_id, "already fresh after waiting; no refresh");
-            return Ok((conn, tokens.access_token));
+            return self.store.access_token_of(conn).await;
         }
         if conn.state == ConnectionState::NeedsReauth {
             self.notify_reauth_once(&conn);
             return Err(reauth_error(&conn));
         }
-        let result = self.refresh_locked(conn, tokens).await;
+        // A refresh needs the refresh token only; the old access token is not read.
+        let (conn, refresh_token) = self.store.refresh_token_of(conn).await?;
+        let result = self.refresh_locked(conn, refresh_token).await;
         if result.is_ok() {
             *last_done = Some(Instant::now());
         }
@@ -517,44 +567,44 @@ impl Refresher {
     }
 
     /// The HTTP call with retries, and what follows from its outcome. Runs under both locks.
-    async fn refresh_locked(&self, conn: Connection, tokens: TokenSet) -> Result<(Connection, Secret)> {
+    /// `refresh_token` was read from the entry `conn.refresh_token_generation()` names.
+    async fn refresh_locked(&self, conn: Connection, refresh_token: Secret) -> Result<(Connection, Secret)> {
         let app: AppConfig = self.store.app(&conn.app).await?;
         let client_secret = self.store.client_secret(&conn.app).await?;
         let max_attempts = self.policy.max_attempts.max(1);
         self.emit(&conn, ConnectionState::Refreshing, None, conn.expires_at);
-        let mut current = tokens;
+        let (mut conn, mut sent) = (conn, refresh_token);
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let sent = current.refresh_token.clone();
             let outcome = self
                 .client
                 .refresh(&app, &client_secret, &sent, self.clock.now())
                 .await;
             match outcome {
-                Ok(refreshed) => return self.persist(conn, refreshed).await,
+                Ok(refreshed) => return self.persist(conn, &sent, refreshed).await,
                 Err(Error::NeedsReauth(fault)) => {
                     // T11: another writer may have rotated the token under us; trust the keychain.
-                    let stored = self.store.load_tokens(&conn.app, conn.hub_id).await?;
-                    if !stored.refresh_token.eq_secret(&sent) {
+                    let (latest, stored) = self.store.load_refresh_token(&conn.app, conn.hub_id).await?;
+                    if !stored.eq_secret(&sent) {
                         tracing::info!(
                             target: "hubkey::refresher",
                             app = %conn.app,
                             hub_id = conn.hub_id,
                             "refresh token was replaced by another writer; using the stored tokens"
                         );
-                        let latest = self.connection(&conn.app, conn.hub_id).await?;
-                        if self.clock.now() < self.due_at(&latest, stored.expires_at) {
+                        if !self.is_due(&latest) {
+                            let (latest, access_token) = self.store.access_token_of(latest).await?;
                             self.emit(
                                 &latest,
                                 latest.state,
                                 latest.state_reason.clone(),
-                                stored.expires_at,
+                                latest.expires_at,
                             );
-                            return Ok((latest, stored.access_token));
+                            return Ok((latest, access_token));
                         }
                         if attempt < max_attempts {
-                            current = stored;
+                            (conn, sent) = (latest, stored);
                             continue;
                         }
                     }
@@ -606,9 +656,23 @@ impl Refresher {
     }
 
     /// Stores the refreshed tokens (refresh token first, generation swap) and only then hands
-    /// out the access token.
-    async fn persist(&self, conn: Connection, refreshed: Refreshed) -> Result<(Connection, Secret)> {
+    /// out the access token. `sent` is the refresh token the refresh used, read from the entry
+    /// `conn.refresh_token_generation()` names: when HubSpot returned it unchanged (no rotation,
+    /// HubSpot's default), that entry is kept and only the access token is written.
+    async fn persist(
+        &self,
+        conn: Connection,
+        sent: &Secret,
+        refreshed: Refreshed,
+    ) -> Result<(Connection, Secret)> {
         let Refreshed { tokens, rotated } = refreshed;
+        let source = if tokens.refresh_token.eq_secret(sent) {
+            RefreshTokenSource::Kept {
+                generation: conn.refresh_token_generation(),
+            }
+        } else {
+            RefreshTokenSource::New
+        };
         let mut next = conn;
         next.state = ConnectionState::Fresh;
         next.state_reason = None;
@@ -616,12 +680,12 @@ impl Refresher {
         if !tokens.scopes.is_empty() {
             next.scopes = tokens.scopes.clone();
         }
-        let saved = match self.store.save_connection(next.clone(), &tokens).await {
+        let saved = match self.store.save_tokens(next.clone(), &tokens, source).await {
             Ok(saved) => saved,
             // One more try: with rotation, the refresh token in hand may be the only valid one.
             Err(e) if !matches!(e, Error::KeychainTimeout(_)) => {
                 tracing::warn!(target: "hubkey::refresher", app = %next.app, hub_id = next.hub_id, code = e.code().as_str(), "saving refreshed tokens failed; trying once more: {e}");
-                self.store.save_connection(next, &tokens).await?
+                self.store.save_tokens(next, &tokens, source).await?
             }
             Err(e) => return Err(e),
         };

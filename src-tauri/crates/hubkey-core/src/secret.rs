@@ -42,16 +42,34 @@ impl Secret {
     }
 
     /// A masked form safe to show: the last 4 characters only for long values
-    /// (`••••••••abcd`), nothing at all for short ones.
+    /// (`••••••••abcd`), nothing at all for short ones. Equal to `mask(&self.hint())`.
     pub fn masked(&self) -> String {
+        mask(&self.hint())
+    }
+
+    /// The part of the value that [`Secret::masked`] reveals: the last [`HINT_CHARS`] characters
+    /// of a value at least [`HINT_MIN_CHARS`] long, else the empty string. Not a secret: the
+    /// index keeps it (`Connection::access_token_hint`) so that listing connections needs no
+    /// keychain read.
+    pub fn hint(&self) -> String {
         let n = self.0.chars().count();
-        if n >= 24 {
-            let tail: String = self.0.chars().skip(n - 4).collect();
-            format!("••••••••{tail}")
+        if n >= HINT_MIN_CHARS {
+            self.0.chars().skip(n - HINT_CHARS).collect()
         } else {
-            "••••••••".to_string()
+            String::new()
         }
     }
+}
+
+/// How many trailing characters [`Secret::hint`] keeps.
+pub const HINT_CHARS: usize = 4;
+
+/// The shortest value whose tail [`Secret::hint`] reveals; shorter values reveal nothing.
+pub const HINT_MIN_CHARS: usize = 24;
+
+/// The masked form of a value whose [`Secret::hint`] is `hint`: `••••••••` and the hint.
+pub fn mask(hint: &str) -> String {
+    format!("••••••••{hint}")
 }
 
 impl fmt::Debug for Secret {
@@ -101,5 +119,19 @@ mod tests {
         let s = Secret::new("CIrToaiiMhIHAAEAQAAAARiO1ooBIOP0sgEok-xyz9");
         assert_eq!(s.masked(), "••••••••xyz9");
         assert_eq!(Secret::new("short").masked(), "••••••••");
+    }
+
+    #[test]
+    fn given_tokens_of_any_length_when_hinted_then_the_mask_of_the_hint_is_the_masked_value() {
+        for len in [0usize, 1, 4, 23, 24, 25, 300] {
+            let s = Secret::new("x".repeat(len.saturating_sub(4)) + &"abcd"[..len.min(4)]);
+            assert_eq!(mask(&s.hint()), s.masked(), "length {len}");
+            assert!(s.hint().chars().count() <= HINT_CHARS);
+        }
+        assert_eq!(
+            Secret::new("CIrToaiiMhIHAAEAQAAAARiO1ooBIOP0sgEok-xyz9").hint(),
+            "xyz9"
+        );
+        assert_eq!(Secret::new("short-token-value").hint(), "");
     }
 }

@@ -65,6 +65,45 @@ async fn t15_given_a_connection_when_signing_out_then_hubspot_revokes_and_local_
 }
 
 #[tokio::test]
+async fn t15_given_a_refresh_kept_the_refresh_token_when_signing_out_then_that_token_is_revoked_and_both_entries_go(
+) {
+    let env = env("t15-kept").await;
+    let tokens = env.connect(PRO).await;
+    env.advance(26 * 60);
+    env.refresher(support::quick_policy())
+        .valid_token(APP, PRO)
+        .await
+        .unwrap();
+    let conn = env.conn(PRO).await;
+    assert_ne!(
+        conn.token_generation,
+        conn.refresh_token_generation(),
+        "the tokens live in two generations"
+    );
+
+    let report = sign_out(&client(&env.sandbox), &env.store, APP, PRO, false)
+        .await
+        .unwrap();
+
+    assert!(report.revoked, "{:?}", report.revoke_error);
+    assert_eq!(env.mem.accounts(), vec!["app/demo/client-secret".to_string()]);
+    let refresh = client(&env.sandbox)
+        .refresh(
+            &env.app,
+            &support::client_secret(&env.sandbox),
+            &tokens.refresh_token,
+            env.now(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refresh.code(),
+        ErrorCode::NeedsReauth,
+        "the kept refresh token was revoked"
+    );
+}
+
+#[tokio::test]
 async fn t15_given_hubspot_is_unreachable_when_signing_out_then_local_secrets_are_deleted_and_the_failure_reported(
 ) {
     let env = env("t15-down").await;

@@ -173,6 +173,8 @@ fn connection(app: &str, hub_id: u64) -> Connection {
         state: ConnectionState::Fresh,
         state_reason: None,
         token_generation: 0,
+        refresh_generation: None,
+        access_token_hint: None,
         connected_at: now,
         last_refreshed_at: None,
     }

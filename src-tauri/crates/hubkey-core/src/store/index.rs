@@ -89,8 +89,23 @@ pub struct Connection {
     /// Why the state is not `fresh` (a HubSpot status such as `BAD_REFRESH_TOKEN`, never a body).
     #[serde(default)]
     pub state_reason: Option<String>,
-    /// Which keychain generation holds the current tokens (set by the store).
+    /// Which keychain generation holds the current access token, and the refresh token too unless
+    /// `refresh_generation` names another one (set by the store).
     pub token_generation: u64,
+    /// Which keychain generation holds the current refresh token, when it is not
+    /// `token_generation` (set by the store). A refresh that HubSpot answers with the same refresh
+    /// token writes only a new access token and keeps the refresh token's entry, because each
+    /// keychain write costs tens of milliseconds (gnome-keyring rewrites its whole file). Absent in
+    /// indexes written before it existed, and whenever both tokens share one generation; see
+    /// [`Connection::refresh_token_generation`].
+    #[serde(default)]
+    pub refresh_generation: Option<u64>,
+    /// What [`crate::Secret::hint`] shows of the current access token (its last 4 characters, or
+    /// nothing for a short token; never more), written by the store with each access token, so
+    /// that listing connections needs no keychain read. Absent in indexes written before it
+    /// existed: then the UI shows no suffix.
+    #[serde(default)]
+    pub access_token_hint: Option<String>,
     /// When the portal was first connected.
     #[serde(with = "time::serde::rfc3339")]
     pub connected_at: OffsetDateTime,
@@ -103,6 +118,30 @@ impl Connection {
     /// True when this is the connection of `app` to `hub_id`.
     pub fn is(&self, app: &str, hub_id: u64) -> bool {
         self.app == app && self.hub_id == hub_id
+    }
+
+    /// The keychain generation of the current access token.
+    pub fn access_token_generation(&self) -> u64 {
+        self.token_generation
+    }
+
+    /// The keychain generation of the current refresh token (`token_generation` when
+    /// `refresh_generation` is absent, as in older indexes).
+    pub fn refresh_token_generation(&self) -> u64 {
+        self.refresh_generation.unwrap_or(self.token_generation)
+    }
+
+    /// Points the connection at the generations holding its tokens; `refresh_generation` is only
+    /// written when it differs, so an index whose tokens share a generation reads as before.
+    pub fn set_generations(&mut self, access: u64, refresh: u64) {
+        self.token_generation = access;
+        self.refresh_generation = (refresh != access).then_some(refresh);
+    }
+
+    /// What the UI shows of the access token (`••••••••abcd`, exactly [`crate::Secret::masked`]),
+    /// from the index alone; `None` when the index has no hint (saved by an older build).
+    pub fn masked_access_token(&self) -> Option<String> {
+        self.access_token_hint.as_deref().map(crate::secret::mask)
     }
 }
 

@@ -44,7 +44,9 @@ pub fn check_secret_size(key: &SecretKey, value: &Secret) -> Result<()> {
 ///
 /// Tokens are stored per *generation*: a token update writes a new generation next to the old one
 /// and only then switches the index to it (see [`super::TokenStore::save_connection`]), so a failed
-/// write never leaves a connection with half of its tokens.
+/// write never leaves a connection with half of its tokens. The access token and the refresh token
+/// of a connection may be current in different generations (a refresh that kept the refresh token
+/// writes only a new access token), so their keys are built separately.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SecretKey {
     /// An app's client secret.
@@ -78,21 +80,24 @@ pub enum SecretKey {
 }
 
 impl SecretKey {
-    /// The (refresh token, access token) keys of one token generation of a connection.
-    pub fn token_pair(app: &str, hub_id: u64, generation: u64) -> (SecretKey, SecretKey) {
-        let app = app.to_string();
-        (
-            SecretKey::RefreshToken {
-                app: app.clone(),
-                hub_id,
-                generation,
-            },
-            SecretKey::AccessToken {
-                app,
-                hub_id,
-                generation,
-            },
-        )
+    /// The key of a connection's access token in `generation`
+    /// ([`super::Connection::access_token_generation`]).
+    pub fn access_token(app: &str, hub_id: u64, generation: u64) -> SecretKey {
+        SecretKey::AccessToken {
+            app: app.to_string(),
+            hub_id,
+            generation,
+        }
+    }
+
+    /// The key of a connection's refresh token in `generation`
+    /// ([`super::Connection::refresh_token_generation`]).
+    pub fn refresh_token(app: &str, hub_id: u64, generation: u64) -> SecretKey {
+        SecretKey::RefreshToken {
+            app: app.to_string(),
+            hub_id,
+            generation,
+        }
     }
 
     /// The keychain account (user) name of this secret. Stable (changing it loses stored
@@ -217,6 +222,17 @@ pub enum Fault {
     Hang,
 }
 
+/// What a keychain call did, in [`MemoryStore::journal`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeychainOp {
+    /// `get`.
+    Read,
+    /// `set`.
+    Write,
+    /// `delete`.
+    Delete,
+}
+
 #[derive(Debug, Default)]
 struct MemState {
     entries: BTreeMap<SecretKey, String>,
@@ -225,6 +241,8 @@ struct MemState {
     writes: u64,
     /// The `set` call number (1-based, counted by `writes`) that fails.
     fail_write_at: Option<u64>,
+    /// Every call, in order (including failed ones).
+    journal: Vec<(KeychainOp, SecretKey)>,
 }
 
 /// An in-memory [`SecretStore`] for tests, with fault injection (security.md T4, T5, T8).
@@ -264,6 +282,27 @@ impl MemoryStore {
     /// Number of `set` calls so far (including failed ones).
     pub fn writes(&self) -> u64 {
         self.lock().writes
+    }
+
+    /// Number of `get` calls so far (including failed ones).
+    pub fn reads(&self) -> u64 {
+        self.count(KeychainOp::Read)
+    }
+
+    /// Number of `delete` calls so far (including failed ones and deletes of missing entries).
+    pub fn deletes(&self) -> u64 {
+        self.count(KeychainOp::Delete)
+    }
+
+    fn count(&self, op: KeychainOp) -> u64 {
+        let n = self.lock().journal.iter().filter(|(o, _)| *o == op).count();
+        u64::try_from(n).unwrap_or(u64::MAX)
+    }
+
+    /// Every call so far, in order, with the key it named: which entries a flow reads, writes and
+    /// deletes (what the keychain costs, and that a kept entry is never deleted).
+    pub fn journal(&self) -> Vec<(KeychainOp, SecretKey)> {
+        self.lock().journal.clone()
     }
 
     /// The account names of all stored entries (sorted), for leak and leftover checks.
@@ -307,7 +346,8 @@ impl MemoryStore {
 
 impl SecretStore for MemoryStore {
     fn get(&self, key: &SecretKey) -> Result<Option<Secret>> {
-        let (s, r) = self.enter();
+        let (mut s, r) = self.enter();
+        s.journal.push((KeychainOp::Read, key.clone()));
         r?;
         Ok(s.entries.get(key).map(|v| Secret::new(v.clone())))
     }
@@ -315,6 +355,7 @@ impl SecretStore for MemoryStore {
     fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
         let (mut s, r) = self.enter();
         s.writes += 1;
+        s.journal.push((KeychainOp::Write, key.clone()));
         r?;
         if s.fail_write_at == Some(s.writes) {
             s.fail_write_at = None;
@@ -329,6 +370,7 @@ impl SecretStore for MemoryStore {
 
     fn delete(&self, key: &SecretKey) -> Result<()> {
         let (mut s, r) = self.enter();
+        s.journal.push((KeychainOp::Delete, key.clone()));
         r?;
         s.entries.remove(key);
         Ok(())
@@ -400,6 +442,11 @@ mod tests {
         assert!(s.get(&k).unwrap().unwrap().eq_secret(&Secret::new("one")));
         s.set(&k, &Secret::new("three")).unwrap();
         assert_eq!(s.writes(), 3);
+        s.get(&k).unwrap();
+        s.delete(&k).unwrap();
+        assert_eq!((s.reads(), s.writes(), s.deletes()), (2, 3, 1));
+        assert_eq!(s.journal().len(), 6);
+        assert_eq!(s.journal()[5], (KeychainOp::Delete, k));
     }
 
     #[test]

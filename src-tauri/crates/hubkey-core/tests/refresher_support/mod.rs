@@ -81,7 +81,27 @@ pub fn app() -> AppConfig {
 
 /// Starts a sandbox and registers the demo app (with its real client secret) in a fresh store.
 pub async fn env(tag: &str) -> Env {
-    let sandbox = Sandbox::start(Fixture::demo()).await.expect("sandbox starts");
+    env_with(tag, Fixture::demo()).await
+}
+
+/// The demo fixture plus `n` more portals like the Professional one; returns their hub ids too.
+pub fn fixture_with_portals(n: u64) -> (Fixture, Vec<u64>) {
+    let mut fixture = Fixture::demo();
+    let pro = fixture.portal(PRO).unwrap().clone();
+    let ids: Vec<u64> = (1..=n).map(|i| 90_000_000 + i).collect();
+    for &hub_id in &ids {
+        fixture.portals.push(hubspot_sandbox::PortalFixture {
+            hub_id,
+            hub_domain: format!("portal-{hub_id}.example"),
+            ..pro.clone()
+        });
+    }
+    (fixture, ids)
+}
+
+/// [`env`] over another fixture (it must hold the demo standard app).
+pub async fn env_with(tag: &str, fixture: Fixture) -> Env {
+    let sandbox = Sandbox::start(fixture).await.expect("sandbox starts");
     let mem = Arc::new(MemoryStore::new());
     let home = TempHome::new(tag);
     let store = TokenStore::new(mem.clone(), home.path());
@@ -185,6 +205,8 @@ impl Env {
             state: ConnectionState::Fresh,
             state_reason: None,
             token_generation: 0,
+            refresh_generation: None,
+            access_token_hint: None,
             connected_at: now,
             last_refreshed_at: None,
         };

@@ -92,6 +92,8 @@ pub fn connection(app: &str, hub_id: u64) -> Connection {
         state: ConnectionState::Fresh,
         state_reason: None,
         token_generation: 0,
+        refresh_generation: None,
+        access_token_hint: None,
         connected_at: datetime!(2026-11-23 10:00 UTC),
         last_refreshed_at: None,
     }
