@@ -18,7 +18,9 @@
 # after POST /_sandbox/uninstall), and xdotool types into the registration form — no demo mode in the app.
 #
 # Also the tray test: the tray menu is read and its "Copy token" item clicked over D-Bus (needs
-# status-notifier-watcher and xclip), and the clipboard must then hold the connection's working token.
+# status-notifier-watcher and xclip), and the clipboard must then hold the connection's working token. Then the
+# window is closed as a window manager would: it and its WebKitWebProcess must go away while the app and its tray
+# stay, and "Open Hubkey" must bring back a painted window (scripts/tray-reopen.py).
 #
 # Needs: xvfb (Xvfb), xdotool, imagemagick (import), dbus, gnome-keyring, curl, python3, xclip.
 set -euo pipefail
@@ -196,6 +198,20 @@ print((label(status[0]) if status else "-").replace(" ", "_"), copy[0] if copy e
     [[ "$code" == 200 ]] || { log "tray test: HubSpot refused the copied token ($code)"; exit 1; }
     log "tray: 3 passed, 0 failed (status line '${status_line//_/ }', Copy token item, clipboard holds a working token)"
   }
+  # The tray test, part 2: closing the window frees its webview and web process while the app stays in the
+  # tray; "Open Hubkey" (clicked over D-Bus) builds the window again. The X11 and /proc checks are in
+  # scripts/tray-reopen.py, which names the first failed one.
+  tray_reopen_check() {
+    local bus menu
+    read -r bus menu < <(tray_menu) || { log "tray reopen test: no tray item registered"; exit 1; }
+    python3 "$ROOT/scripts/tray-reopen.py" --pid "$app_pid" --bus "$bus" --menu "$menu" --relaunch "$APP" \
+      --timeout "$WAIT_SECS" >&2 || {
+      log "tray reopen test failed; app log:"
+      tail -n 30 "$WORK/app.log" >&2 || true
+      exit 1
+    }
+    wid="$(xdotool search --onlyvisible --name '^Hubkey$' 2>/dev/null | head -n1)"
+  }
   keys() { xdotool key --delay 60 "$@"; }
   type_text() { xdotool type --delay 15 -- "$1"; }
 
@@ -241,6 +257,7 @@ print((label(status[0]) if status else "-").replace(" ", "_"), copy[0] if copy e
   start_app Adwaita
   shoot connected
   tray_copy_check
+  tray_reopen_check
   stop_app
 
   # (e) Dark mode.

@@ -87,15 +87,14 @@ pub fn run() -> Result<(), Error> {
             Ok(())
         })
         .on_window_event(|window, event| {
-            // Closing the window hides it to the tray; the app (and token refresh) keeps running. Without a
-            // tray there would be no way back, so then the close goes through and the app exits.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                let has_tray = window.app_handle().try_state::<tray::TrayReady>().is_some();
-                if window.label() == MAIN_WINDOW && has_tray {
-                    api.prevent_close();
-                    if let Err(e) = window.hide() {
-                        tracing::warn!("cannot hide the main window: {e}");
-                    }
+            // Closing the window really closes it: its webview and WebKitWebProcess (two thirds of the
+            // memory, BENCHMARKS.md finding 3) go away, and tray::show_main_window builds a new one from
+            // tauri.conf.json. The app keeps running as long as the tray does ([`stays_in_tray`]).
+            if window.label() == MAIN_WINDOW && matches!(event, WindowEvent::Destroyed) {
+                if window.app_handle().try_state::<tray::TrayReady>().is_some() {
+                    tracing::info!("main window closed; its webview is freed, Hubkey stays in the tray");
+                } else {
+                    tracing::info!("main window closed and there is no tray; Hubkey exits");
                 }
             }
         })
@@ -104,17 +103,32 @@ pub fn run() -> Result<(), Error> {
 
     app.run(|app, event| {
         if let RunEvent::ExitRequested { code, api, .. } = &event {
-            // `code` is None when the last window went away; keep running in the tray then.
-            // Quit from the tray calls `exit(0)`, which has a code and goes through.
-            if code.is_none() && app.try_state::<tray::TrayReady>().is_some() {
+            if stays_in_tray(app, *code) {
                 api.prevent_exit();
             }
+        }
+        // macOS: a click on the Dock icon while no window is open.
+        #[cfg(target_os = "macos")]
+        if let RunEvent::Reopen {
+            has_visible_windows: false,
+            ..
+        } = event
+        {
+            tray::show_main_window(app);
         }
         if let RunEvent::Exit = event {
             tracing::info!("Hubkey desktop exiting");
         }
     });
     Ok(())
+}
+
+/// Whether the app refuses an exit request and keeps running in the tray. The runtime asks with no `exit_code`
+/// when the last window has been destroyed (the user closed the main window); that exit is refused while a tray
+/// exists, since the tray is the way back. Quit from the tray calls `exit(0)`, which has a code and goes
+/// through. Without a tray, closing the window quits.
+pub fn stays_in_tray<R: Runtime>(app: &AppHandle<R>, exit_code: Option<i32>) -> bool {
+    exit_code.is_none() && app.try_state::<tray::TrayReady>().is_some()
 }
 
 /// Runs once the event loop exists. Failures here are logged, not fatal: the window is still useful.

@@ -4,6 +4,15 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // WebKitGTK composites on the GPU; on software GL (VMs, remote desktops, Xvfb: llvmpipe) that makes the first
+    // paint slow and every repaint costly (BENCHMARKS.md finding 2: first paint 1622 → 915 ms, idle CPU with
+    // countdowns 45 → 18 % of a core, −90 MiB PSS). This UI needs no accelerated compositing. A user who wants it
+    // sets WEBKIT_DISABLE_COMPOSITING_MODE=0. Set before any thread exists (set_var is not thread-safe), and
+    // inherited by the web process WebKit starts.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     match hubkey_desktop_lib::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""Tray test, part 2 (BENCHMARKS.md finding 3): closing the window frees the webview, "Open Hubkey" builds it again.
+
+Run by scripts/screenshots.sh while the app shows its window, with the tray registered on the session bus:
+
+    tray-reopen.py --pid APP_PID --bus :1.7 --menu /org/ayatana/NotificationItem/…/Menu [--relaunch APP]
+
+1. closes the "Hubkey" window the way a window manager does (ICCCM WM_DELETE_WINDOW);
+2. checks that the X window is destroyed (not merely hidden) and that no WebKitWebProcess is left among the
+   app's descendants;
+3. checks that the app process is still alive and that its tray menu still answers over D-Bus;
+4. clicks "Open Hubkey" over D-Bus (com.canonical.dbusmenu.Event);
+5. checks that a viewable "Hubkey" window exists again, with painted content, served by a new web process;
+6. with --relaunch BINARY: closes it again, starts BINARY (single-instance forwards that to the running app and
+   the new process exits, as for a hubkey:// link on Linux) and checks 5 again.
+
+Prints one summary line (with the process tree's PSS before and after closing) and exits 0, or names the first
+failed check and exits 1. X11 access comes from bench/x11.py (ctypes, stdlib only).
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import x11  # noqa: E402
+
+TITLE = "Hubkey"
+OPEN_LABEL = "Open Hubkey"
+# /proc/PID/comm is cut at 15 characters.
+WEB_PROCESS_COMM = "WebKitWebProcess"[:15]
+# Share of the window's pixels that differ from its background (bench/bench.py uses the same threshold).
+PAINTED = 0.002
+
+
+class Failed(Exception):
+    pass
+
+
+def stat_fields(pid):
+    """(state, ppid) from /proc/PID/stat, or None when the process is gone."""
+    try:
+        st = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    rest = st[st.rindex(")") + 2:].split()
+    return rest[0], int(rest[1])
+
+
+def descendants(pid):
+    """Every live (not zombie) descendant of pid."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            f = stat_fields(int(d))
+            if f and f[0] != "Z":
+                kids.setdefault(f[1], []).append(int(d))
+    out, todo = [], list(kids.get(pid, []))
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def comm(pid):
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "?"
+
+
+def web_processes(pid):
+    return sorted(p for p in descendants(pid) if comm(p) == WEB_PROCESS_COMM)
+
+
+def pss_mib(pid):
+    """PSS of pid and its descendants, in MiB."""
+    total = 0
+    for p in [pid, *descendants(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def pss_by_process(pid):
+    """"name PSS, …" over pid and its descendants."""
+    parts = []
+    for p in [pid, *descendants(pid)]:
+        try:
+            kb = next(int(line.split()[1]) for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()
+                      if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            continue
+        parts.append(f"{comm(p)} {kb / 1024:.0f}")
+    return ", ".join(parts)
+
+
+def tree_text(pid):
+    return ", ".join(f"{p} {comm(p)}" for p in descendants(pid)) or "none"
+
+
+def alive(pid):
+    f = stat_fields(pid)
+    return f is not None and f[0] != "Z"
+
+
+def gdbus(*args):
+    r = subprocess.run(["gdbus", "call", "--session", *args], capture_output=True, text=True, timeout=10)
+    if r.returncode != 0:
+        raise Failed(f"gdbus call {' '.join(args)} failed: {r.stderr.strip() or r.stdout.strip()}")
+    return r.stdout
+
+
+def open_item_id(bus, menu):
+    """The id of the tray menu's "Open Hubkey" item (the menu is rebuilt with new ids when connections change)."""
+    layout = gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]")
+    for item_id, props in re.findall(r"\((\d+), \{([^{}]*)\}", layout):
+        if f"'label': <'{OPEN_LABEL}'>" in props:
+            return item_id
+    raise Failed(f"the tray menu has no '{OPEN_LABEL}' item: {layout.strip()}")
+
+
+def poll(seconds, check, interval=0.05):
+    """check() until it returns something truthy, or None after `seconds`."""
+    end = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value or time.monotonic() >= end:
+            return value
+        time.sleep(interval)
+
+
+def close_and_check(args, disp, window, web_before, how):
+    """Close `window` like a window manager; it and the web process must go away, the app must stay."""
+    pid = args.pid
+    disp.close_window(window)
+    if not poll(args.close_timeout, lambda: disp.attrs(window) is None):
+        a = disp.attrs(window)
+        state = "still viewable" if a.map_state == x11.IS_VIEWABLE else "unmapped (hidden, not destroyed)"
+        raise Failed(f"{how}: after WM_DELETE_WINDOW the '{TITLE}' window 0x{window:x} still exists, {state}, "
+                     f"{args.close_timeout} s later")
+    if poll(args.close_timeout, lambda: not web_processes(pid)) is not True:
+        left = web_processes(pid)
+        raise Failed(f"{how}: {WEB_PROCESS_COMM} still running {args.close_timeout} s after the window closed: "
+                     f"pids {left} (before closing: {web_before}; app's descendants: {tree_text(pid)})")
+    # Let the host settle (the runtime's exit request refused, memory freed) before judging it alive.
+    time.sleep(1)
+    if not alive(pid):
+        raise Failed(f"{how}: the app process {pid} exited when its window closed (the tray should keep it "
+                     f"running)")
+
+
+def wait_reopened(args, disp, old_window, old_web, since, how):
+    """A new viewable, painted window with a new web process. Returns (window, web pids, mapped ms, painted ms)."""
+    pid = args.pid
+    found = poll(args.timeout, lambda: disp.find_viewable(TITLE))
+    if not found:
+        raise Failed(f"{how}: no viewable '{TITLE}' window {args.timeout} s later (app alive: {alive(pid)}; "
+                     f"app's descendants: {tree_text(pid)})")
+    window, attrs = found
+    mapped_ms = (time.monotonic() - since) * 1000
+    if window == old_window:
+        raise Failed(f"{how}: the '{TITLE}' window 0x{window:x} is the old one, not a new one")
+    web = poll(args.timeout, lambda: web_processes(pid))
+    if not web:
+        raise Failed(f"{how}: the new window has no {WEB_PROCESS_COMM} (app's descendants: {tree_text(pid)})")
+    if set(web) & set(old_web):
+        raise Failed(f"{how}: {WEB_PROCESS_COMM} {sorted(set(web) & set(old_web))} survived the close")
+    if not poll(args.timeout, lambda: disp.painted_fraction(attrs) > PAINTED, interval=0.02):
+        raise Failed(f"{how}: the rebuilt '{TITLE}' window stayed one flat colour for {args.timeout} s")
+    return window, web, mapped_ms, (time.monotonic() - since) * 1000
+
+
+def run(args, disp):
+    pid = args.pid
+    found = disp.find_viewable(TITLE)
+    if not found:
+        raise Failed(f"precondition: no viewable '{TITLE}' window to close")
+    first_window, _ = found
+    first_web = web_processes(pid)
+    if not first_web:
+        raise Failed(f"precondition: no {WEB_PROCESS_COMM} among the app's descendants ({tree_text(pid)})")
+    pss_open = pss_mib(pid)
+
+    # 1-3. Close like a window manager: the window and its web process go away, the app and its tray stay.
+    close_and_check(args, disp, first_window, first_web, "close")
+    pss_tray, tray_parts = pss_mib(pid), pss_by_process(pid)
+    open_id = open_item_id(args.bus, args.menu)
+
+    # 4-5. "Open Hubkey" builds the window again, with a new web process that paints.
+    clicked = time.monotonic()
+    gdbus("-d", args.bus, "-o", args.menu, "-m", "com.canonical.dbusmenu.Event", "--", open_id, "clicked",
+          '<"">', "0")
+    window, web, mapped_ms, painted_ms = wait_reopened(args, disp, first_window, first_web, clicked,
+                                                       f"after clicking '{OPEN_LABEL}'")
+    checks = ["window destroyed", "web process gone", "app alive", "tray answers", "window rebuilt",
+              "new web process", "painted"]
+
+    # 6. Optional: a second launch (what a deep link does on Linux) also brings a closed window back.
+    if args.relaunch:
+        close_and_check(args, disp, window, web, "second close")
+        launched = time.monotonic()
+        second = subprocess.run([args.relaunch], capture_output=True, text=True, timeout=args.timeout)
+        if second.returncode != 0:
+            raise Failed(f"the second launch exited with {second.returncode}: {second.stderr.strip()[-500:]}")
+        wait_reopened(args, disp, window, web, launched, "after a second launch")
+        checks.append("second launch reopens")
+
+    print(f"tray reopen: {len(checks)} passed, 0 failed ({', '.join(checks)}); "
+          f"PSS of the app's tree {pss_open:.0f} MiB with the window, {pss_tray:.0f} MiB in the tray "
+          f"({tray_parts}); reopened window mapped after {mapped_ms:.0f} ms, painted after {painted_ms:.0f} ms; "
+          f"web process {first_web} -> {web}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pid", type=int, required=True, help="the app's process id")
+    ap.add_argument("--bus", required=True, help="the tray item's unique bus name")
+    ap.add_argument("--menu", required=True, help="the tray menu's object path")
+    ap.add_argument("--timeout", type=float, default=30, help="seconds to wait for a window or a paint")
+    ap.add_argument("--close-timeout", type=float, default=10,
+                    help="seconds for the closed window and its web process to go away")
+    ap.add_argument("--relaunch", help="the app's binary: also check that a second launch reopens the window")
+    args = ap.parse_args()
+    disp = x11.Display(os.environ.get("DISPLAY"))
+    try:
+        run(args, disp)
+    except Failed as e:
+        print(f"tray reopen: FAILED: {e}", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        disp.close()
+
+
+if __name__ == "__main__":
+    main()
