@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "remove_app",
     "start_login",
     "cancel_login",
+    "login_state",
     "list_connections",
     "copy_token",
     "copy_redirect_url",

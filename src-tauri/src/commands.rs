@@ -104,23 +104,34 @@ pub async fn remove_app<R: Runtime>(
     args: AppArgs,
 ) -> CmdResult<()> {
     host.connector.cancel(&args.app);
+    host.logins.cancelled(&args.app);
     host.store().remove_app(&args.app).await?;
     background::connections_changed(&app).await;
     Ok(())
 }
 
 /// Starts a login and returns at once; the outcome arrives as a `login-finished` event. The authorize page
-/// opens in the system browser (never a webview).
+/// opens in the system browser (never a webview). Until it ends, `login_state` lists the login; a result no page
+/// may have received is kept for `login_state` (a failure then waits there: the window is not opened for it).
 #[tauri::command]
 pub async fn start_login<R: Runtime>(
     app: AppHandle<R>,
     host: State<'_, Host>,
     args: StartLoginArgs,
 ) -> CmdResult<LoginStarted> {
+    begin_login(&app, &host, args).await
+}
+
+/// The body of [`start_login`] (tests start a login with it while no window exists).
+pub async fn begin_login<R: Runtime>(
+    app: &AppHandle<R>,
+    host: &Host,
+    args: StartLoginArgs,
+) -> CmdResult<LoginStarted> {
     let config = host.store().app(&args.app).await?;
     // HubSpot's rules, checked before the browser opens: HubSpot shows a misconfigured app's error on its own
     // page and never redirects back, which would look like a login that hangs.
-    let report = preflight(&config, &preflight_env(&host));
+    let report = preflight(&config, &preflight_env(host));
     if !report.ok() {
         tracing::info!(app = %config.name, "sign-in refused by preflight");
         return Err(CommandError::preflight(&report));
@@ -131,16 +142,20 @@ pub async fn start_login<R: Runtime>(
         RedirectTarget::Relay { .. } => RedirectKind::DeepLink,
     };
     let authorize = host.endpoints.authorize_url(config.kind, args.portal_id);
+    let now = host.clock.now();
     let started = LoginStarted {
         app: config.name.clone(),
         authorize_host: authorize.host_str().unwrap_or_default().to_string(),
         redirect_kind,
         redirect_uri: config.redirect_uri.clone(),
-        expires_at: rfc3339(host.clock.now() + host.login_timeout),
+        started_at: rfc3339(now),
+        expires_at: rfc3339(now + host.login_timeout),
     };
 
+    let ticket = host.logins.started(started.clone());
+
     let connector = host.connector.clone();
-    let open_browser = host.opener(&app);
+    let open_browser = host.opener(app);
     let options = LoginOptions {
         portal_id: args.portal_id,
         timeout: Some(host.login_timeout),
@@ -168,6 +183,14 @@ pub async fn start_login<R: Runtime>(
                 error: Some(e.into()),
             },
         };
+        let window_open = handle.get_webview_window(MAIN_WINDOW).is_some();
+        if handle
+            .state::<Host>()
+            .logins
+            .finished(ticket, &finished, window_open)
+        {
+            tracing::info!(app = %finished.app, ok = finished.ok, "login result kept for the next window");
+        }
         if let Err(e) = handle.emit_to(MAIN_WINDOW, LOGIN_FINISHED, &finished) {
             tracing::warn!("cannot deliver the login result to the window: {e}");
         }
@@ -182,7 +205,35 @@ pub async fn start_login<R: Runtime>(
 /// Cancels the pending login of an app; `false` when there was none.
 #[tauri::command]
 pub fn cancel_login(host: State<'_, Host>, args: AppArgs) -> bool {
+    host.logins.cancelled(&args.app);
     host.connector.cancel(&args.app)
+}
+
+/// What a page needs when it loads while logins run in Rust: the pending logins (as `start_login` returned
+/// them) and the `login-finished` results no page has seen, handed over once. A page calls it after it listens
+/// to `login-finished`, so no result falls in between. A kept connection is shown as it is now (it may have
+/// been refreshed since the login), from one read of the index.
+#[tauri::command]
+pub async fn login_state(host: State<'_, Host>) -> CmdResult<LoginState> {
+    let mut state = host.logins.take_state();
+    if state.unseen.iter().any(|f| f.connection.is_some()) {
+        match host.store().index().await {
+            Ok(index) => {
+                for view in state.unseen.iter_mut().filter_map(|f| f.connection.as_mut()) {
+                    if let Some(conn) = index
+                        .connections
+                        .iter()
+                        .find(|c| c.app == view.app && c.hub_id == view.hub_id)
+                    {
+                        *view = connection_view(&host, conn, &index.apps);
+                    }
+                }
+            }
+            // The views from the moment of the login are still right about who and where.
+            Err(e) => tracing::warn!("cannot read the index to update kept login results: {e}"),
+        }
+    }
+    Ok(state)
 }
 
 /// Every connection, from one read of the index and no keychain call (with 200 connections, reading two

@@ -29,24 +29,35 @@ pub fn configure<R: Runtime>(builder: Builder<R>) -> Result<Builder<R>, Error> {
 
 /// Adds the given state and the commands (the IPC tests pass a sandbox-backed [`Host`]).
 pub fn configure_with<R: Runtime>(builder: Builder<R>, host: Host) -> Builder<R> {
-    builder.manage(host).invoke_handler(tauri::generate_handler![
-        commands::app_info,
-        commands::register_app,
-        commands::list_apps,
-        commands::remove_app,
-        commands::start_login,
-        commands::cancel_login,
-        commands::list_connections,
-        commands::copy_token,
-        commands::copy_redirect_url,
-        commands::refresh_now,
-        commands::sign_out,
-        commands::preflight_app,
-        commands::scope_suggestions,
-        commands::install_guide,
-        commands::check_mcp,
-        commands::doctor,
-    ])
+    builder
+        .manage(host)
+        .on_window_event(|window, event| {
+            // Until the next main window's page asks `login_state`, login results are also kept for it.
+            if window.label() == MAIN_WINDOW && matches!(event, WindowEvent::Destroyed) {
+                if let Some(host) = window.app_handle().try_state::<Host>() {
+                    host.logins.window_closed();
+                }
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::register_app,
+            commands::list_apps,
+            commands::remove_app,
+            commands::start_login,
+            commands::cancel_login,
+            commands::login_state,
+            commands::list_connections,
+            commands::copy_token,
+            commands::copy_redirect_url,
+            commands::refresh_now,
+            commands::sign_out,
+            commands::preflight_app,
+            commands::scope_suggestions,
+            commands::install_guide,
+            commands::check_mcp,
+            commands::doctor,
+        ])
 }
 
 /// The context generated from tauri.conf.json, capabilities/ and (in release) the embedded ui/dist.

@@ -356,6 +356,8 @@ pub struct LoginStarted {
     pub authorize_host: String,
     pub redirect_kind: RedirectKind,
     pub redirect_uri: String,
+    /// When the sign-in started (a window built again later shows the install guide on time).
+    pub started_at: String,
     /// When Hubkey stops waiting for the redirect.
     pub expires_at: String,
 }
@@ -368,6 +370,17 @@ pub struct LoginFinished {
     pub ok: bool,
     pub connection: Option<ConnectionView>,
     pub error: Option<CommandError>,
+}
+
+/// `login_state` result: what the page needs when it loads while logins run in Rust (the window is destroyed on
+/// close and built again, and a new page knows nothing of the old one's logins).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, TS)]
+#[ts(export_to = "LoginState.ts")]
+pub struct LoginState {
+    /// The logins still waiting for HubSpot's redirect, as `start_login` returned them.
+    pub pending: Vec<LoginStarted>,
+    /// The `login-finished` results no page has seen (at most one per app, the latest); handed over once.
+    pub unseen: Vec<LoginFinished>,
 }
 
 /// `copy_token` input.

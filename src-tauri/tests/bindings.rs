@@ -54,6 +54,7 @@ fn generated() -> Vec<(String, String)> {
         one::<Level>(&cfg),
         one::<LoginFinished>(&cfg),
         one::<LoginStarted>(&cfg),
+        one::<LoginState>(&cfg),
         one::<RedirectKind>(&cfg),
         one::<RegisterAppArgs>(&cfg),
         one::<RegisterAppResult>(&cfg),

@@ -16,6 +16,7 @@ import {
   type InstallFailureView,
   type LoginFinished,
   type LoginStarted,
+  type LoginState,
   type McpCheckView,
   type PreflightView,
   type RegisterAppArgs,
@@ -83,6 +84,8 @@ export const listApps = (): Promise<AppView[]> => call("list_apps");
 export const removeApp = (args: AppArgs): Promise<void> => call("remove_app", { args });
 export const startLogin = (args: StartLoginArgs): Promise<LoginStarted> => call("start_login", { args });
 export const cancelLogin = (args: AppArgs): Promise<boolean> => call("cancel_login", { args });
+/** The sign-ins still pending, and the results no page has seen (handed over once): ask after subscribing. */
+export const loginState = (): Promise<LoginState> => call("login_state");
 export const listConnections = (): Promise<ConnectionView[]> => call("list_connections");
 export const copyToken = (args: CopyTokenArgs): Promise<CopyAck> => call("copy_token", { args });
 export const copyRedirectUrl = (url: string): Promise<void> => call("copy_redirect_url", { args: { url } });

@@ -10,6 +10,10 @@ export type LoginStarted = { app: string,
  */
 authorize_host: string, redirect_kind: RedirectKind, redirect_uri: string, 
 /**
+ * When the sign-in started (a window built again later shows the install guide on time).
+ */
+started_at: string, 
+/**
  * When Hubkey stops waiting for the redirect.
  */
 expires_at: string, };

@@ -22,6 +22,7 @@ export type { Issue } from "./Issue";
 export type { Level } from "./Level";
 export type { LoginFinished } from "./LoginFinished";
 export type { LoginStarted } from "./LoginStarted";
+export type { LoginState } from "./LoginState";
 export type { McpCheckView } from "./McpCheckView";
 export type { McpOutcome } from "./McpOutcome";
 export type { PreflightView } from "./PreflightView";

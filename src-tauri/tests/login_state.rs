@@ -1,0 +1,402 @@
+//! A login outlives its window: closing the main window destroys the webview, and the page of the window built
+//! again asks `login_state` for the logins still pending and for the results no page received (handed over
+//! once). Through the mock runtime's IPC with the real capabilities (as tests/ipc_commands.rs); a login is
+//! started without a window through `commands::begin_login`, the body of `start_login`, because the mock runtime
+//! never removes a destroyed window. Covers security.md S3 (no secret in any response or event: neither the
+//! client secret, nor the login's `state` and PKCE challenge, nor a token) and S4 (`login_state` refused for a
+//! window without the capability, its body not run: nothing is handed over).
+
+// Test helpers outside #[test] functions: failing loudly is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hubkey_core::app::{AppConfig, AppKind};
+use hubkey_core::client::HubSpotClient;
+use hubkey_core::clock::SystemClock;
+use hubkey_core::config::Endpoints;
+use hubkey_core::store::{MemoryStore, TokenStore};
+use hubkey_core::Secret;
+use hubkey_desktop_lib::views::StartLoginArgs;
+use hubkey_desktop_lib::{Browser, Host, MAIN_WINDOW};
+use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_STANDARD_CLIENT_ID};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, AppHandle, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
+use url::Url;
+
+const CLIENT_ID: &str = "5f3c2a1e-8b7d-4c6e-9a0f-1b2c3d4e5f60";
+const CLIENT_SECRET: &str = "0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a";
+
+fn local_origin() -> Url {
+    let origin = if cfg!(windows) {
+        "http://tauri.localhost"
+    } else {
+        "tauri://localhost"
+    };
+    origin.parse().unwrap()
+}
+
+fn request(cmd: &str, body: Value, url: Url) -> InvokeRequest {
+    InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url,
+        body: InvokeBody::Json(body),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+fn temp_home(tag: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    std::env::temp_dir().join(format!("hubkey-{tag}-{}-{nanos}", std::process::id()))
+}
+
+/// Every IPC response and `login-finished` event, to look for secrets at the end (S3).
+#[derive(Default)]
+struct Recorder(Mutex<Vec<(String, String)>>);
+
+impl Recorder {
+    fn push(&self, what: &str, json: String) {
+        self.0.lock().unwrap().push((what.to_string(), json));
+    }
+
+    fn events(&self) -> Vec<Value> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(w, _)| w == "event login-finished")
+            .map(|(_, j)| serde_json::from_str(j).unwrap())
+            .collect()
+    }
+
+    fn assert_no_secret(&self, secrets: &[String]) {
+        let seen = self.0.lock().unwrap();
+        assert!(!seen.is_empty(), "nothing recorded");
+        for (what, json) in seen.iter() {
+            for secret in secrets {
+                assert!(secret.len() >= 16, "weak probe");
+                assert!(
+                    !json.contains(&secret[..12]),
+                    "S3: {what} carries a secret: {json}"
+                );
+            }
+        }
+    }
+}
+
+/// The app with the real capabilities and the given state; with its main window (as at start) or without it
+/// (as after the user closed it). Records every `login-finished` event.
+fn app(host: Host, with_window: bool, recorder: &Arc<Recorder>) -> App<MockRuntime> {
+    let mut context = hubkey_desktop_lib::context::<MockRuntime>();
+    for window in &mut context.config_mut().app.windows {
+        window.create = with_window;
+    }
+    let app = hubkey_desktop_lib::configure_with(mock_builder(), host)
+        .build(context)
+        .unwrap();
+    let r = Arc::clone(recorder);
+    app.listen_any("login-finished", move |event| {
+        r.push("event login-finished", event.payload().to_string())
+    });
+    app
+}
+
+fn window(app: &App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
+    app.get_webview_window(label).unwrap_or_else(|| {
+        WebviewWindowBuilder::new(app, label, Default::default())
+            .build()
+            .unwrap()
+    })
+}
+
+/// A command from `window`'s page, recorded.
+fn call(window: &WebviewWindow<MockRuntime>, recorder: &Recorder, cmd: &str, body: Value) -> Value {
+    let response = get_ipc_response(window, request(cmd, body, local_origin()))
+        .map(|b| b.deserialize::<Value>().unwrap())
+        .unwrap_or_else(|e| panic!("{cmd} failed: {e}"));
+    recorder.push(&format!("response {cmd}"), response.to_string());
+    response
+}
+
+/// A browser that only remembers the authorize URL: HubSpot never answers, the login waits.
+fn idle_browser(opened: Arc<Mutex<Option<Url>>>) -> Browser {
+    Browser::Custom(Arc::new(move |url: &Url| {
+        *opened.lock().unwrap() = Some(url.clone());
+        Ok(())
+    }))
+}
+
+/// The login's own secrets, from the authorize URL: `state` and the PKCE challenge.
+fn login_secrets(opened: &Mutex<Option<Url>>) -> Vec<String> {
+    let url = opened.lock().unwrap().clone().expect("the browser was opened");
+    let secrets: Vec<String> = url
+        .query_pairs()
+        .filter(|(k, _)| k == "state" || k == "code_challenge")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    assert_eq!(secrets.len(), 2, "{url}");
+    secrets
+}
+
+/// A host over an in-memory keychain with one app, `demo`, on a free loopback port; the browser never answers.
+fn offline_host(home: &std::path::Path, opened: &Arc<Mutex<Option<Url>>>) -> Host {
+    let store = TokenStore::new(Arc::new(MemoryStore::new()), home);
+    let config = AppConfig {
+        name: "demo".into(),
+        client_id: CLIENT_ID.into(),
+        redirect_uri: format!("http://localhost:{}/callback", free_port()),
+        scopes: vec!["oauth".into(), "crm.objects.contacts.read".into()],
+        optional_scopes: vec![],
+        kind: AppKind::Standard,
+        pkce: true,
+    };
+    tauri::async_runtime::block_on(store.save_app(&config, &Secret::new(CLIENT_SECRET))).unwrap();
+    Host::new(
+        HubSpotClient::new(Endpoints::hubspot()).unwrap(),
+        store,
+        Arc::new(SystemClock),
+    )
+    .with_browser(idle_browser(Arc::clone(opened)))
+}
+
+fn demo_login() -> StartLoginArgs {
+    StartLoginArgs {
+        app: "demo".into(),
+        portal_id: None,
+    }
+}
+
+#[test]
+fn given_a_login_started_when_the_page_asks_then_it_is_pending_until_cancelled() {
+    let home = temp_home("login-state-pending");
+    let opened = Arc::new(Mutex::new(None));
+    let recorder = Arc::new(Recorder::default());
+    let app = app(offline_host(&home, &opened), true, &recorder);
+    let main = window(&app, MAIN_WINDOW);
+    assert_eq!(
+        call(&main, &recorder, "login_state", json!({})),
+        json!({"pending": [], "unseen": []})
+    );
+
+    let started = call(&main, &recorder, "start_login", json!({"args": {"app": "demo"}}));
+    wait_for("the browser", Duration::from_secs(10), || {
+        opened.lock().unwrap().is_some()
+    });
+
+    // The page of a window built again finds the login as start_login described it.
+    let state = call(&main, &recorder, "login_state", json!({}));
+    assert_eq!(state, json!({"pending": [started], "unseen": []}));
+    assert!(started["expires_at"].is_string(), "{started}");
+
+    assert_eq!(
+        call(&main, &recorder, "cancel_login", json!({"args": {"app": "demo"}})),
+        json!(true)
+    );
+    assert_eq!(
+        call(&main, &recorder, "login_state", json!({})),
+        json!({"pending": [], "unseen": []}),
+        "a cancelled login is no longer pending"
+    );
+    wait_for("the cancelled login's end", Duration::from_secs(10), || {
+        !recorder.events().is_empty()
+    });
+    assert_eq!(recorder.events()[0]["error"]["code"], "login_cancelled");
+    assert_eq!(
+        call(&main, &recorder, "login_state", json!({})),
+        json!({"pending": [], "unseen": []}),
+        "a cancellation is not kept for later"
+    );
+
+    let mut secrets = login_secrets(&opened);
+    secrets.push(CLIENT_SECRET.to_string());
+    recorder.assert_no_secret(&secrets);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn given_a_login_that_times_out_while_no_window_is_open_then_the_next_window_gets_the_failure_once() {
+    let home = temp_home("login-state-unseen");
+    let opened = Arc::new(Mutex::new(None));
+    let recorder = Arc::new(Recorder::default());
+    let mut host = offline_host(&home, &opened);
+    host.login_timeout = Duration::from_millis(700);
+    let app = app(host, false, &recorder);
+
+    let started = tauri::async_runtime::block_on(hubkey_desktop_lib::commands::begin_login(
+        app.handle(),
+        &app.state::<Host>(),
+        demo_login(),
+    ))
+    .unwrap();
+    assert_eq!(app.state::<Host>().logins.pending(), vec![started]);
+    wait_for("the login's timeout", Duration::from_secs(10), || {
+        app.state::<Host>().logins.pending().is_empty()
+    });
+    // Not popped up for a failure: the result waits for the user's next visit.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(app.get_webview_window(MAIN_WINDOW).is_none());
+
+    // S4: a window without the capability is refused, and nothing is handed over to it.
+    let intruder = window(&app, "intruder");
+    let denied = get_ipc_response(&intruder, request("login_state", json!({}), local_origin())).unwrap_err();
+    assert!(denied.to_string().contains("not allowed"), "{denied}");
+
+    let main = window(&app, MAIN_WINDOW);
+    let remote: Url = "https://evil.example/".parse().unwrap();
+    let denied = get_ipc_response(&main, request("login_state", json!({}), remote)).unwrap_err();
+    assert!(denied.to_string().contains("not allowed"), "{denied}");
+
+    let state = call(&main, &recorder, "login_state", json!({}));
+    assert_eq!(state["pending"], json!([]));
+    let unseen = state["unseen"].as_array().unwrap();
+    assert_eq!(unseen.len(), 1, "{state}");
+    assert_eq!(unseen[0]["app"], "demo");
+    assert_eq!(unseen[0]["ok"], false);
+    assert_eq!(unseen[0]["error"]["code"], "login_timed_out", "{state}");
+    assert_eq!(
+        call(&main, &recorder, "login_state", json!({})),
+        json!({"pending": [], "unseen": []}),
+        "handed over once"
+    );
+
+    let mut secrets = login_secrets(&opened);
+    secrets.push(CLIENT_SECRET.to_string());
+    recorder.assert_no_secret(&secrets);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// The "system browser" grants at once (the sandbox's `auto_grant`) and follows the redirect to the loopback.
+fn granting_browser() -> Browser {
+    Browser::Custom(Arc::new(move |url: &Url| {
+        let url = url.clone();
+        tauri::async_runtime::spawn(async move {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let answer = client.get(url).send().await.unwrap();
+            let location = answer
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or_else(|| panic!("authorize did not redirect: {}", answer.status()))
+                .to_string();
+            client.get(&location).send().await.unwrap();
+        });
+        Ok(())
+    }))
+}
+
+#[test]
+fn given_a_login_that_succeeds_while_no_window_is_open_then_the_window_is_built_and_gets_the_connection_once()
+{
+    let loopback = format!("http://localhost:{}/callback", free_port());
+    let mut fixture = Fixture::demo();
+    fixture
+        .apps
+        .iter_mut()
+        .find(|a| a.client_id == DEMO_STANDARD_CLIENT_ID)
+        .unwrap()
+        .redirect_urls
+        .push(loopback.clone());
+    let sandbox: SandboxHandle = tauri::async_runtime::block_on(Sandbox::start(fixture)).unwrap();
+    sandbox.update_switches(|s| s.auto_grant = true);
+    let client_secret = sandbox
+        .fixture()
+        .app(DEMO_STANDARD_CLIENT_ID)
+        .unwrap()
+        .client_secret
+        .clone();
+    let home = temp_home("login-state-connected");
+    let store = TokenStore::new(Arc::new(MemoryStore::new()), &home);
+    let config = AppConfig {
+        name: "demo".into(),
+        client_id: DEMO_STANDARD_CLIENT_ID.into(),
+        redirect_uri: loopback,
+        scopes: vec!["oauth".into(), "crm.objects.contacts.read".into()],
+        optional_scopes: vec![],
+        kind: AppKind::Standard,
+        pkce: true,
+    };
+    tauri::async_runtime::block_on(store.save_app(&config, &Secret::new(client_secret.as_str()))).unwrap();
+    let endpoints = Endpoints {
+        app_base: Url::parse(&sandbox.base_url()).unwrap(),
+        api_base: Url::parse(&sandbox.base_url()).unwrap(),
+        mcp_base: Url::parse(&sandbox.mcp_base_url()).unwrap(),
+    };
+    let host = Host::new(
+        HubSpotClient::new(endpoints).unwrap(),
+        store.clone(),
+        Arc::new(SystemClock),
+    )
+    .with_browser(granting_browser());
+    let recorder = Arc::new(Recorder::default());
+    let app = app(host, false, &recorder);
+    let handle: AppHandle<MockRuntime> = app.handle().clone();
+
+    tauri::async_runtime::block_on(hubkey_desktop_lib::commands::begin_login(
+        &handle,
+        &app.state::<Host>(),
+        StartLoginArgs {
+            app: "demo".into(),
+            portal_id: Some(hubspot_sandbox::DEMO_PRO_HUB_ID),
+        },
+    ))
+    .unwrap();
+
+    // Connected: the window is built again, and its page finds the result it missed.
+    wait_for("the main window", Duration::from_secs(20), || {
+        app.get_webview_window(MAIN_WINDOW).is_some()
+    });
+    let main = window(&app, MAIN_WINDOW);
+    let state = call(&main, &recorder, "login_state", json!({}));
+    assert_eq!(state["pending"], json!([]));
+    let unseen = state["unseen"].as_array().unwrap();
+    assert_eq!(unseen.len(), 1, "{state}");
+    assert_eq!(unseen[0]["ok"], true, "{state}");
+    assert_eq!(
+        unseen[0]["connection"]["hub_id"],
+        hubspot_sandbox::DEMO_PRO_HUB_ID
+    );
+    assert_eq!(unseen[0]["connection"]["hub_domain"], "acme.example");
+    assert_eq!(
+        call(&main, &recorder, "login_state", json!({})),
+        json!({"pending": [], "unseen": []}),
+        "handed over once"
+    );
+
+    let tokens =
+        tauri::async_runtime::block_on(store.load_tokens("demo", hubspot_sandbox::DEMO_PRO_HUB_ID)).unwrap();
+    recorder.assert_no_secret(&[
+        client_secret,
+        tokens.access_token.expose().to_string(),
+        tokens.refresh_token.expose().to_string(),
+    ]);
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -1,0 +1,41 @@
+/**
+ * Sign-ins outlive the page: closing the window destroys it, and the page of the window built again asks the
+ * host (`login_state`) for the sign-ins still waiting for HubSpot, to show them as this page would have.
+ */
+import type { LoginStarted } from "./types";
+
+/** A sign-in shown as waiting: what `start_login` returned, and since when (epoch ms) the user waits. */
+export interface PendingLogin {
+  started: LoginStarted;
+  since: number;
+}
+
+/**
+ * When a sign-in found by `login_state` started (its `started_at`), for the install guide's moment
+ * (`loginDeadlines`): a sign-in started minutes ago shows the guide at once instead of 20 s after the window
+ * opened again. Never later than now (clocks apart); now when `started_at` cannot be read.
+ */
+export function restoredSince(started: Pick<LoginStarted, "started_at">, nowMs: number): number {
+  const startedMs = Date.parse(started.started_at);
+  return Number.isFinite(startedMs) ? Math.min(startedMs, nowMs) : nowMs;
+}
+
+/**
+ * The sign-ins to show once `login_state` answered with `found`. One the page shows already stays as it is (it
+ * was started from this page, no older than the host's). One whose `login-finished` event arrived after the page
+ * subscribed (`settled`, by app) is not brought back: the event and the answer may cross. The rest are added.
+ */
+export function restorePending(
+  shown: Readonly<Record<string, PendingLogin>>,
+  found: readonly LoginStarted[],
+  settled: ReadonlySet<string>,
+  nowMs: number,
+): Record<string, PendingLogin> {
+  const pending: Record<string, PendingLogin> = { ...shown };
+  for (const started of found) {
+    if (!(started.app in pending) && !settled.has(started.app)) {
+      pending[started.app] = { started, since: restoredSince(started, nowMs) };
+    }
+  }
+  return pending;
+}
