@@ -4,39 +4,16 @@
 // Test helpers outside #[test] functions: failing loudly is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+mod support;
+use support::{local_origin, window};
+
+use serde_json::Value;
+use tauri::test::{get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
-/// The origin the app's own pages have on this platform.
-fn local_origin() -> tauri::Url {
-    let origin = if cfg!(windows) {
-        "http://tauri.localhost"
-    } else {
-        "tauri://localhost"
-    };
-    origin.parse().unwrap()
-}
-
+/// A command without arguments, as a page at `url` sends it.
 fn request(cmd: &str, url: tauri::Url) -> InvokeRequest {
-    InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url,
-        body: InvokeBody::default(),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    }
-}
-
-fn window(app: &tauri::App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
-    app.get_webview_window(label).unwrap_or_else(|| {
-        WebviewWindowBuilder::new(app, label, Default::default())
-            .build()
-            .unwrap()
-    })
+    support::request(cmd, Value::Null, url)
 }
 
 #[test]

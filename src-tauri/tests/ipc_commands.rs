@@ -9,8 +9,11 @@
 // Test helpers outside #[test] functions: failing loudly is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+use support::{free_port, local_origin, request, wait_for, window};
+
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hubkey_core::client::HubSpotClient;
 use hubkey_core::clock::SystemClock;
@@ -20,42 +23,11 @@ use hubkey_desktop_lib::clipboard::Clipboard;
 use hubkey_desktop_lib::{Browser, Host};
 use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_MCP_CLIENT_ID, DEMO_STANDARD_CLIENT_ID};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{AppHandle, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime};
+use tauri::{AppHandle, Listener, WebviewWindow};
 use url::Url;
 
 const RELAY: &str = "https://relay.example.com/hubkey-relay.html";
-
-fn local_origin() -> Url {
-    let origin = if cfg!(windows) {
-        "http://tauri.localhost"
-    } else {
-        "tauri://localhost"
-    };
-    origin.parse().unwrap()
-}
-
-fn request(cmd: &str, body: Value, url: Url) -> InvokeRequest {
-    InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url,
-        body: InvokeBody::Json(body),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    }
-}
-
-fn window(app: &tauri::App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
-    app.get_webview_window(label).unwrap_or_else(|| {
-        WebviewWindowBuilder::new(app, label, Default::default())
-            .build()
-            .unwrap()
-    })
-}
 
 /// A clipboard in memory.
 #[derive(Debug, Default)]
@@ -116,22 +88,6 @@ impl Ipc<'_> {
         self.call(cmd, body)
             .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
     }
-}
-
-fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(25));
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The "system browser": fetches the authorize page (the sandbox grants at once with `auto_grant`) and follows

@@ -9,8 +9,11 @@
 // Test helpers outside #[test] functions: failing loudly is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+use support::{free_port, local_origin, request, wait_for, window};
+
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hubkey_core::app::{AppConfig, AppKind};
 use hubkey_core::client::HubSpotClient;
@@ -22,51 +25,12 @@ use hubkey_desktop_lib::views::StartLoginArgs;
 use hubkey_desktop_lib::{Browser, Host, MAIN_WINDOW};
 use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_STANDARD_CLIENT_ID};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, AppHandle, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime};
+use tauri::{App, AppHandle, Listener, Manager, WebviewWindow};
 use url::Url;
 
 const CLIENT_ID: &str = "5f3c2a1e-8b7d-4c6e-9a0f-1b2c3d4e5f60";
 const CLIENT_SECRET: &str = "0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a";
-
-fn local_origin() -> Url {
-    let origin = if cfg!(windows) {
-        "http://tauri.localhost"
-    } else {
-        "tauri://localhost"
-    };
-    origin.parse().unwrap()
-}
-
-fn request(cmd: &str, body: Value, url: Url) -> InvokeRequest {
-    InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url,
-        body: InvokeBody::Json(body),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(25));
-    }
-}
 
 fn temp_home(tag: &str) -> std::path::PathBuf {
     let nanos = std::time::SystemTime::now()
@@ -125,14 +89,6 @@ fn app(host: Host, with_window: bool, recorder: &Arc<Recorder>) -> App<MockRunti
         r.push("event login-finished", event.payload().to_string())
     });
     app
-}
-
-fn window(app: &App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
-    app.get_webview_window(label).unwrap_or_else(|| {
-        WebviewWindowBuilder::new(app, label, Default::default())
-            .build()
-            .unwrap()
-    })
 }
 
 /// A command from `window`'s page, recorded.
