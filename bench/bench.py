@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import x11  # noqa: E402
+from procs import comm, memory, tree  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK", "0") == "1"
 
@@ -52,7 +53,10 @@ BIN = Path(os.environ["BENCH_BIN"])
 APP, CLI, SANDBOX = BIN / "hubkey-desktop", BIN / "hubkey", BIN / "hubspot-sandbox"
 ROOT = Path(os.environ["BENCH_ROOT"])
 OUT = Path(os.environ.get("BENCH_OUT", ROOT / "artifacts" / "bench"))
-DOC = Path(os.environ.get("BENCH_DOC", ROOT / "docs" / "BENCHMARKS.md"))
+# The documents that show the latest table between `<!-- bench:table:start/end -->` markers. Only a run of every
+# benchmark updates them (a BENCH_ONLY run would replace the table with a part of it).
+DOCS = [Path(p) for p in os.environ.get("BENCH_DOCS", f"{ROOT / 'docs' / 'BENCHMARKS.md'}:{ROOT / 'README.md'}").split(":")]
+ALL = {"package", "cold", "idle", "token", "refresh", "many", "hour"}
 DEB = os.environ.get("BENCH_DEB", "")
 WORK = Path(os.environ.get("HOME", "/tmp")) / "bench"
 TITLE = "Hubkey"
@@ -115,54 +119,6 @@ def cleanup():
             stop(p, 3)
         except Exception:  # noqa: BLE001
             pass
-
-
-def tree(pid):
-    """pid and all its descendants (from /proc/*/stat)."""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                st = f.read()
-        except OSError:
-            continue
-        ppid = int(st[st.rindex(")") + 2:].split()[1])
-        kids.setdefault(ppid, []).append(int(d))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, []))
-    return out
-
-
-def comm(pid):
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return "?"
-
-
-def memory(pid):
-    """{'rss_kb','pss_kb','procs':[(comm,rss,pss)]} summed over the process tree."""
-    total_rss = total_pss = 0
-    per = []
-    for p in tree(pid):
-        rss = pss = 0
-        try:
-            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss = int(line.split()[1])
-                elif line.startswith("Pss:"):
-                    pss = int(line.split()[1])
-        except OSError:
-            continue
-        total_rss += rss
-        total_pss += pss
-        per.append((comm(p), rss, pss))
-    return {"rss_kb": total_rss, "pss_kb": total_pss, "procs": per}
 
 
 def cpu_ticks(pid):
@@ -554,16 +510,17 @@ def bench_many(world, disp, n):
     bench_idle(world, disp, f"{n} connections", cpu=False, tray=True)
 
 
-def expected_refreshes(world, start_wall, hour=3600.0, ttl=1800.0, margin=300.0):
+def expected_refreshes(world, start_wall, hour=3600.0, ttl=1800.0, margin=300.0, slack=0.0):
     """Refreshes the policy calls for in [start, start + hour] (simulated seconds), from the stored connections:
     one per token, `margin` before it expires (a token already due at the start is refreshed at once); each new
-    token lives `ttl` (HubSpot's 30 minutes). In steady state that is one refresh per token expiry."""
+    token lives `ttl` (HubSpot's 30 minutes). In steady state that is one refresh per token expiry. With `slack`,
+    only refreshes due before the last `slack` simulated seconds count."""
     status = json.loads(world.cli("status", "--json").stdout)
     total = 0
     for c in status["connections"]:
         due = datetime.fromisoformat(c["expires_at"].replace("Z", "+00:00")).timestamp() - margin
         due = max(due, start_wall)
-        while due <= start_wall + hour:
+        while due <= start_wall + hour - slack:
             total += 1
             due += ttl - margin
     return total, len(status["connections"])
@@ -586,9 +543,14 @@ def bench_hour(world, disp, n):
     real = 3600 / HOUR_SPEED
     start_wall = time.time()
     expected, conns = expected_refreshes(world, start_wall)
+    # A refresh due in the hour's last simulated seconds may land just after the measured window: the app needs
+    # about a real second to start (10 simulated seconds at x10) and its timers wake a few ms late. Such a refresh
+    # counts neither as missed nor as extra; anything else does.
+    slack = 3.0 * HOUR_SPEED
+    expected_low, _ = expected_refreshes(world, start_wall, slack=slack)
     run = Launch(world, disp, extra_env=env)
     run.wait_window(timeout=120)
-    run.close_to_tray()  # the window's 1 Hz countdown would tick HOUR_SPEED times a second
+    run.close_to_tray()  # as a tray app runs all day; a window's countdown would also tick HOUR_SPEED times faster
     t_end = run.t0 + real
     while time.monotonic() < t_end:
         time.sleep(0.5)
@@ -601,9 +563,12 @@ def bench_hour(world, disp, n):
     if timeouts:
         notes.append(f"simulated hour: {timeouts} background refreshes hit the keychain timeout (5 s simulated = "
                      f"{5 / HOUR_SPEED:.2f} s real at x{HOUR_SPEED}) and were retried; each retry is one more request")
-    row(metric, f"{sent}" + ("" if alive else " (app exited)"), f"refreshes due (one per token expiry): {expected}",
-        "= expiries", verdict(alive and sent == expected), sent=sent, expected=expected, connections=conns,
-        real_secs=real, keychain_timeouts=timeouts)
+    due = f"{expected}" if expected_low == expected else \
+        f"{expected} ({expected_low} due before the last {slack:.0f} simulated s)"
+    row(metric, f"{sent}" + ("" if alive else " (app exited)"), f"refreshes due (one per token expiry): {due}",
+        "= expiries", verdict(alive and expected_low <= sent <= expected), sent=sent, expected=expected,
+        expected_before_slack=expected_low, slack_secs=slack, connections=conns, real_secs=real,
+        keychain_timeouts=timeouts)
 
 
 # ----- output --------------------------------------------------------------------------------------
@@ -630,14 +595,14 @@ def write_outputs(meta):
     (OUT / "latest.json").write_text(json.dumps(data, indent=1, default=str))
     md = table_md()
     (OUT / "latest.md").write_text(md + "\n")
-    if DOC.exists():
-        text = DOC.read_text()
+    stamp = f"_Measured {meta['date']} on {meta['machine']}, {'BENCH_QUICK=1' if QUICK else 'full run'}._"
+    for doc in DOCS if ALL <= ONLY else []:
+        text = doc.read_text() if doc.exists() else ""
         start, end = "<!-- bench:table:start -->", "<!-- bench:table:end -->"
         if start in text and end in text:
             head, rest = text.split(start, 1)
             _, tail = rest.split(end, 1)
-            stamp = f"_Measured {meta['date']} on {meta['machine']}, {'BENCH_QUICK=1' if QUICK else 'full run'}._"
-            DOC.write_text(f"{head}{start}\n{stamp}\n\n{md}\n{end}{tail}")
+            doc.write_text(f"{head}{start}\n{stamp}\n\n{md}\n{end}{tail}")
     print(table_text())
     for n in notes:
         print("note:", n)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import x11  # noqa: E402
+from procs import alive, comm, descendants, memory  # noqa: E402
 
 TITLE = "Hubkey"
 OPEN_LABEL = "Open Hubkey"
@@ -41,76 +42,22 @@ class Failed(Exception):
     pass
 
 
-def stat_fields(pid):
-    """(state, ppid) from /proc/PID/stat, or None when the process is gone."""
-    try:
-        st = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    rest = st[st.rindex(")") + 2:].split()
-    return rest[0], int(rest[1])
-
-
-def descendants(pid):
-    """Every live (not zombie) descendant of pid."""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            f = stat_fields(int(d))
-            if f and f[0] != "Z":
-                kids.setdefault(f[1], []).append(int(d))
-    out, todo = [], list(kids.get(pid, []))
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, []))
-    return out
-
-
-def comm(pid):
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return "?"
-
-
 def web_processes(pid):
     return sorted(p for p in descendants(pid) if comm(p) == WEB_PROCESS_COMM)
 
 
 def pss_mib(pid):
     """PSS of pid and its descendants, in MiB."""
-    total = 0
-    for p in [pid, *descendants(pid)]:
-        try:
-            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
+    return memory(pid)["pss_kb"] / 1024
 
 
 def pss_by_process(pid):
     """"name PSS, …" over pid and its descendants."""
-    parts = []
-    for p in [pid, *descendants(pid)]:
-        try:
-            kb = next(int(line.split()[1]) for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()
-                      if line.startswith("Pss:"))
-        except (OSError, StopIteration):
-            continue
-        parts.append(f"{comm(p)} {kb / 1024:.0f}")
-    return ", ".join(parts)
+    return ", ".join(f"{name} {pss / 1024:.0f}" for name, _rss, pss in memory(pid)["procs"])
 
 
 def tree_text(pid):
     return ", ".join(f"{p} {comm(p)}" for p in descendants(pid)) or "none"
-
-
-def alive(pid):
-    f = stat_fields(pid)
-    return f is not None and f[0] != "Z"
 
 
 def gdbus(*args):
