@@ -290,6 +290,10 @@ test('A: loopback - register in the UI, connect in the browser, see scopes/user/
     const second = countdownSecs((await readCard(s, PRO.domain)).countdown);
     assert.ok(first > 60 && second < first && first - second <= 10, `countdown moved: ${short} then ${second} s`);
     progress(w, `countdown showed ${card.countdown} for the 30-minute token; ${short} then ${second} s for a 100-second one`);
+    // Back to a 30-minute token, so the app's own refresh of the short one (due at half its life) cannot race
+    // the uninstall below.
+    await (await s.button('Refresh now', cardXpath(PRO.domain))).click();
+    await waitFor('a 30-minute token again', async () => /^\d+ min$/.test((await readCard(s, PRO.domain)).countdown), { timeoutMs: 15000 });
 
     // Copy the bearer token (from Rust, to the X clipboard) and use it.
     await (await s.button('Copy bearer token', cardXpath(PRO.domain))).click();
