@@ -150,10 +150,14 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
     background::start(app);
 
     let deep_link = app.deep_link();
-    // Installed bundles register `hubkey://` at install time; dev builds register themselves.
-    #[cfg(all(debug_assertions, any(target_os = "linux", windows)))]
-    if let Err(e) = deep_link.register_all() {
-        tracing::warn!("cannot register the hubkey:// scheme for this dev build: {e}");
+    // The .deb, .rpm, .msi and NSIS installers register `hubkey://` at install time. An AppImage is never
+    // installed, and dev builds are not either: they register themselves (a .desktop file in the user's data
+    // dir pointing at the AppImage's path, and `xdg-mime default`), as Tauri's deep-link guide advises.
+    #[cfg(any(target_os = "linux", windows))]
+    if registers_scheme_at_runtime(cfg!(debug_assertions), appimage(app)) {
+        if let Err(e) = deep_link.register_all() {
+            tracing::warn!("cannot register the hubkey:// scheme for this build: {e}");
+        }
     }
     // Cold start: a fresh process has no pending login, so a launch URL can only be stale or forged. It is
     // still handed over (and refused as `no_pending_login`, logged without its query by hubkey-core), so that
@@ -172,6 +176,25 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
             deliver_deep_link(&handle, url.as_str());
         }
     });
+}
+
+/// Whether this build must register `hubkey://` itself when it starts: a dev build, or an AppImage (nothing
+/// installs it, so nothing else tells the desktop which program opens the scheme). Installed bundles do not:
+/// their installer registered the scheme, and re-registering would point it at whatever binary ran last.
+pub fn registers_scheme_at_runtime(debug_build: bool, appimage: bool) -> bool {
+    debug_build || appimage
+}
+
+/// Whether this process runs from an AppImage (its runtime sets `APPIMAGE` to the image's path).
+#[cfg(any(target_os = "linux", windows))]
+fn appimage<R: Runtime>(app: &AppHandle<R>) -> bool {
+    #[cfg(target_os = "linux")]
+    return app.env().appimage.is_some();
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = app;
+        false
+    }
 }
 
 /// The first argument of a second launch that is a `hubkey:` URL (the program name is skipped). Only the first
@@ -226,6 +249,17 @@ mod tests {
         assert_eq!(shown, "hubkey://oauth/callback?code=…&state=…");
         assert!(!shown.contains("SECRETCODE"));
         assert_eq!(redact(&Url::parse("hubkey://open").unwrap()), "hubkey://open");
+    }
+
+    #[test]
+    fn given_an_appimage_or_a_dev_build_then_hubkey_registers_its_scheme_itself_and_installed_bundles_do_not()
+    {
+        assert!(registers_scheme_at_runtime(false, true), "AppImage");
+        assert!(registers_scheme_at_runtime(true, false), "dev build");
+        assert!(
+            !registers_scheme_at_runtime(false, false),
+            "installed .deb/.rpm/.msi"
+        );
     }
 
     #[test]
