@@ -220,11 +220,7 @@ pub async fn login_state(host: State<'_, Host>) -> CmdResult<LoginState> {
         match host.store().index().await {
             Ok(index) => {
                 for view in state.unseen.iter_mut().filter_map(|f| f.connection.as_mut()) {
-                    if let Some(conn) = index
-                        .connections
-                        .iter()
-                        .find(|c| c.app == view.app && c.hub_id == view.hub_id)
-                    {
+                    if let Some(conn) = index.connection(&view.app, view.hub_id) {
                         *view = connection_view(&host, conn, &index.apps);
                     }
                 }

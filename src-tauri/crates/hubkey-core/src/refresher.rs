@@ -582,7 +582,7 @@ impl Refresher {
                 .refresh(&app, &client_secret, &sent, self.clock.now())
                 .await;
             match outcome {
-                Ok(refreshed) => return self.persist(conn, &sent, refreshed).await,
+                Ok(refreshed) => return self.persist(conn, refreshed).await,
                 Err(Error::NeedsReauth(fault)) => {
                     // T11: another writer may have rotated the token under us; trust the keychain.
                     let (latest, stored) = self.store.load_refresh_token(&conn.app, conn.hub_id).await?;
@@ -656,22 +656,17 @@ impl Refresher {
     }
 
     /// Stores the refreshed tokens (refresh token first, generation swap) and only then hands
-    /// out the access token. `sent` is the refresh token the refresh used, read from the entry
-    /// `conn.refresh_token_generation()` names: when HubSpot returned it unchanged (no rotation,
-    /// HubSpot's default), that entry is kept and only the access token is written.
-    async fn persist(
-        &self,
-        conn: Connection,
-        sent: &Secret,
-        refreshed: Refreshed,
-    ) -> Result<(Connection, Secret)> {
+    /// out the access token. The refresh used the token in the entry
+    /// `conn.refresh_token_generation()` names: when HubSpot did not rotate it (its default), that
+    /// entry is kept and only the access token is written.
+    async fn persist(&self, conn: Connection, refreshed: Refreshed) -> Result<(Connection, Secret)> {
         let Refreshed { tokens, rotated } = refreshed;
-        let source = if tokens.refresh_token.eq_secret(sent) {
+        let source = if rotated {
+            RefreshTokenSource::New
+        } else {
             RefreshTokenSource::Kept {
                 generation: conn.refresh_token_generation(),
             }
-        } else {
-            RefreshTokenSource::New
         };
         let mut next = conn;
         next.state = ConnectionState::Fresh;
