@@ -253,8 +253,9 @@ test('A: loopback - register in the UI, connect in the browser, see scopes/user/
     const card = await readCard(s, PRO.domain, { timeoutMs: 45000 });
     const shown = Date.now();
     progress(w, 'connection shown');
-    const [report] = w.browserReports();
-    assert.ok(report?.ok, `the browser finished: ${JSON.stringify(report)}`);
+    // The card can show before browser.mjs reports: it writes its report only after closing Chromium.
+    const report = await waitFor('the browser to report', () => w.browserReports()[0], { timeoutMs: 15000 });
+    assert.ok(report.ok, `the browser finished: ${JSON.stringify(report)}`);
     assert.match(report.final_url, /^http:\/\/localhost:53682\/callback\?/);
     assert.equal(card.badge, 'Fresh');
     assert.match(card.installedBy, new RegExp(`^${PRO.user.replace('.', '\\.')}`));
