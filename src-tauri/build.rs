@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "install_guide",
     "check_mcp",
     "doctor",
+    "page_ready",
 ];
 
 fn main() {

@@ -10,7 +10,7 @@ use hubkey_core::preflight::{preflight, PreflightEnv};
 use hubkey_core::scopes::ScopeCatalog;
 use hubkey_core::store::Connection;
 use hubkey_core::Secret;
-use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State, WebviewWindow};
 
 use crate::error::CommandError;
 use crate::host::Host;
@@ -196,10 +196,19 @@ pub async fn begin_login<R: Runtime>(
         }
         if finished.ok {
             background::connections_changed(&handle).await;
-            crate::tray::show_main_window(&handle);
+            crate::window::show_main_window(&handle);
         }
     });
     Ok(started)
+}
+
+/// The page has rendered: the window, built hidden, is shown now (window.rs explains why), and the page's
+/// start-up times are logged. Returns nothing; a window other than the main one is ignored.
+#[tauri::command]
+pub fn page_ready<R: Runtime>(window: WebviewWindow<R>, timings: PageTimings) {
+    if window.label() == MAIN_WINDOW {
+        crate::window::page_ready(&window, &timings);
+    }
 }
 
 /// Cancels the pending login of an app; `false` when there was none.

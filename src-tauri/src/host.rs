@@ -150,7 +150,7 @@ impl Host {
 pub struct LoginTicket(u64);
 
 /// The logins as the page must see them. The main window is destroyed when it is closed and built again later
-/// (tray::show_main_window), and its new page knows nothing of the old one's logins: so the host keeps what
+/// (window::show_main_window), and its new page knows nothing of the old one's logins: so the host keeps what
 /// `start_login` returned for each pending login, and each `login-finished` result that no page may have
 /// received, for the page's `login_state` call. Holds no secret: [`LoginStarted`] and [`LoginFinished`] have no
 /// field for one.

@@ -12,9 +12,11 @@ pub mod error;
 pub mod host;
 pub mod localtime;
 pub mod logging;
+pub mod startup;
 pub mod tray;
 pub mod validation;
 pub mod views;
+pub mod window;
 
 pub use error::{CommandError, Error};
 pub use host::{Browser, Host};
@@ -57,6 +59,7 @@ pub fn configure_with<R: Runtime>(builder: Builder<R>, host: Host) -> Builder<R>
             commands::install_guide,
             commands::check_mcp,
             commands::doctor,
+            commands::page_ready,
         ])
 }
 
@@ -67,6 +70,7 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 
 /// Starts the app and blocks until it exits.
 pub fn run() -> Result<(), Error> {
+    startup::init();
     // Before any thread exists (see localtime).
     localtime::init();
     let home = hubkey_core::config::home_dir()?;
@@ -83,7 +87,9 @@ pub fn run() -> Result<(), Error> {
         if let Some(url) = first_deep_link_arg(&argv) {
             deliver_deep_link(app, url);
         }
-        tray::show_main_window(app);
+        if !wants_background(&argv) {
+            window::show_main_window(app);
+        }
     }));
     let builder = builder
         .plugin(tauri_plugin_deep_link::init())
@@ -99,7 +105,7 @@ pub fn run() -> Result<(), Error> {
         })
         .on_window_event(|window, event| {
             // Closing the window really closes it: its webview and WebKitWebProcess (two thirds of the
-            // memory, BENCHMARKS.md finding 3) go away, and tray::show_main_window builds a new one from
+            // memory, BENCHMARKS.md finding 3) go away, and window::show_main_window builds a new one from
             // tauri.conf.json. The app keeps running as long as the tray does ([`stays_in_tray`]).
             if window.label() == MAIN_WINDOW && matches!(event, WindowEvent::Destroyed) {
                 if window.app_handle().try_state::<tray::TrayReady>().is_some() {
@@ -125,7 +131,7 @@ pub fn run() -> Result<(), Error> {
             ..
         } = event
         {
-            tray::show_main_window(app);
+            window::show_main_window(app);
         }
         if let RunEvent::Exit = event {
             tracing::info!("Hubkey desktop exiting");
@@ -142,8 +148,23 @@ pub fn stays_in_tray<R: Runtime>(app: &AppHandle<R>, exit_code: Option<i32>) -> 
     exit_code.is_none() && app.try_state::<tray::TrayReady>().is_some()
 }
 
+/// The command-line flag that starts Hubkey in the tray, without its window (for starting at login).
+pub const BACKGROUND_FLAG: &str = "--background";
+
+/// Whether a command line (the program name first) asks for the tray only.
+pub fn wants_background(argv: &[String]) -> bool {
+    argv.iter().skip(1).any(|a| a == BACKGROUND_FLAG)
+}
+
 /// Runs once the event loop exists. Failures here are logged, not fatal: the window is still useful.
 fn setup<R: Runtime>(app: &AppHandle<R>) {
+    // The window first: its web process then starts while the rest is set up. Built hidden; its page shows it.
+    let argv: Vec<String> = std::env::args().collect();
+    if wants_background(&argv) {
+        tracing::info!("started in the background: the tray only, no window");
+    } else if let Err(e) = window::build_main_window(app) {
+        tracing::error!("cannot build the main window: {e}");
+    }
     if let Err(e) = tray::build(app) {
         tracing::warn!("no tray icon ({e}); closing the window will quit");
     }
@@ -215,7 +236,7 @@ pub fn deliver_deep_link<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool {
     };
     match host.connector.deliver(url) {
         Ok(_) => {
-            tray::show_main_window(app);
+            window::show_main_window(app);
             true
         }
         Err(_) => false,

@@ -14,17 +14,15 @@
 //! The menu is rebuilt whenever connections change ([`refresh`]); the icon shows the worst state (fresh,
 //! attention while a refresh is retrying, re-authorization needed).
 
-use std::sync::{Mutex, PoisonError};
-
 use hubkey_core::store::{Connection, ConnectionState};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Runtime, WebviewWindow, WebviewWindowBuilder};
+use tauri::{AppHandle, Manager, Runtime};
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::host::Host;
-use crate::{localtime, MAIN_WINDOW};
+use crate::localtime;
 
 pub const TRAY_ID: &str = "main";
 pub const STATUS_ID: &str = "status";
@@ -201,7 +199,7 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 
 fn on_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
-        OPEN_ID => show_main_window(app),
+        OPEN_ID => crate::window::show_main_window(app),
         QUIT_ID => {
             tracing::info!("quit from the tray");
             app.exit(0);
@@ -264,66 +262,6 @@ pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
     if let Err(e) = result {
         tracing::warn!("cannot update the tray: {e}");
     }
-}
-
-/// Shows, unminimizes and focuses the main window: tray "Open Hubkey", a second launch, a deep link, a finished
-/// login. Closing the window destroys it (lib.rs), so when it is missing it is built again from tauri.conf.json;
-/// the new page asks Rust for apps and connections when it loads.
-///
-/// Returns at once; the work runs on a thread of its own, whoever calls. Building blocks until the event loop
-/// has created the window (Tauri hands the creation to the main thread itself, and runs it inline when called
-/// there), and on Windows building from a handler on the main thread (the tray menu's) deadlocks (WebView2,
-/// tauri-apps/wry#583). A failure is logged: there is nobody to tell.
-pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
-    let app = app.clone();
-    let spawned = std::thread::Builder::new()
-        .name("show-main-window".into())
-        .spawn(move || show_or_build_main_window(&app));
-    if let Err(e) = spawned {
-        tracing::error!("cannot start a thread to show the main window: {e}");
-    }
-}
-
-/// Held while the main window is looked up and built, so two callers at once (a deep link and a tray click)
-/// build it once; the second then finds it instead of failing on the taken label.
-static OPENING: Mutex<()> = Mutex::new(());
-
-fn show_or_build_main_window<R: Runtime>(app: &AppHandle<R>) {
-    let _one_at_a_time = OPENING.lock().unwrap_or_else(PoisonError::into_inner);
-    let window = match app.get_webview_window(MAIN_WINDOW) {
-        Some(window) => window,
-        None => match build_main_window(app) {
-            Ok(window) => {
-                tracing::info!("main window built again");
-                window
-            }
-            Err(e) => {
-                tracing::error!("cannot build the main window: {e}");
-                return;
-            }
-        },
-    };
-    for (what, result) in [
-        ("show", window.show()),
-        ("unminimize", window.unminimize()),
-        ("focus", window.set_focus()),
-    ] {
-        if let Err(e) = result {
-            tracing::warn!("cannot {what} the main window: {e}");
-        }
-    }
-}
-
-/// A new main window from its entry in tauri.conf.json (the same one Tauri builds at start).
-fn build_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
-    let config = app
-        .config()
-        .app
-        .windows
-        .iter()
-        .find(|w| w.label == MAIN_WINDOW)
-        .ok_or(tauri::Error::WindowNotFound)?;
-    WebviewWindowBuilder::from_config(app, config)?.build()
 }
 
 #[cfg(test)]

@@ -322,6 +322,16 @@ pub struct RegisterAppResult {
     pub warnings: Vec<Issue>,
 }
 
+/// What a page reports once it has rendered (`page_ready`): when its navigation started (ms since the Unix
+/// epoch, `performance.timeOrigin`) and its own milestones, in ms after that.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export_to = "PageTimings.ts")]
+pub struct PageTimings {
+    pub time_origin_ms: f64,
+    pub dom_interactive_ms: f64,
+    pub mounted_ms: f64,
+}
+
 /// Names an app (`remove_app`, `cancel_login`).
 #[derive(Debug, Clone, Deserialize, TS)]
 #[ts(export_to = "AppArgs.ts")]

@@ -55,6 +55,7 @@ fn generated() -> Vec<(String, String)> {
         one::<LoginFinished>(&cfg),
         one::<LoginStarted>(&cfg),
         one::<LoginState>(&cfg),
+        one::<PageTimings>(&cfg),
         one::<RedirectKind>(&cfg),
         one::<RegisterAppArgs>(&cfg),
         one::<RegisterAppResult>(&cfg),

@@ -592,6 +592,13 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
     assert_eq!(status("network.mcp_host"), vec![json!("ok")], "{report}");
     assert_eq!(status("preflight.ok").len(), 2, "both apps checked: {report}");
 
+    // --- page_ready: the page's start-up report (it shows the hidden window), answered with nothing ----
+    let ready =
+        json!({"timings": {"time_origin_ms": 1.7e12, "dom_interactive_ms": 18.0, "mounted_ms": 35.0}});
+    assert_eq!(ipc.ok("page_ready", ready.clone()), Value::Null);
+    let bad = ipc.call("page_ready", json!({"timings": {"mounted_ms": "soon"}}));
+    assert!(bad.is_err(), "a malformed report is refused: {bad:?}");
+
     // --- refresh_now: new tokens, connection-changed events -----------------------------------------
     let refreshed = ipc.ok(
         "refresh_now",
@@ -648,6 +655,7 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
             json!({"args": {"app": "demo", "hub_id": hubspot_sandbox::DEMO_PRO_HUB_ID}}),
         ),
         ("doctor", json!({})),
+        ("page_ready", ready.clone()),
     ];
     let mcp_calls = sandbox
         .requests()

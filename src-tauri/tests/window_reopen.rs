@@ -8,16 +8,13 @@
 
 use std::time::{Duration, Instant};
 
-use hubkey_desktop_lib::{stays_in_tray, tray, MAIN_WINDOW};
+use hubkey_desktop_lib::{stays_in_tray, tray, wants_background, window, MAIN_WINDOW};
 use tauri::test::{mock_builder, MockRuntime};
 use tauri::{App, Manager};
 
-/// The app as configured, but started without its main window: the state after the user closed it.
+/// The app as configured, before setup builds the main window: the same state as after the user closed it.
 fn app_whose_main_window_was_closed() -> App<MockRuntime> {
-    let mut context = hubkey_desktop_lib::context::<MockRuntime>();
-    for window in &mut context.config_mut().app.windows {
-        window.create = false;
-    }
+    let context = hubkey_desktop_lib::context::<MockRuntime>();
     let app = mock_builder().build(context).unwrap();
     assert!(app.get_webview_window(MAIN_WINDOW).is_none());
     app
@@ -42,8 +39,8 @@ fn given_the_main_window_was_closed_when_open_hubkey_is_chosen_then_it_is_built_
     let app = app_whose_main_window_was_closed();
 
     // A tray click and a deep link arriving together.
-    tray::show_main_window(app.handle());
-    tray::show_main_window(app.handle());
+    window::show_main_window(app.handle());
+    window::show_main_window(app.handle());
     let window = wait_for_main_window(&app);
 
     assert_eq!(window.label(), MAIN_WINDOW);
@@ -71,4 +68,35 @@ fn given_no_tray_when_the_last_window_is_gone_then_the_app_exits() {
     let app = app_whose_main_window_was_closed();
 
     assert!(!stays_in_tray(app.handle(), None));
+}
+
+#[test]
+fn given_tauri_conf_then_the_main_window_is_built_by_setup_hidden_not_by_tauri_at_start() {
+    // setup() builds it (unless --background), hidden; its page shows it (window.rs).
+    let context = hubkey_desktop_lib::context::<MockRuntime>();
+    let main = context
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN_WINDOW)
+        .unwrap();
+    assert!(!main.create, "Tauri must not build it before setup decides");
+    assert!(!main.visible, "its page shows it once it has rendered");
+}
+
+#[test]
+fn given_the_background_flag_then_hubkey_starts_in_the_tray_only() {
+    let argv = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert!(wants_background(&argv(&[
+        "/usr/bin/hubkey-desktop",
+        "--background"
+    ])));
+    assert!(!wants_background(&argv(&["/usr/bin/hubkey-desktop"])));
+    // The program name is not an argument, and a deep link is not the flag.
+    assert!(!wants_background(&argv(&["--background"])));
+    assert!(!wants_background(&argv(&[
+        "hubkey-desktop",
+        "hubkey://oauth/callback?x=--background"
+    ])));
 }

@@ -18,6 +18,7 @@ import {
   type LoginStarted,
   type LoginState,
   type McpCheckView,
+  type PageTimings,
   type PreflightView,
   type RegisterAppArgs,
   type RegisterAppResult,
@@ -96,6 +97,8 @@ export const scopeSuggestions = (prefix: string): Promise<ScopeInfoView[]> =>
   call("scope_suggestions", { args: { prefix } });
 export const checkMcp = (args: ConnectionArgs): Promise<McpCheckView> => call("check_mcp", { args });
 export const runDoctor = (): Promise<DoctorView> => call("doctor");
+/** Tells the host that the page has rendered: it shows the window, which it built hidden (src-tauri/src/window.rs). */
+export const pageReady = (timings: PageTimings): Promise<void> => call("page_ready", { timings });
 
 let guide: Promise<InstallFailureView[]> | null = null;
 /** HubSpot's install-error pages, explained (fixed data: asked for once, then remembered). */

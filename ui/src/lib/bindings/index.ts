@@ -25,6 +25,7 @@ export type { LoginStarted } from "./LoginStarted";
 export type { LoginState } from "./LoginState";
 export type { McpCheckView } from "./McpCheckView";
 export type { McpOutcome } from "./McpOutcome";
+export type { PageTimings } from "./PageTimings";
 export type { PreflightView } from "./PreflightView";
 export type { RedirectKind } from "./RedirectKind";
 export type { RegisterAppArgs } from "./RegisterAppArgs";

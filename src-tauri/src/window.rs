@@ -1,0 +1,175 @@
+//! The main window: built hidden, shown when its page reports that it has rendered (`page_ready`).
+//!
+//! Why hidden first (docs/BENCHMARKS.md, finding 7): when GTK draws a WebKitGTK view that has no frame yet, the
+//! UI process waits up to 500 ms for the web process's first frame. If the web process is at that moment
+//! waiting on a synchronous message to the UI process (it is during its start-up, in about a third of the cold
+//! starts measured here), both sit out the 500 ms. A hidden window is not drawn, so nothing waits; and the
+//! window appears with its content instead of as an empty frame that fills in later. A page that never reports
+//! (a broken build) does not leave the app invisible: the window is shown anyway after [`REVEAL_FALLBACK`].
+//!
+//! Closing the window destroys it (lib.rs), so every path that shows it (tray "Open Hubkey", a second launch, a
+//! deep link, a finished sign-in) goes through [`show_main_window`], which builds it again when it is missing.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tauri::{AppHandle, Manager, Runtime, WebviewWindow, WebviewWindowBuilder};
+
+use crate::views::PageTimings;
+use crate::MAIN_WINDOW;
+
+/// How long a new main window may stay hidden while its page has not reported.
+pub const REVEAL_FALLBACK: Duration = Duration::from_secs(3);
+
+/// Shows, unminimizes and focuses the main window; builds it (hidden, shown by its page) when it is missing.
+///
+/// Returns at once; the work runs on a thread of its own, whoever calls. Building blocks until the event loop
+/// has created the window (Tauri hands the creation to the main thread itself, and runs it inline when called
+/// there), and on Windows building from a handler on the main thread (the tray menu's) deadlocks (WebView2,
+/// tauri-apps/wry#583). A failure is logged: there is nobody to tell.
+pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("show-main-window".into())
+        .spawn(move || show_or_build_main_window(&app));
+    if let Err(e) = spawned {
+        tracing::error!("cannot start a thread to show the main window: {e}");
+    }
+}
+
+/// Held while the main window is looked up and built, so two callers at once (a deep link and a tray click)
+/// build it once; the second then finds it instead of failing on the taken label.
+static OPENING: Mutex<()> = Mutex::new(());
+
+fn show_or_build_main_window<R: Runtime>(app: &AppHandle<R>) {
+    let _one_at_a_time = OPENING.lock().unwrap_or_else(PoisonError::into_inner);
+    match app.get_webview_window(MAIN_WINDOW) {
+        Some(window) => reveal(&window),
+        None => {
+            if let Err(e) = build_main_window(app) {
+                tracing::error!("cannot build the main window: {e}");
+            }
+        }
+    }
+}
+
+/// A new, hidden main window from its entry in tauri.conf.json; its page shows it ([`page_ready`]), or the
+/// fallback does.
+pub fn build_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN_WINDOW)
+        .ok_or(tauri::Error::WindowNotFound)?;
+    let window = WebviewWindowBuilder::from_config(app, config)?
+        .visible(false)
+        .build()?;
+    tracing::debug!("main window built");
+    arm_fallback(app);
+    Ok(window)
+}
+
+/// Shows the main window after [`REVEAL_FALLBACK`] if its page has not done so by then.
+fn arm_fallback<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("reveal-fallback".into())
+        .spawn(move || {
+            std::thread::sleep(REVEAL_FALLBACK);
+            if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+                if !window.is_visible().unwrap_or(true) {
+                    tracing::warn!(
+                        "the page did not report ready within {} s; showing the window anyway",
+                        REVEAL_FALLBACK.as_secs()
+                    );
+                    reveal(&window);
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the window's fallback timer: {e}");
+    }
+}
+
+/// Its page has rendered: show the window (once; later calls, after a reload, only log), and log how long the
+/// page took.
+pub fn page_ready<R: Runtime>(window: &WebviewWindow<R>, timings: &PageTimings) {
+    tracing::info!(
+        "{}",
+        describe(timings, now_epoch_ms(), crate::startup::launched_at_epoch_ms())
+    );
+    if !window.is_visible().unwrap_or(false) {
+        reveal(window);
+    }
+}
+
+fn reveal<R: Runtime>(window: &WebviewWindow<R>) {
+    for (what, result) in [
+        ("show", window.show()),
+        ("unminimize", window.unminimize()),
+        ("focus", window.set_focus()),
+    ] {
+        if let Err(e) = result {
+            tracing::warn!("cannot {what} the main window: {e}");
+        }
+    }
+}
+
+fn now_epoch_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+/// "page ready: navigation 372 ms after launch, DOM +18 ms, app mounted +35 ms, reported +41 ms".
+/// `launched_ms` is the process's start (epoch ms) when known; the page's times are relative to its navigation
+/// start (`time_origin_ms`, epoch ms).
+pub fn describe(t: &PageTimings, now_ms: f64, launched_ms: Option<f64>) -> String {
+    let mut line = String::from("page ready: navigation");
+    if let Some(launched) = launched_ms {
+        line.push_str(&format!(" {:.0} ms after launch,", t.time_origin_ms - launched));
+    } else {
+        line.push(',');
+    }
+    line.push_str(&format!(
+        " DOM +{:.0} ms, app mounted +{:.0} ms, reported +{:.0} ms",
+        t.dom_interactive_ms,
+        t.mounted_ms,
+        now_ms - t.time_origin_ms
+    ));
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timings() -> PageTimings {
+        PageTimings {
+            time_origin_ms: 1_000_372.0,
+            dom_interactive_ms: 18.4,
+            mounted_ms: 35.2,
+        }
+    }
+
+    #[test]
+    fn given_the_launch_time_when_the_page_reports_then_the_log_line_counts_from_the_launch() {
+        let line = describe(&timings(), 1_000_413.0, Some(1_000_000.0));
+        assert_eq!(
+            line,
+            "page ready: navigation 372 ms after launch, DOM +18 ms, app mounted +35 ms, reported +41 ms"
+        );
+    }
+
+    #[test]
+    fn given_no_launch_time_when_the_page_reports_then_only_the_page_times_are_logged() {
+        let line = describe(&timings(), 1_000_413.0, None);
+        assert_eq!(
+            line,
+            "page ready: navigation, DOM +18 ms, app mounted +35 ms, reported +41 ms"
+        );
+    }
+}
