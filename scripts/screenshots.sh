@@ -20,7 +20,8 @@
 # Also the tray test: the tray menu is read and its "Copy token" item clicked over D-Bus (needs
 # status-notifier-watcher and xclip), and the clipboard must then hold the connection's working token. Then the
 # window is closed as a window manager would: it and its WebKitWebProcess must go away while the app and its tray
-# stay, and "Open Hubkey" must bring back a painted window (scripts/tray-reopen.py).
+# stay, and "Open Hubkey" must bring back a painted window; closed and idle, the app must replace its process with
+# a tray-only one that has no WebKit process left (scripts/tray-reopen.py).
 #
 # Needs: xvfb (Xvfb), xdotool, imagemagick (import), dbus, gnome-keyring, curl, python3, xclip.
 set -euo pipefail
@@ -68,6 +69,10 @@ if [[ "${1:-}" == "--inner" ]]; then
   log "sandbox at $BASE"
   export HUBKEY_APP_BASE_URL="$BASE" HUBKEY_API_BASE_URL="$BASE" HUBKEY_MCP_BASE_URL="$MCP"
   export HUBKEY_KEYCHAIN_SERVICE="hubkey-screenshots-$$" NO_AT_BRIDGE=1 HUBKEY_LOG=info
+  # The closed, idle app replaces its process after this many seconds (relaunch.rs; 20 by default). Long enough
+  # for tray-reopen.py's earlier steps, which reopen the window sooner (and the token copied by the tray test
+  # keeps the process as it is until step 7 replaces the clipboard's text).
+  export HUBKEY_RELAUNCH_QUIET_SECS=5
   fixture() { curl -fsS "$BASE/_sandbox/fixture"; }
   CLIENT_ID="$(fixture | python3 -c 'import json,sys; a=[x for x in json.load(sys.stdin)["apps"] if x["name"]=="Hubkey Demo"][0]; print(a["client_id"])')"
   CLIENT_SECRET="$(fixture | python3 -c 'import json,sys; a=[x for x in json.load(sys.stdin)["apps"] if x["name"]=="Hubkey Demo"][0]; print(a["client_secret"])')"
@@ -205,7 +210,7 @@ print((label(status[0]) if status else "-").replace(" ", "_"), copy[0] if copy e
     local bus menu
     read -r bus menu < <(tray_menu) || { log "tray reopen test: no tray item registered"; exit 1; }
     python3 "$ROOT/scripts/tray-reopen.py" --pid "$app_pid" --bus "$bus" --menu "$menu" --relaunch "$APP" \
-      --timeout "$WAIT_SECS" >&2 || {
+      --background-after "$HUBKEY_RELAUNCH_QUIET_SECS" --timeout "$WAIT_SECS" >&2 || {
       log "tray reopen test failed; app log:"
       tail -n 30 "$WORK/app.log" >&2 || true
       exit 1

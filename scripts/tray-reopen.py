@@ -12,7 +12,12 @@ Run by scripts/screenshots.sh while the app shows its window, with the tray regi
 4. clicks "Open Hubkey" over D-Bus (com.canonical.dbusmenu.Event);
 5. checks that a viewable "Hubkey" window exists again, with painted content, served by a new web process;
 6. with --relaunch BINARY: closes it again, starts BINARY (single-instance forwards that to the running app and
-   the new process exits, as for a hubkey:// link on Linux) and checks 5 again.
+   the new process exits, as for a hubkey:// link on Linux) and checks 5 again;
+7. with --background-after SECS (the app's HUBKEY_RELAUNCH_QUIET_SECS): closes it once more, puts other text
+   on the clipboard (a token Hubkey copied keeps the process as it is), and checks that the idle app replaces
+   its process (src-tauri/src/relaunch.rs): the same PID now runs `hubkey-desktop --background`, without any
+   WebKit process and without a zombie child, its tray registers again and answers, and "Open Hubkey" builds a
+   painted window in it.
 
 Prints one summary line (with the process tree's PSS before and after closing) and exits 0, or names the first
 failed check and exits 1. X11 access comes from bench/x11.py (ctypes, stdlib only).
@@ -127,6 +132,84 @@ def wait_reopened(args, disp, old_window, old_web, since, how):
     return window, web, mapped_ms, (time.monotonic() - since) * 1000
 
 
+def cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
+
+
+def zombie_children(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                st = Path(f"/proc/{d}/stat").read_text()
+            except OSError:
+                continue
+            rest = st[st.rindex(")") + 2:].split()
+            if rest[0] == "Z" and int(rest[1]) == pid:
+                out.append(int(d))
+    return out
+
+
+def tray_item_of(pid):
+    """(bus, menu) of the StatusNotifierItem registered by process `pid`, or None."""
+    try:
+        items = gdbus("-d", "org.kde.StatusNotifierWatcher", "-o", "/StatusNotifierWatcher", "-m",
+                      "org.freedesktop.DBus.Properties.Get", "org.kde.StatusNotifierWatcher",
+                      "RegisteredStatusNotifierItems")
+    except Failed:
+        return None
+    for bus in re.findall(r"'(:[0-9.]+)", items):
+        try:
+            owner = gdbus("-d", "org.freedesktop.DBus", "-o", "/org/freedesktop/DBus", "-m",
+                          "org.freedesktop.DBus.GetConnectionUnixProcessID", bus)
+            if int(re.search(r"uint32 (\d+)", owner).group(1)) != pid:
+                continue
+            tree = subprocess.run(["gdbus", "introspect", "--session", "-d", bus, "-o",
+                                   "/org/ayatana/NotificationItem", "-r"], capture_output=True, text=True,
+                                  timeout=10).stdout
+            item = re.search(r"node (/org/ayatana/NotificationItem/[^ /\n]+)", tree).group(1)
+            menu = gdbus("-d", bus, "-o", item, "-m", "org.freedesktop.DBus.Properties.Get",
+                         "org.kde.StatusNotifierItem", "Menu")
+            return bus, re.search(r"objectpath '([^']+)'", menu).group(1)
+        except (Failed, AttributeError, ValueError, subprocess.TimeoutExpired):
+            continue
+    return None
+
+
+def check_background_relaunch(args, disp, window, web):
+    """Step 7: the closed, idle app replaces its process; the new one has no WebKit process and a working tray."""
+    pid = args.pid
+    close_and_check(args, disp, window, web, "third close")
+    subprocess.run(["xclip", "-selection", "clipboard"], input=b"not a token", timeout=10, check=True)
+    closed = time.monotonic()
+    wait = args.background_after + args.timeout
+    if not poll(wait, lambda: b"--background" in cmdline(pid), interval=0.2):
+        raise Failed(f"the idle app did not replace its process within {wait:.0f} s of the window closing "
+                     f"(command line: {b' '.join(cmdline(pid)).decode(errors='replace')})")
+    replaced_s = time.monotonic() - closed
+    if comm(pid) != "hubkey-desktop":
+        raise Failed(f"the replaced process is called '{comm(pid)}', not 'hubkey-desktop'")
+    item = poll(args.timeout, lambda: tray_item_of(pid), interval=0.2)
+    if not item:
+        raise Failed(f"the replaced process registered no tray item within {args.timeout} s")
+    bus, menu = item
+    webkit = poll(args.close_timeout, lambda: [p for p in descendants(pid) if comm(p).startswith("WebKit")] or True)
+    if webkit is not True:
+        raise Failed(f"WebKit processes {webkit} outlived the replacement ({tree_text(pid)})")
+    zombies = poll(args.close_timeout, lambda: zombie_children(pid) or True)
+    if zombies is not True:
+        raise Failed(f"zombie children {zombies} were not reaped after the replacement")
+    pss = pss_mib(pid)
+    clicked = time.monotonic()
+    gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.Event", "--", open_item_id(bus, menu), "clicked",
+          '<"">', "0")
+    wait_reopened(args, disp, window, web, clicked, f"after clicking '{OPEN_LABEL}' in the replaced process")
+    return replaced_s, pss
+
+
 def run(args, disp):
     pid = args.pid
     found = disp.find_viewable(TITLE)
@@ -159,13 +242,22 @@ def run(args, disp):
         second = subprocess.run([args.relaunch], capture_output=True, text=True, timeout=args.timeout)
         if second.returncode != 0:
             raise Failed(f"the second launch exited with {second.returncode}: {second.stderr.strip()[-500:]}")
-        wait_reopened(args, disp, window, web, launched, "after a second launch")
+        window, web, _, _ = wait_reopened(args, disp, window, web, launched, "after a second launch")
         checks.append("second launch reopens")
+
+    # 7. Optional: once closed and idle, the app replaces its process to give back the window's memory.
+    background = ""
+    if args.background_after is not None:
+        replaced_s, pss_background = check_background_relaunch(args, disp, window, web)
+        checks += ["process replaced when idle", "no WebKit process or zombie left", "tray registered again",
+                   "window built in the new process"]
+        background = (f"; replaced {replaced_s:.1f} s after closing, then {pss_background:.0f} MiB PSS in the "
+                      f"tray")
 
     print(f"tray reopen: {len(checks)} passed, 0 failed ({', '.join(checks)}); "
           f"PSS of the app's tree {pss_open:.0f} MiB with the window, {pss_tray:.0f} MiB in the tray "
           f"({tray_parts}); reopened window mapped after {mapped_ms:.0f} ms, painted after {painted_ms:.0f} ms; "
-          f"web process {first_web} -> {web}")
+          f"web process {first_web} -> {web}{background}")
 
 
 def main():
@@ -177,6 +269,9 @@ def main():
     ap.add_argument("--close-timeout", type=float, default=10,
                     help="seconds for the closed window and its web process to go away")
     ap.add_argument("--relaunch", help="the app's binary: also check that a second launch reopens the window")
+    ap.add_argument("--background-after", type=float,
+                    help="the app's HUBKEY_RELAUNCH_QUIET_SECS: also check that the closed, idle app replaces "
+                         "its process (step 7)")
     args = ap.parse_args()
     disp = x11.Display(os.environ.get("DISPLAY"))
     try:

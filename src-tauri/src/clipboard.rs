@@ -78,6 +78,8 @@ pub fn clear_after_from(env: Option<&str>, home: Option<&Path>) -> Option<Durati
 #[derive(Debug, Default)]
 pub struct ClipboardGuard {
     pending: Mutex<Option<JoinHandle<()>>>,
+    /// The digest of the last value copied (never the value).
+    last: Mutex<Option<[u8; 32]>>,
 }
 
 impl ClipboardGuard {
@@ -92,6 +94,7 @@ impl ClipboardGuard {
         clipboard.write_text(value.expose())?;
         let ours = digest(value.expose());
         drop(value);
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(ours);
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(previous) = pending.take() {
             previous.abort();
@@ -100,6 +103,25 @@ impl ClipboardGuard {
             *pending = Some(tokio::spawn(clear_later(clipboard, ours, after)));
         }
         Ok(())
+    }
+}
+
+impl ClipboardGuard {
+    /// Whether `clipboard` still holds the last value copied through this guard. On X11 a clipboard's content
+    /// lives in the process that set it, so the desktop app does not replace its process while this is true.
+    /// A clipboard that cannot be read counts as not holding it.
+    pub fn holds_last_copy(&self, clipboard: &dyn Clipboard) -> bool {
+        let Some(ours) = *self.last.lock().unwrap_or_else(|e| e.into_inner()) else {
+            return false;
+        };
+        match clipboard.read_text() {
+            Ok(Some(text)) => digest(&text) == ours,
+            Ok(None) => false,
+            Err(e) => {
+                tracing::debug!("cannot read the clipboard ({e}); taking it as changed");
+                false
+            }
+        }
     }
 }
 
@@ -176,6 +198,34 @@ mod tests {
         settle().await;
         assert_eq!(clip.text(), None);
         assert_eq!(clip.clears(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn given_a_copied_token_then_the_clipboard_holds_it_until_cleared_or_replaced() {
+        let clip = Arc::new(FakeClipboard::default());
+        let guard = ClipboardGuard::default();
+        assert!(!guard.holds_last_copy(clip.as_ref()), "nothing copied yet");
+
+        guard
+            .copy(
+                clip.clone(),
+                Secret::new("at-secret-1"),
+                Some(Duration::from_secs(60)),
+            )
+            .unwrap();
+        assert!(guard.holds_last_copy(clip.as_ref()));
+        tokio::time::sleep(Duration::from_secs(61)).await;
+        settle().await;
+        assert!(!guard.holds_last_copy(clip.as_ref()), "cleared after 60 s");
+
+        // Clearing turned off: ours until the user copies something else.
+        guard
+            .copy(clip.clone(), Secret::new("at-secret-2"), None)
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        assert!(guard.holds_last_copy(clip.as_ref()));
+        clip.write_text("the user's own text").unwrap();
+        assert!(!guard.holds_last_copy(clip.as_ref()));
     }
 
     #[tokio::test(start_paused = true)]

@@ -41,6 +41,8 @@ pub async fn register_app<R: Runtime>(
     host: State<'_, Host>,
     mut args: RegisterAppArgs,
 ) -> CmdResult<RegisterAppResult> {
+    // Not cut short by a relaunch (relaunch.rs) while it runs.
+    let _busy = host.activity.begin();
     // From here on the secret lives only in `Secret`s, which zero their memory when dropped.
     let raw_secret = Secret::new(std::mem::take(&mut args.client_secret));
     let issues = validation::validate(&AppInput {
@@ -103,6 +105,8 @@ pub async fn remove_app<R: Runtime>(
     host: State<'_, Host>,
     args: AppArgs,
 ) -> CmdResult<()> {
+    // Not cut short by a relaunch (relaunch.rs) while it runs.
+    let _busy = host.activity.begin();
     host.connector.cancel(&args.app);
     host.logins.cancelled(&args.app);
     host.store().remove_app(&args.app).await?;
@@ -316,6 +320,8 @@ pub async fn refresh_now<R: Runtime>(
     host: State<'_, Host>,
     args: ConnectionArgs,
 ) -> CmdResult<ConnectionView> {
+    // Not cut short by a relaunch (relaunch.rs) while it runs.
+    let _busy = host.activity.begin();
     let conn = host.refresher.refresh_now(&args.app, args.hub_id).await?;
     let view = connection_view_of(&host, &conn).await;
     crate::tray::refresh(&app).await;
@@ -330,6 +336,8 @@ pub async fn sign_out<R: Runtime>(
     host: State<'_, Host>,
     args: SignOutArgs,
 ) -> CmdResult<SignOutView> {
+    // Not cut short by a relaunch (relaunch.rs) while it runs.
+    let _busy = host.activity.begin();
     let report = hubkey_core::connect::sign_out(
         host.connector.client(),
         host.store(),
@@ -426,6 +434,8 @@ pub async fn check_mcp(host: State<'_, Host>, args: ConnectionArgs) -> CmdResult
 /// deleted) and whether HubSpot's hosts answer.
 #[tauri::command]
 pub async fn doctor(host: State<'_, Host>) -> CmdResult<DoctorView> {
+    // Not cut short by a relaunch (relaunch.rs) while it runs.
+    let _busy = host.activity.begin();
     let store = host.store();
     let apps = store.apps().await?;
     let report = hubkey_core::doctor::doctor(

@@ -3,6 +3,7 @@
 //! clipboard, the way the system browser is opened, and the [`LoginBook`] (logins as a newly built window must
 //! see them).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -41,6 +42,34 @@ impl std::fmt::Debug for Browser {
     }
 }
 
+/// Commands at work that must not be cut short by [`crate::relaunch`] (a sign-out between its revoke and its
+/// local delete, an app half registered, a keychain self-test): each holds an [`ActivityGuard`] while it runs.
+#[derive(Debug, Default)]
+pub struct Activity(AtomicUsize);
+
+impl Activity {
+    /// Marks one command at work until the guard is dropped.
+    pub fn begin(&self) -> ActivityGuard<'_> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        ActivityGuard(self)
+    }
+
+    /// How many commands are at work.
+    pub fn busy(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// See [`Activity::begin`].
+#[derive(Debug)]
+pub struct ActivityGuard<'a>(&'a Activity);
+
+impl Drop for ActivityGuard<'_> {
+    fn drop(&mut self) {
+        self.0 .0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// The desktop host's state.
 #[derive(Debug)]
 pub struct Host {
@@ -57,6 +86,8 @@ pub struct Host {
     pub login_timeout: Duration,
     /// The pending logins and the results no page has seen yet.
     pub logins: LoginBook,
+    /// Commands at work (see [`Activity`]).
+    pub activity: Activity,
 }
 
 impl Host {
@@ -97,6 +128,7 @@ impl Host {
             clear_clipboard_after: Some(crate::clipboard::DEFAULT_CLEAR_AFTER),
             login_timeout: Self::LOGIN_TIMEOUT,
             logins: LoginBook::default(),
+            activity: Activity::default(),
         }
     }
 
@@ -218,6 +250,12 @@ impl LoginBook {
     /// The logins still pending (nothing is handed over).
     pub fn pending(&self) -> Vec<LoginStarted> {
         self.lock().pending.iter().map(|(_, p)| p.clone()).collect()
+    }
+
+    /// How many logins are pending and how many results wait for a page (for [`crate::relaunch`]).
+    pub fn counts(&self) -> (usize, usize) {
+        let book = self.lock();
+        (book.pending.len(), book.unseen.len())
     }
 
     /// For the page: the pending logins, and the unseen results, handed over once. From now on the page

@@ -12,6 +12,7 @@ pub mod error;
 pub mod host;
 pub mod localtime;
 pub mod logging;
+pub mod relaunch;
 pub mod startup;
 pub mod tray;
 pub mod validation;
@@ -76,6 +77,7 @@ pub fn run() -> Result<(), Error> {
     let home = hubkey_core::config::home_dir()?;
     let log_path = logging::init(&home)?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), log = %log_path.display(), "Hubkey desktop starting");
+    relaunch::reap_inherited(&std::env::args().collect::<Vec<_>>());
 
     let builder = Builder::default();
     // Single-instance must be the first plugin, so a second launch (or a deep link on Linux/Windows, which
@@ -110,6 +112,7 @@ pub fn run() -> Result<(), Error> {
             if window.label() == MAIN_WINDOW && matches!(event, WindowEvent::Destroyed) {
                 if window.app_handle().try_state::<tray::TrayReady>().is_some() {
                     tracing::info!("main window closed; its webview is freed, Hubkey stays in the tray");
+                    relaunch::schedule(window.app_handle());
                 } else {
                     tracing::info!("main window closed and there is no tray; Hubkey exits");
                 }

@@ -12,6 +12,11 @@ fn main() -> ExitCode {
     #[cfg(target_os = "linux")]
     if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        // Nothing draws with GL then, so GTK need not probe GLX when it opens the display: that probe loads
+        // Mesa and LLVM (~30 MiB resident) into a process that may never show a window (BENCHMARKS.md finding 8).
+        if std::env::var_os("GDK_GL").is_none() {
+            std::env::set_var("GDK_GL", "disable");
+        }
     }
     match hubkey_desktop_lib::run() {
         Ok(()) => ExitCode::SUCCESS,

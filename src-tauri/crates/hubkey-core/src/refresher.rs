@@ -513,6 +513,13 @@ impl Refresher {
             .map_err(|e| Error::Io(format!("the refresh task failed: {e}")))?
     }
 
+    /// Whether a refresh is under way in this process (holding a connection's gate: the request, its retries
+    /// and the keychain writes). The desktop app waits for `false` before it replaces its process.
+    pub fn is_refreshing(&self) -> bool {
+        let gates = self.shared.gates.lock().unwrap_or_else(|e| e.into_inner());
+        gates.values().any(|gate| gate.try_lock().is_err())
+    }
+
     fn gate(&self, app: &str, hub_id: u64) -> Gate {
         let mut gates = self.shared.gates.lock().unwrap_or_else(|e| e.into_inner());
         Arc::clone(gates.entry((app.to_string(), hub_id)).or_default())

@@ -57,6 +57,36 @@ async fn t10_given_a_token_expiring_within_5_min_when_20_callers_ask_at_once_the
     assert_eq!(env.conn(PRO).await.state, ConnectionState::Fresh);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_a_slow_refresh_when_asked_then_the_refresher_says_it_is_refreshing_until_it_is_done() {
+    // Given: a connection and a token endpoint that answers after 400 ms.
+    let env = env("is-refreshing").await;
+    env.connect(PRO).await;
+    env.sandbox
+        .update_switches(|s| s.faults = FaultPlan::next([Fault::Delay(400)]));
+    let refresher = env.refresher(RefreshPolicy::default());
+    assert!(!refresher.is_refreshing(), "nothing under way yet");
+
+    // When: a forced refresh runs.
+    let running = {
+        let r = refresher.clone();
+        tokio::spawn(async move { r.refresh_now(APP, PRO).await })
+    };
+
+    // Then: it is reported while HubSpot is slow, and no longer once it is stored.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !refresher.is_refreshing() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the refresh never showed as under way"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    running.await.unwrap().unwrap();
+    assert!(!refresher.is_refreshing());
+    assert_eq!(env.refreshes(), 1);
+}
+
 // ----- T11 ------------------------------------------------------------------------------------
 
 /// Given rotation on and process B's refresh in flight with the old refresh token (HubSpot is
