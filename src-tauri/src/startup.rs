@@ -1,12 +1,39 @@
-//! When this process started, for the "page ready … ms after launch" log line (window.rs), which tells a slow
-//! start apart from a slow page without an external stopwatch.
+//! Start-up facts: the WebKitGTK settings Hubkey chooses before anything starts ([`webkit_env_defaults`],
+//! applied by main.rs), and when this process started, for the "page ready … ms after launch" log line
+//! (window.rs), which tells a slow start apart from a slow page without an external stopwatch.
 //!
 //! On Linux the start is read from `/proc/self/stat` (in clock ticks since boot) against `/proc/uptime`, so the
 //! time the dynamic loader spends before `main` (≈ 70 ms for a WebKitGTK app) is counted; elsewhere, and if
-//! `/proc` cannot be read, it is the moment [`init`] ran.
+//! `/proc` cannot be read, it is the moment [`init`] ran. A process that replaced itself (relaunch.rs) keeps
+//! its start time.
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The WebKitGTK settings Hubkey sets on Linux unless the user set them (`is_set` tells), as `(name, value)`:
+///
+/// - `WEBKIT_DISABLE_COMPOSITING_MODE=1`: WebKitGTK composites on the GPU; on software GL (VMs, remote desktops,
+///   Xvfb: llvmpipe) that made the first paint slow and every repaint costly (BENCHMARKS.md finding 2: first
+///   paint 1622 → 915 ms, −90 MiB PSS). This UI needs no accelerated compositing; `=0` brings it back.
+/// - `GDK_GL=disable`, only with the above: nothing draws with GL then, so GTK need not probe GLX when it opens
+///   the display; that probe loads Mesa and LLVM (~30 MiB resident) into a process that may never show a window
+///   (BENCHMARKS.md finding 8).
+/// - `JSC_useJIT=0`: the JavaScript JIT off in the web process, 7 MiB less and one compiler fewer in it (Apple's
+///   Lockdown Mode turns it off for that reason); the UI's script is small and the interpreter runs it without a
+///   difference one can see (BENCHMARKS.md finding 9). `JSC_useJIT=1` turns it back on.
+pub fn webkit_env_defaults(is_set: impl Fn(&str) -> bool) -> Vec<(&'static str, &'static str)> {
+    let mut vars = Vec::new();
+    if !is_set("WEBKIT_DISABLE_COMPOSITING_MODE") {
+        vars.push(("WEBKIT_DISABLE_COMPOSITING_MODE", "1"));
+        if !is_set("GDK_GL") {
+            vars.push(("GDK_GL", "disable"));
+        }
+    }
+    if !is_set("JSC_useJIT") {
+        vars.push(("JSC_useJIT", "0"));
+    }
+    vars
+}
 
 /// Clock ticks per second of `/proc/<pid>/stat` times: USER_HZ, 100 on every Linux ABI.
 const USER_HZ: f64 = 100.0;
@@ -72,6 +99,32 @@ mod tests {
                 "1.0"
             ),
             None
+        );
+    }
+
+    #[test]
+    fn given_nothing_set_then_compositing_gdk_gl_and_the_jit_are_turned_off() {
+        assert_eq!(
+            webkit_env_defaults(|_| false),
+            vec![
+                ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+                ("GDK_GL", "disable"),
+                ("JSC_useJIT", "0")
+            ]
+        );
+    }
+
+    #[test]
+    fn given_the_user_chose_then_their_values_stay() {
+        // Compositing chosen by the user: GTK may need GL for it, so GDK_GL is left alone too.
+        let chosen = |set: &'static [&'static str]| move |name: &str| set.contains(&name);
+        assert_eq!(
+            webkit_env_defaults(chosen(&["WEBKIT_DISABLE_COMPOSITING_MODE"])),
+            vec![("JSC_useJIT", "0")]
+        );
+        assert_eq!(
+            webkit_env_defaults(chosen(&["GDK_GL", "JSC_useJIT"])),
+            vec![("WEBKIT_DISABLE_COMPOSITING_MODE", "1")]
         );
     }
 

@@ -18,6 +18,9 @@ use tauri::{AppHandle, Manager, Runtime, WebviewWindow, WebviewWindowBuilder};
 use crate::views::PageTimings;
 use crate::MAIN_WINDOW;
 
+/// When the latest main window was built (ms since the Unix epoch), for [`page_ready`]'s log line.
+static BUILT_AT_MS: Mutex<Option<f64>> = Mutex::new(None);
+
 /// How long a new main window may stay hidden while its page has not reported.
 pub const REVEAL_FALLBACK: Duration = Duration::from_secs(3);
 
@@ -66,6 +69,7 @@ pub fn build_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Webvie
     let window = WebviewWindowBuilder::from_config(app, config)?
         .visible(false)
         .build()?;
+    *BUILT_AT_MS.lock().unwrap_or_else(PoisonError::into_inner) = Some(now_epoch_ms());
     tracing::debug!("main window built");
     arm_fallback(app);
     Ok(window)
@@ -96,10 +100,9 @@ fn arm_fallback<R: Runtime>(app: &AppHandle<R>) {
 /// Its page has rendered: show the window (once; later calls, after a reload, only log), and log how long the
 /// page took.
 pub fn page_ready<R: Runtime>(window: &WebviewWindow<R>, timings: &PageTimings) {
-    tracing::info!(
-        "{}",
-        describe(timings, now_epoch_ms(), crate::startup::launched_at_epoch_ms())
-    );
+    let built = *BUILT_AT_MS.lock().unwrap_or_else(PoisonError::into_inner);
+    let since = reference(crate::startup::launched_at_epoch_ms(), built);
+    tracing::info!("{}", describe(timings, now_epoch_ms(), since));
     if !window.is_visible().unwrap_or(false) {
         reveal(window);
     }
@@ -124,13 +127,24 @@ fn now_epoch_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// "page ready: navigation 372 ms after launch, DOM +18 ms, app mounted +35 ms, reported +41 ms".
-/// `launched_ms` is the process's start (epoch ms) when known; the page's times are relative to its navigation
-/// start (`time_origin_ms`, epoch ms).
-pub fn describe(t: &PageTimings, now_ms: f64, launched_ms: Option<f64>) -> String {
+/// What the page's navigation start is measured from: the launch, for a window built during start-up (the cold
+/// start); else the window's build (a window reopened from the tray).
+pub fn reference(launched_ms: Option<f64>, built_ms: Option<f64>) -> Option<(&'static str, f64)> {
+    match (launched_ms, built_ms) {
+        (Some(launched), Some(built)) if built - launched < 10_000.0 => Some(("launch", launched)),
+        (_, Some(built)) => Some(("the window was built", built)),
+        (Some(launched), None) => Some(("launch", launched)),
+        (None, None) => None,
+    }
+}
+
+/// "page ready: navigation 372 ms after launch, DOM +18 ms, app mounted +35 ms, reported +41 ms". The page's
+/// times are relative to its navigation start (`time_origin_ms`, epoch ms); `since` names what that start is
+/// counted from, and when (epoch ms).
+pub fn describe(t: &PageTimings, now_ms: f64, since: Option<(&str, f64)>) -> String {
     let mut line = String::from("page ready: navigation");
-    if let Some(launched) = launched_ms {
-        line.push_str(&format!(" {:.0} ms after launch,", t.time_origin_ms - launched));
+    if let Some((what, at)) = since {
+        line.push_str(&format!(" {:.0} ms after {what},", t.time_origin_ms - at));
     } else {
         line.push(',');
     }
@@ -157,7 +171,7 @@ mod tests {
 
     #[test]
     fn given_the_launch_time_when_the_page_reports_then_the_log_line_counts_from_the_launch() {
-        let line = describe(&timings(), 1_000_413.0, Some(1_000_000.0));
+        let line = describe(&timings(), 1_000_413.0, Some(("launch", 1_000_000.0)));
         assert_eq!(
             line,
             "page ready: navigation 372 ms after launch, DOM +18 ms, app mounted +35 ms, reported +41 ms"
@@ -171,5 +185,16 @@ mod tests {
             line,
             "page ready: navigation, DOM +18 ms, app mounted +35 ms, reported +41 ms"
         );
+    }
+
+    #[test]
+    fn a_window_built_at_start_up_counts_from_the_launch_and_a_reopened_one_from_its_build() {
+        assert_eq!(reference(Some(1_000.0), Some(1_120.0)), Some(("launch", 1_000.0)));
+        assert_eq!(
+            reference(Some(1_000.0), Some(3_600_000.0)),
+            Some(("the window was built", 3_600_000.0))
+        );
+        assert_eq!(reference(None, Some(5.0)), Some(("the window was built", 5.0)));
+        assert_eq!(reference(None, None), None);
     }
 }
