@@ -31,6 +31,10 @@ pub const QUIT_ID: &str = "quit";
 pub const REFRESH_ALL_ID: &str = "refresh-all";
 pub const COPY_PREFIX: &str = "copy:";
 pub const NO_CONNECTIONS: &str = "Hubkey — no connections yet";
+pub const MORE_ID: &str = "more";
+/// The menu lists at most this many "Copy token" items; the rest are one item that opens the window. A menu
+/// of 200 portals is no use to anybody, and GTK builds every item of it again whenever a token is refreshed.
+pub const MAX_COPY_ITEMS: usize = 15;
 
 /// Orange glyph for Linux and Windows panels (readable on light and dark), with an amber or red dot when
 /// something needs attention; macOS gets the black template image, which the menu bar recolours itself.
@@ -120,6 +124,21 @@ pub fn copy_label(conn: &Connection) -> String {
     format!("Copy token — {} · {}", conn.app, place)
 }
 
+/// The connections that get a "Copy token" item (the first [`MAX_COPY_ITEMS`], in the index's order: by app,
+/// then as connected), and how many are left out.
+pub fn copy_entries(connections: &[Connection]) -> (&[Connection], usize) {
+    let shown = connections.len().min(MAX_COPY_ITEMS);
+    (&connections[..shown], connections.len() - shown)
+}
+
+/// "12 more connections — open Hubkey".
+pub fn more_label(hidden: usize) -> String {
+    format!(
+        "{hidden} more {} — open Hubkey",
+        if hidden == 1 { "connection" } else { "connections" }
+    )
+}
+
 /// `copy:<hub_id>:<app>` (the app name may contain `:`; the hub id cannot).
 pub fn copy_id(conn: &Connection) -> String {
     format!("{COPY_PREFIX}{}:{}", conn.hub_id, conn.app)
@@ -141,7 +160,8 @@ fn menu<R: Runtime>(app: &AppHandle<R>, connections: &[Connection]) -> tauri::Re
     )?;
     let menu = Menu::with_items(app, &[&status, &PredefinedMenuItem::separator(app)?])?;
     let now = OffsetDateTime::now_utc();
-    for conn in connections {
+    let (listed, hidden) = copy_entries(connections);
+    for conn in listed {
         // After a refused refresh the last access token still works until it expires.
         let enabled = conn.state != ConnectionState::NeedsReauth || conn.expires_at > now;
         menu.append(&MenuItem::with_id(
@@ -149,6 +169,15 @@ fn menu<R: Runtime>(app: &AppHandle<R>, connections: &[Connection]) -> tauri::Re
             copy_id(conn),
             copy_label(conn),
             enabled,
+            None::<&str>,
+        )?)?;
+    }
+    if hidden > 0 {
+        menu.append(&MenuItem::with_id(
+            app,
+            MORE_ID,
+            more_label(hidden),
+            true,
             None::<&str>,
         )?)?;
     }
@@ -199,7 +228,7 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 
 fn on_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
-        OPEN_ID => crate::window::show_main_window(app),
+        OPEN_ID | MORE_ID => crate::window::show_main_window(app),
         QUIT_ID => {
             tracing::info!("quit from the tray");
             app.exit(0);
@@ -346,5 +375,22 @@ mod tests {
         assert_eq!(copy_label(&no_domain), "Copy token — demo · portal 7");
         assert_eq!(parse_copy_id("open"), None);
         assert_eq!(parse_copy_id("copy:x:demo"), None);
+    }
+
+    #[test]
+    fn given_many_connections_then_the_menu_lists_the_first_fifteen_and_one_item_for_the_rest() {
+        let at = datetime!(2026-12-01 12:00 UTC);
+        let many: Vec<Connection> = (1..=200)
+            .map(|i| conn("demo", i, None, ConnectionState::Fresh, at))
+            .collect();
+        let (listed, hidden) = copy_entries(&many);
+        assert_eq!(listed.len(), MAX_COPY_ITEMS);
+        assert_eq!(listed[0].hub_id, 1, "in the index's order");
+        assert_eq!(hidden, 185);
+        assert_eq!(more_label(hidden), "185 more connections — open Hubkey");
+        assert_eq!(more_label(1), "1 more connection — open Hubkey");
+
+        let few = &many[..3];
+        assert_eq!(copy_entries(few), (few, 0), "a short list is listed whole");
     }
 }
