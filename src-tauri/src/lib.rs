@@ -10,7 +10,7 @@ pub mod clipboard;
 pub mod commands;
 pub mod error;
 pub mod host;
-pub mod localtime;
+pub use hubkey_shell::localtime;
 pub mod logging;
 pub mod relaunch;
 pub mod startup;
