@@ -294,6 +294,37 @@ pub async fn copy_token_to_clipboard<R: Runtime>(
     })
 }
 
+/// The tray-only process copied a token and then handed over to this one (hubkey-shell's handoff.rs): copy that
+/// connection's current token again, with what was left of the clear-after delay. Logged, not shown.
+pub fn recopy_after_handoff<R: Runtime>(app: &AppHandle<R>, recopy: hubkey_shell::handoff::Recopy) {
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let host = handle.state::<Host>();
+        let result = async {
+            let token = host.refresher.valid_token(&recopy.app, recopy.hub_id).await?;
+            let value = if recopy.as_header {
+                Secret::new(format!("Authorization: Bearer {}", token.expose()))
+            } else {
+                token
+            };
+            host.clipboard_guard
+                .copy(host.clipboard_for(&handle), value, recopy.clear_after)
+                .map_err(|e| {
+                    CommandError::new("clipboard", format!("cannot write to the clipboard: {e}"), None)
+                })
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                tracing::info!(app = %recopy.app, hub_id = recopy.hub_id, "the token the tray copied is on the clipboard again")
+            }
+            Err(e) => {
+                tracing::warn!(app = %recopy.app, hub_id = recopy.hub_id, code = %e.code, "cannot copy the tray's token again: {}", e.message)
+            }
+        }
+    });
+}
+
 /// Copies a redirect URL (not a secret) so the user can paste it into HubSpot's app settings. Only URLs Hubkey
 /// could receive are accepted, so this cannot be used to put arbitrary text on the clipboard.
 #[tauri::command]

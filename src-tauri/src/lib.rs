@@ -77,7 +77,12 @@ pub fn run() -> Result<(), Error> {
     let home = hubkey_core::config::home_dir()?;
     let log_path = logging::init(&home)?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), log = %log_path.display(), "Hubkey desktop starting");
-    relaunch::reap_inherited(&std::env::args().collect::<Vec<_>>());
+    let argv: Vec<String> = std::env::args().collect();
+    relaunch::reap_inherited(&argv);
+    if wants_background(&argv) {
+        // Linux: the tray-only program, when installed, needs no WebKit (relaunch.rs).
+        relaunch::background_to_tray(&argv);
+    }
 
     let builder = Builder::default();
     // Single-instance must be the first plugin, so a second launch (or a deep link on Linux/Windows, which
@@ -151,13 +156,8 @@ pub fn stays_in_tray<R: Runtime>(app: &AppHandle<R>, exit_code: Option<i32>) -> 
     exit_code.is_none() && app.try_state::<tray::TrayReady>().is_some()
 }
 
-/// The command-line flag that starts Hubkey in the tray, without its window (for starting at login).
-pub const BACKGROUND_FLAG: &str = "--background";
-
-/// Whether a command line (the program name first) asks for the tray only.
-pub fn wants_background(argv: &[String]) -> bool {
-    argv.iter().skip(1).any(|a| a == BACKGROUND_FLAG)
-}
+/// `--background` starts Hubkey in the tray, without its window (for starting at login).
+pub use hubkey_shell::handoff::{wants_background, BACKGROUND_FLAG};
 
 /// Runs once the event loop exists. Failures here are logged, not fatal: the window is still useful.
 fn setup<R: Runtime>(app: &AppHandle<R>) {
@@ -167,6 +167,9 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
         tracing::info!("started in the background: the tray only, no window");
     } else if let Err(e) = window::build_main_window(app) {
         tracing::error!("cannot build the main window: {e}");
+    }
+    if let Some(recopy) = hubkey_shell::handoff::Recopy::from_argv(&argv) {
+        commands::recopy_after_handoff(app, recopy);
     }
     if let Err(e) = tray::build(app) {
         tracing::warn!("no tray icon ({e}); closing the window will quit");

@@ -3,8 +3,9 @@
 //! Closing the main window destroys its webview and web process, but this process keeps what WebKitGTK, GTK
 //! and Mesa set up for them: WebKit's network process, the EGL display with Mesa and LLVM, and a heap that does
 //! not shrink; about 85 MiB of the 145 MiB a tray-only Hubkey would otherwise use (docs/BENCHMARKS.md, finding
-//! 8). Only a fresh process gets that back. So, once the app is idle, it replaces itself with
-//! `hubkey-desktop --background` (exec: the same PID, the same environment), which runs the tray and the
+//! 8). Only a fresh process gets that back. So, once the app is idle, it replaces itself (exec: the same PID,
+//! the same environment) with `hubkey-tray`, a tray-only program that never loads WebKit, or, where that is not
+//! installed beside it (a dev build), with `hubkey-desktop --background`, which runs the tray and the
 //! refresher and builds a window only when asked.
 //!
 //! Idle means nothing would be lost: no sign-in waiting for HubSpot and no result of one that a page has not
@@ -21,6 +22,8 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Manager, Runtime};
 
+pub use hubkey_shell::handoff::{self, reap_inherited};
+
 use crate::host::Host;
 use crate::MAIN_WINDOW;
 
@@ -32,8 +35,6 @@ pub const RECHECK: Duration = Duration::from_secs(5);
 pub const ENABLE_ENV: &str = "HUBKEY_RELAUNCH";
 /// Overrides [`QUIET`], in seconds.
 pub const QUIET_ENV: &str = "HUBKEY_RELAUNCH_QUIET_SECS";
-/// The argument that hands the new process the children of the old one, to reap (`--reap 123,456`).
-pub const REAP_FLAG: &str = "--reap";
 
 /// What keeps the app from replacing its process now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,31 +161,35 @@ fn snapshot<R: Runtime>(app: &AppHandle<R>) -> Snapshot {
     }
 }
 
-/// Replaces this process with `hubkey-desktop --background`; returns only when that failed.
+/// Replaces this process with the tray-only `hubkey-tray` when it is installed beside this program, else with
+/// `hubkey-desktop --background`; returns only when that failed.
 #[cfg(target_os = "linux")]
 fn replace_process() -> std::io::Error {
     use std::os::unix::process::CommandExt;
 
-    let children = children_of_self();
+    let children = handoff::children_of_self();
+    let mut args = handoff::reap_args(&children);
+    if let Some(tray) = handoff::sibling(handoff::TRAY_PROGRAM) {
+        tracing::info!(
+            children = children.len(),
+            "the window stays closed and Hubkey is idle: handing over to hubkey-tray, which has no WebKit"
+        );
+        let error = handoff::exec(&tray, &args);
+        tracing::warn!(
+            "cannot start {}: {error}; replacing this program instead",
+            tray.display()
+        );
+    }
     tracing::info!(
         children = children.len(),
         "the window stays closed and Hubkey is idle: replacing the process to free the window's memory"
     );
-    let args = |command: &mut std::process::Command| {
-        command.arg(crate::BACKGROUND_FLAG);
-        if !children.is_empty() {
-            command.arg(REAP_FLAG).arg(join_pids(&children));
-        }
-    };
+    args.insert(0, handoff::BACKGROUND_FLAG.into());
     // The program's path first: the kernel names the process after it (`ps`, `top`, the bench). After a
     // package upgrade that path is another binary or gone; /proc/self/exe is still the one that runs (the
     // process is then called "exe" until it ends).
     let error = match std::env::current_exe() {
-        Ok(path) => {
-            let mut command = std::process::Command::new(path);
-            args(&mut command);
-            command.exec()
-        }
+        Ok(path) => handoff::exec(&path, &args),
         Err(e) => e,
     };
     tracing::debug!("cannot exec the program's path ({error}); trying /proc/self/exe");
@@ -192,8 +197,7 @@ fn replace_process() -> std::io::Error {
     if let Some(argv0) = std::env::args_os().next() {
         command.arg0(argv0);
     }
-    args(&mut command);
-    command.exec()
+    command.args(&args).exec()
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -201,83 +205,26 @@ fn replace_process() -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::Unsupported, "only on Linux")
 }
 
-/// The direct children of this process (WebKit's network process, a sandbox helper): after the exec they are
-/// children of the new image, which must reap them when they exit.
-#[cfg(target_os = "linux")]
-fn children_of_self() -> Vec<u32> {
-    let me = std::process::id();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let mut pids: Vec<u32> = entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|s| parent_of(&s))
-                == Some(me)
-        })
-        .collect();
-    pids.sort_unstable();
-    pids
-}
-
-/// The parent pid in the text of `/proc/<pid>/stat` (field 4; the name before it may hold spaces).
-pub fn parent_of(stat: &str) -> Option<u32> {
-    stat[stat.rfind(')')? + 1..]
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-/// Pids separated by spaces or commas; anything else is skipped.
-pub fn parse_pids(text: &str) -> Vec<u32> {
-    text.split(|c: char| c.is_whitespace() || c == ',')
-        .filter_map(|p| p.parse().ok())
-        .filter(|&p| p > 1)
-        .collect()
-}
-
-pub fn join_pids(pids: &[u32]) -> String {
-    pids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
-}
-
-/// The pids after [`REAP_FLAG`] on a command line.
-pub fn pids_to_reap(argv: &[String]) -> Vec<u32> {
-    argv.iter()
-        .skip(1)
-        .skip_while(|a| *a != REAP_FLAG)
-        .nth(1)
-        .map(|list| parse_pids(list))
-        .unwrap_or_default()
-}
-
-/// In the new image: waits for the old image's children to exit, so none stays a zombie. Only these pids are
-/// waited for; children this image starts are left to whoever started them (GLib, Tokio).
-#[cfg(target_os = "linux")]
-pub fn reap_inherited(argv: &[String]) {
-    use nix::sys::wait::waitpid;
-    use nix::unistd::Pid;
-
-    for pid in pids_to_reap(argv) {
-        let spawned = std::thread::Builder::new().name("reap".into()).spawn(move || {
-            match waitpid(Pid::from_raw(pid as i32), None) {
-                Ok(status) => {
-                    tracing::debug!(pid, ?status, "an exited helper of the previous image was reaped")
-                }
-                Err(e) => tracing::debug!(pid, "nothing to reap: {e}"),
-            }
-        });
-        if let Err(e) = spawned {
-            tracing::warn!("cannot start a thread to reap pid {pid}: {e}");
-        }
+/// `hubkey-desktop --background` on Linux, with hubkey-tray installed beside it: become hubkey-tray at once
+/// (the tray needs no WebKit). Returns only when there is nothing to hand over to, or the exec failed.
+pub fn background_to_tray(argv: &[String]) {
+    if !enabled(std::env::var(ENABLE_ENV).ok().as_deref()) {
+        return;
+    }
+    if let Some(tray) = handoff::sibling(handoff::TRAY_PROGRAM) {
+        let args: Vec<std::ffi::OsString> = argv
+            .iter()
+            .skip(1)
+            .filter(|a| *a != handoff::BACKGROUND_FLAG)
+            .map(Into::into)
+            .collect();
+        let error = handoff::exec(&tray, &args);
+        tracing::warn!(
+            "cannot start {}: {error}; running the tray in this process",
+            tray.display()
+        );
     }
 }
-
-#[cfg(not(target_os = "linux"))]
-pub fn reap_inherited(_argv: &[String]) {}
 
 #[cfg(test)]
 mod tests {
@@ -367,43 +314,5 @@ mod tests {
         assert_eq!(quiet_from(None), QUIET);
         assert_eq!(quiet_from(Some("1")), Duration::from_secs(1));
         assert_eq!(quiet_from(Some("soon")), QUIET);
-    }
-
-    #[test]
-    fn the_parent_pid_is_read_after_the_process_name() {
-        assert_eq!(parent_of("4242 (Web Kit) S) S 17 4242 4242 0"), Some(17));
-        assert_eq!(parent_of("garbage"), None);
-    }
-
-    #[test]
-    fn pids_round_trip_through_the_command_line_and_junk_is_skipped() {
-        assert_eq!(parse_pids("4242 4243\n"), vec![4242, 4243]);
-        assert_eq!(
-            parse_pids("12,x,,1,0,99"),
-            vec![12, 99],
-            "init and 0 are never ours"
-        );
-        assert_eq!(join_pids(&[7, 8, 9]), "7,8,9");
-        let argv: Vec<String> = ["hubkey-desktop", "--background", REAP_FLAG, "7,8,9"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(pids_to_reap(&argv), vec![7, 8, 9]);
-        assert!(pids_to_reap(&argv[..2]).is_empty());
-        assert!(pids_to_reap(&argv[..3]).is_empty(), "a flag without a list");
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn given_a_child_process_then_it_is_listed_among_the_children_of_self() {
-        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
-        let children = children_of_self();
-        child.kill().unwrap();
-        child.wait().unwrap();
-        assert!(
-            children.contains(&child.id()),
-            "{children:?} lacks {}",
-            child.id()
-        );
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod clipboard;
 pub mod debounce;
+pub mod handoff;
 pub mod localtime;
 pub mod logging;
 pub mod notifications;

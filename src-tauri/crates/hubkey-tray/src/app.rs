@@ -1,0 +1,304 @@
+//! The tray process: its state ([`Tray`]), the menu's actions, the refresher's events, and handing over to
+//! hubkey-desktop when the window is wanted.
+//!
+//! Threads: GTK's main loop owns the tray icon (menu.rs); a one-worker Tokio runtime runs the refresher, the
+//! keychain and HubSpot calls, and the clipboard's clearing; menu rebuilds are sent back to the GTK thread with
+//! `MainContext::invoke`.
+
+use std::ffi::OsString;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hubkey_core::client::HubSpotClient;
+use hubkey_core::clock::SystemClock;
+use hubkey_core::config::Endpoints;
+use hubkey_core::refresher::{ConnectionEvent, RefreshPolicy, Refresher};
+use hubkey_core::store::{ConnectionState, TokenStore};
+use hubkey_core::Secret;
+use hubkey_shell::clipboard::{clear_after_from, Clipboard, ClipboardGuard, CLEAR_ENV};
+use hubkey_shell::debounce::{Debounce, TRAY_MAX_WAIT, TRAY_QUIET};
+use hubkey_shell::handoff::{self, Recopy};
+use hubkey_shell::notifications::{reauth_notice, Notified};
+use hubkey_shell::tray_menu::{self, health, items, parse_copy_id};
+use hubkey_shell::{localtime, logging};
+use time::OffsetDateTime;
+use tokio::runtime::Runtime;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::clipboard::SystemClipboard;
+use crate::{menu, single_instance};
+
+/// What a copy left on the clipboard, to hand over with the window (hubkey-shell's [`Recopy`]).
+#[derive(Debug, Clone)]
+struct LastCopy {
+    app: String,
+    hub_id: u64,
+    as_header: bool,
+    at: Instant,
+}
+
+/// The tray's state, shared by the GTK thread, the D-Bus thread and the runtime.
+pub struct Tray {
+    runtime: tokio::runtime::Handle,
+    refresher: Refresher,
+    store: TokenStore,
+    clipboard: Arc<dyn Clipboard>,
+    guard: ClipboardGuard,
+    clear_after: Option<Duration>,
+    last_copy: Mutex<Option<LastCopy>>,
+    notified: Notified,
+    rebuild: Arc<Debounce>,
+}
+
+pub fn run() -> Result<(), String> {
+    // Before any thread exists (see localtime).
+    localtime::init();
+    let home = hubkey_core::config::home_dir().map_err(|e| e.to_string())?;
+    let log = logging::init(&home, "tray").map_err(|e| e.to_string())?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), log = %log.display(), "Hubkey tray starting (no WebKit)");
+    let argv: Vec<String> = std::env::args().collect();
+    handoff::reap_inherited(&argv);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("hubkey-tray-rt")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let tray = Arc::new(Tray::from_env(&runtime)?);
+
+    // Own the name before anything shows: a second Hubkey does not start a second tray.
+    let Some(_name) = single_instance::own(Arc::clone(&tray)).map_err(|e| format!("D-Bus: {e}"))? else {
+        tracing::info!("Hubkey is already running; this tray exits");
+        return Ok(());
+    };
+
+    gtk::init().map_err(|e| format!("cannot open the display: {e}"))?;
+    let connections = runtime.block_on(tray.store.connections()).unwrap_or_else(|e| {
+        tracing::warn!(code = e.code().as_str(), "cannot read the connections: {e}");
+        Vec::new()
+    });
+    menu::build(
+        &items(&connections, OffsetDateTime::now_utc(), localtime::offset()),
+        health(&connections),
+    )?;
+    let handler = Arc::clone(&tray);
+    tray_icon::menu::MenuEvent::set_event_handler(Some(move |event: tray_icon::menu::MenuEvent| {
+        handler.menu_clicked(event.id().as_ref());
+    }));
+    tray.start_refresher(&runtime);
+    tracing::info!("tray ready");
+    gtk::main();
+    tracing::info!("Hubkey tray exiting");
+    drop(runtime);
+    Ok(())
+}
+
+impl Tray {
+    /// From the environment, as hubkey-desktop's host: endpoints, `HUBKEY_HOME`, `HUBKEY_KEYCHAIN_SERVICE`, the
+    /// clipboard delay. Touches neither the network nor the keychain.
+    fn from_env(runtime: &Runtime) -> Result<Tray, String> {
+        let endpoints = Endpoints::from_env().map_err(|e| e.to_string())?;
+        let client = HubSpotClient::new(endpoints).map_err(|e| e.to_string())?;
+        let secrets = hubkey_keychain::KeyringStore::from_env().map_err(|e| e.to_string())?;
+        let store = TokenStore::open_default(Arc::new(secrets)).map_err(|e| e.to_string())?;
+        let clear_after = clear_after_from(std::env::var(CLEAR_ENV).ok().as_deref(), Some(store.home()));
+        let refresher = Refresher::new(
+            client,
+            store.clone(),
+            Arc::new(SystemClock),
+            RefreshPolicy::default(),
+        );
+        Ok(Tray {
+            runtime: runtime.handle().clone(),
+            refresher,
+            store,
+            clipboard: Arc::new(SystemClipboard::default()),
+            guard: ClipboardGuard::default(),
+            clear_after,
+            last_copy: Mutex::new(None),
+            notified: Notified::default(),
+            rebuild: Arc::new(Debounce::new(TRAY_QUIET, TRAY_MAX_WAIT)),
+        })
+    }
+
+    fn start_refresher(self: &Arc<Self>, runtime: &Runtime) {
+        let mut events = self.refresher.subscribe();
+        runtime.spawn(self.refresher.clone().run(std::future::pending::<()>()));
+        let me = Arc::clone(self);
+        runtime.spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(event) => me.on_event(event).await,
+                    Err(RecvError::Lagged(_)) => me.rebuild_soon(),
+                    Err(RecvError::Closed) => break,
+                }
+            }
+        });
+        tracing::info!("background refresh started");
+    }
+
+    /// A connection changed state: one notification per re-authorization incident, and a menu rebuild.
+    async fn on_event(self: &Arc<Self>, event: ConnectionEvent) {
+        match event.state {
+            ConnectionState::NeedsReauth => {
+                let stored = self
+                    .store
+                    .index()
+                    .await
+                    .ok()
+                    .and_then(|ix| ix.connection(&event.app, event.hub_id).cloned());
+                if let Some(conn) = stored {
+                    if self.notified.first(&conn.app, conn.hub_id) {
+                        let (title, body) = reauth_notice(&conn);
+                        self.runtime.spawn_blocking(move || notify(&title, body));
+                    }
+                }
+            }
+            ConnectionState::Fresh => self.notified.clear(&event.app, event.hub_id),
+            ConnectionState::Refreshing | ConnectionState::Retrying => {}
+        }
+        self.rebuild_soon();
+    }
+
+    /// Rebuilds the menu from the stored connections, soon (debounced), on the GTK thread.
+    fn rebuild_soon(self: &Arc<Self>) {
+        let me = Arc::clone(self);
+        let _in_runtime = self.runtime.enter();
+        self.rebuild.trigger(move || async move {
+            let connections = match me.store.connections().await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(code = e.code().as_str(), "tray: cannot read the connections: {e}");
+                    return;
+                }
+            };
+            let entries = items(&connections, OffsetDateTime::now_utc(), localtime::offset());
+            let worst = health(&connections);
+            gtk::glib::MainContext::default().invoke(move || menu::update(&entries, worst));
+        });
+    }
+
+    /// A menu item was chosen (on the GTK thread).
+    fn menu_clicked(self: &Arc<Self>, id: &str) {
+        match id {
+            tray_menu::OPEN_ID | tray_menu::MORE_ID => self.open_window(&[]),
+            tray_menu::QUIT_ID => {
+                tracing::info!("quit from the tray");
+                gtk::main_quit();
+            }
+            tray_menu::REFRESH_ALL_ID => {
+                let me = Arc::clone(self);
+                self.runtime.spawn(async move { me.refresh_all().await });
+            }
+            other => {
+                if let Some((app, hub_id)) = parse_copy_id(other) {
+                    let me = Arc::clone(self);
+                    self.runtime.spawn(async move {
+                        if let Err(e) = me.copy(&app, hub_id, false).await {
+                            tracing::warn!(app = %app, hub_id, "copy from the tray failed: {e}");
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    async fn refresh_all(self: &Arc<Self>) {
+        let connections = self.store.connections().await.unwrap_or_default();
+        for c in connections
+            .iter()
+            .filter(|c| c.state != ConnectionState::NeedsReauth)
+        {
+            if let Err(e) = self.refresher.refresh_now(&c.app, c.hub_id).await {
+                tracing::warn!(app = %c.app, hub_id = c.hub_id, code = e.code().as_str(), "refresh from the tray failed: {e}");
+            }
+        }
+        self.rebuild_soon();
+    }
+
+    /// Copies the connection's token (refreshed first when due), cleared after the delay if still ours.
+    async fn copy(&self, app: &str, hub_id: u64, as_header: bool) -> Result<(), String> {
+        let token = self
+            .refresher
+            .valid_token(app, hub_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let value = if as_header {
+            Secret::new(format!("Authorization: Bearer {}", token.expose()))
+        } else {
+            token
+        };
+        self.guard
+            .copy(Arc::clone(&self.clipboard), value, self.clear_after)?;
+        *self.last_copy.lock().unwrap_or_else(|e| e.into_inner()) = Some(LastCopy {
+            app: app.to_string(),
+            hub_id,
+            as_header,
+            at: Instant::now(),
+        });
+        tracing::info!(app, hub_id, as_header, "token copied to the clipboard");
+        Ok(())
+    }
+
+    /// A second launch reached the tray (on the GTK thread): the window is wanted, unless it asked for the
+    /// tray only (`--background`, as at login).
+    pub fn second_launch(self: &Arc<Self>, argv: &[String]) {
+        if handoff::wants_background(argv) {
+            tracing::debug!("a second launch asked for the tray only; it is running already");
+            return;
+        }
+        self.open_window(argv.get(1..).unwrap_or_default());
+    }
+
+    /// Replaces this process with hubkey-desktop, which builds the window. `forwarded`: the arguments of a
+    /// second launch (a hubkey:// URL goes to hubkey-desktop's one path for them).
+    fn open_window(self: &Arc<Self>, forwarded: &[String]) {
+        let Some(desktop) = handoff::sibling(handoff::DESKTOP_PROGRAM) else {
+            tracing::error!(
+                "cannot open the window: {} is not installed beside hubkey-tray",
+                handoff::DESKTOP_PROGRAM
+            );
+            return;
+        };
+        let mut args: Vec<OsString> = forwarded.iter().map(Into::into).collect();
+        args.extend(handoff::reap_args(&handoff::children_of_self()));
+        if let Some(recopy) = self.recopy() {
+            args.push(handoff::RECOPY_FLAG.into());
+            args.push(recopy.to_arg().into());
+        }
+        tracing::info!(
+            "the window is wanted: handing over to {}",
+            handoff::DESKTOP_PROGRAM
+        );
+        let error = handoff::exec(&desktop, &args);
+        tracing::error!("cannot start {}: {error}", desktop.display());
+    }
+
+    /// The token this tray copied, when the clipboard still holds it.
+    fn recopy(&self) -> Option<Recopy> {
+        let last = self.last_copy.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+        if !self.guard.holds_last_copy(self.clipboard.as_ref()) {
+            return None;
+        }
+        Some(Recopy {
+            app: last.app,
+            hub_id: last.hub_id,
+            as_header: last.as_header,
+            clear_after: self.clear_after.map(|d| d.saturating_sub(last.at.elapsed())),
+        })
+    }
+}
+
+/// A desktop notification over D-Bus (blocking). Nothing else to do when there is no notification service.
+fn notify(title: &str, body: &str) {
+    match notify_rust::Notification::new()
+        .appname("Hubkey")
+        .summary(title)
+        .body(body)
+        .show()
+    {
+        Ok(_) => tracing::info!("notification shown: {title}"),
+        Err(e) => tracing::warn!("cannot show a notification ({title}): {e}"),
+    }
+}
