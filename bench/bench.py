@@ -325,12 +325,14 @@ class Launch:
         return False
 
     def wait_background(self, timeout=RELAUNCH_WAIT):
-        """Seconds until the closed, idle app replaced its process with `hubkey-desktop --background` (same pid,
-        src-tauri/src/relaunch.rs), or None when it did not within `timeout`."""
+        """Seconds until the closed, idle app replaced its process with the tray-only hubkey-tray (or, without it,
+        `hubkey-desktop --background`; same pid, src-tauri/src/relaunch.rs), or None when it did not within
+        `timeout`."""
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
             try:
-                if b"--background" in Path(f"/proc/{self.p.pid}/cmdline").read_bytes().split(b"\0"):
+                if comm(self.p.pid) == "hubkey-tray" or \
+                        b"--background" in Path(f"/proc/{self.p.pid}/cmdline").read_bytes().split(b"\0"):
                     return time.monotonic() - t0
             except OSError:
                 return None

@@ -61,15 +61,17 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   if [[ -n "$deb" ]]; then
     cp "$deb" "$BIN_DIR/"
     dpkg-deb --fsys-tarfile "$deb" | tar -x -O usr/bin/hubkey-desktop >"$BIN_DIR/hubkey-desktop"
-    chmod +x "$BIN_DIR/hubkey-desktop"
+    # The tray-only program the closed app hands over to; beside the app, as installed.
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -O usr/bin/hubkey-tray >"$BIN_DIR/hubkey-tray"
+    chmod +x "$BIN_DIR/hubkey-desktop" "$BIN_DIR/hubkey-tray"
   else
-    cp "$TARGET_DIR/release/hubkey-desktop" "$BIN_DIR/hubkey-desktop"
+    cp "$TARGET_DIR/release/hubkey-desktop" "$TARGET_DIR/release/hubkey-tray" "$BIN_DIR/"
   fi
   log "building the release CLI and the sandbox (cargo build --release -p hubkey-cli -p hubspot-sandbox)..."
   cargo build --release --locked -q -p hubkey-cli -p hubspot-sandbox >&2
   cp "$TARGET_DIR/release/hubkey" "$TARGET_DIR/release/hubspot-sandbox" "$BIN_DIR/"
 fi
-for bin in hubkey-desktop hubkey hubspot-sandbox; do
+for bin in hubkey-desktop hubkey-tray hubkey hubspot-sandbox; do
   [[ -x "$BIN_DIR/$bin" ]] || { log "$BIN_DIR/$bin not found (run without SKIP_BUILD=1)"; exit 2; }
 done
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the built .deb like a user would and checks it, then removes it again:
 #   1. `dpkg -i` (then `apt-get -f install` if dependencies are missing);
-#   2. the package ships a binary in /usr/bin and a desktop entry with `MimeType=x-scheme-handler/hubkey`, and
+#   2. the package ships hubkey-desktop and hubkey-tray (which links no WebKit) in /usr/bin and a desktop entry
+#      with `MimeType=x-scheme-handler/hubkey`, and
 #      after update-desktop-database `xdg-mime query default x-scheme-handler/hubkey` names that entry;
 #   3. the installed binary opens its window under Xvfb (throw-away HOME, private D-Bus session):
 #      artifacts/screenshots/deb-installed.png; `xdg-open hubkey://…` and `gio open hubkey://…` hand the URL to
@@ -133,11 +134,16 @@ dpkg-query -W -f='${Status}' "$pkg" | grep -q "install ok installed" || { log "$
 log "installed in $(($(date +%s) - start)) s"
 
 files="$(dpkg -L "$pkg")"
-bin="$(grep -m1 '^/usr/bin/' <<<"$files" || true)"
+bin="$(grep -m1 '^/usr/bin/hubkey-desktop$' <<<"$files" || true)"
+tray="$(grep -m1 '^/usr/bin/hubkey-tray$' <<<"$files" || true)"
 desktop="$(grep -m1 '^/usr/share/applications/.*\.desktop$' <<<"$files" || true)"
 [[ -n "$bin" && -x "$bin" ]] || { log "no executable in /usr/bin in $pkg:"; echo "$files" >&2; exit 1; }
 [[ -n "$desktop" && -f "$desktop" ]] || { log "no desktop entry in $pkg:"; echo "$files" >&2; exit 1; }
-log "binary $bin, desktop entry $desktop"
+[[ -n "$tray" && -x "$tray" ]] || { log "no /usr/bin/hubkey-tray in $pkg (the tray-only program):"; echo "$files" >&2; exit 1; }
+if ldd "$tray" | grep -q -e libwebkit2gtk -e libjavascriptcoregtk; then
+  log "$tray links WebKit; the tray-only program must not:"; ldd "$tray" >&2; exit 1
+fi
+log "binary $bin, tray-only $tray (no WebKit), desktop entry $desktop"
 grep -q '^MimeType=.*x-scheme-handler/hubkey' "$desktop" || { log "$desktop lacks MimeType=x-scheme-handler/hubkey:"; cat "$desktop" >&2; exit 1; }
 if ! grep -q '^Exec=.*%[uU]' "$desktop"; then
   # xdg-open in its generic mode appends the URL anyway, but GIO (GNOME, Firefox) then starts the app without

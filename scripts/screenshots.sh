@@ -210,7 +210,7 @@ print((label(status[0]) if status else "-").replace(" ", "_"), copy[0] if copy e
     local bus menu
     read -r bus menu < <(tray_menu) || { log "tray reopen test: no tray item registered"; exit 1; }
     python3 "$ROOT/scripts/tray-reopen.py" --pid "$app_pid" --bus "$bus" --menu "$menu" --relaunch "$APP" \
-      --background-after "$HUBKEY_RELAUNCH_QUIET_SECS" --timeout "$WAIT_SECS" >&2 || {
+      --background-after "$HUBKEY_RELAUNCH_QUIET_SECS" --cli "$CLI" --timeout "$WAIT_SECS" >&2 || {
       log "tray reopen test failed; app log:"
       tail -n 30 "$WORK/app.log" >&2 || true
       exit 1
@@ -301,10 +301,12 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   # Keep private copies: a later `cargo build`/`cargo test` overwrites target/debug/hubkey-desktop with a
   # variant that loads the Vite dev server.
   cp "$TARGET_DIR/debug/hubkey-desktop" "$BIN_DIR/hubkey-desktop"
+  # Beside it, as installed: the closed, idle app hands over to the tray-only program (scripts/build-tray.mjs).
+  cp "$TARGET_DIR/debug/hubkey-tray" "$BIN_DIR/hubkey-tray"
   cargo build -q -p hubkey-cli -p hubspot-sandbox >&2
   cp "$TARGET_DIR/debug/hubkey" "$TARGET_DIR/debug/hubspot-sandbox" "$BIN_DIR/"
 fi
-for bin in hubkey-desktop hubkey hubspot-sandbox; do
+for bin in hubkey-desktop hubkey-tray hubkey hubspot-sandbox; do
   [[ -x "$BIN_DIR/$bin" ]] || { log "$BIN_DIR/$bin not found (run without SKIP_BUILD=1)"; exit 2; }
 done
 

@@ -15,9 +15,11 @@ Run by scripts/screenshots.sh while the app shows its window, with the tray regi
    the new process exits, as for a hubkey:// link on Linux) and checks 5 again;
 7. with --background-after SECS (the app's HUBKEY_RELAUNCH_QUIET_SECS): closes it once more, puts other text
    on the clipboard (a token Hubkey copied keeps the process as it is), and checks that the idle app replaces
-   its process (src-tauri/src/relaunch.rs): the same PID now runs `hubkey-desktop --background`, without any
-   WebKit process and without a zombie child, its tray registers again and answers, and "Open Hubkey" builds a
-   painted window in it.
+   its process (src-tauri/src/relaunch.rs): the same PID now runs hubkey-tray (or, with --tray-program
+   hubkey-desktop, `hubkey-desktop --background`) with no WebKit process, no zombie child and, for hubkey-tray,
+   no WebKit library mapped; its tray registers again and answers; its "Copy token" puts the token that
+   `hubkey token` prints (--cli) on the clipboard; and "Open Hubkey" hands back to hubkey-desktop, which builds
+   a painted window and puts the copied token on the clipboard again.
 
 Prints one summary line (with the process tree's PSS before and after closing) and exits 0, or names the first
 failed check and exits 1. X11 access comes from bench/x11.py (ctypes, stdlib only).
@@ -179,19 +181,40 @@ def tray_item_of(pid):
     return None
 
 
+def clipboard():
+    r = subprocess.run(["xclip", "-o", "-selection", "clipboard"], capture_output=True, timeout=10)
+    return r.stdout.decode(errors="replace") if r.returncode == 0 else ""
+
+
+def copy_item_id(bus, menu):
+    layout = gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]")
+    for item_id, props in re.findall(r"\((\d+), \{([^{}]*)\}", layout):
+        if "'label': <'Copy token" in props:
+            return item_id
+    raise Failed(f"the tray menu has no 'Copy token' item: {layout.strip()}")
+
+
+def replaced(pid, program):
+    if program == "hubkey-desktop":
+        return b"--background" in cmdline(pid)
+    return comm(pid) == program[:15]
+
+
 def check_background_relaunch(args, disp, window, web):
-    """Step 7: the closed, idle app replaces its process; the new one has no WebKit process and a working tray."""
+    """Step 7: the closed, idle app replaces its process; the new one has no WebKit and a working tray."""
     pid = args.pid
     close_and_check(args, disp, window, web, "third close")
     subprocess.run(["xclip", "-selection", "clipboard"], input=b"not a token", timeout=10, check=True)
     closed = time.monotonic()
     wait = args.background_after + args.timeout
-    if not poll(wait, lambda: b"--background" in cmdline(pid), interval=0.2):
-        raise Failed(f"the idle app did not replace its process within {wait:.0f} s of the window closing "
-                     f"(command line: {b' '.join(cmdline(pid)).decode(errors='replace')})")
+    if not poll(wait, lambda: replaced(pid, args.tray_program), interval=0.2):
+        raise Failed(f"the idle app did not become {args.tray_program} within {wait:.0f} s of the window closing "
+                     f"(now '{comm(pid)}': {b' '.join(cmdline(pid)).decode(errors='replace')})")
     replaced_s = time.monotonic() - closed
-    if comm(pid) != "hubkey-desktop":
-        raise Failed(f"the replaced process is called '{comm(pid)}', not 'hubkey-desktop'")
+    if args.tray_program != "hubkey-desktop":
+        maps = Path(f"/proc/{pid}/maps").read_text()
+        if "libwebkit2gtk" in maps or "libjavascriptcoregtk" in maps:
+            raise Failed(f"{args.tray_program} (pid {pid}) has WebKit mapped")
     item = poll(args.timeout, lambda: tray_item_of(pid), interval=0.2)
     if not item:
         raise Failed(f"the replaced process registered no tray item within {args.timeout} s")
@@ -203,10 +226,23 @@ def check_background_relaunch(args, disp, window, web):
     if zombies is not True:
         raise Failed(f"zombie children {zombies} were not reaped after the replacement")
     pss = pss_mib(pid)
+    token = None
+    if args.cli:
+        token = subprocess.run([args.cli, "token"], capture_output=True, text=True, timeout=30,
+                               check=True).stdout.strip()
+        gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.Event", "--", copy_item_id(bus, menu),
+              "clicked", '<"">', "0")
+        if not poll(args.timeout, lambda: clipboard() == token, interval=0.1):
+            raise Failed(f"'Copy token' in {args.tray_program} did not put the token on the clipboard")
     clicked = time.monotonic()
     gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.Event", "--", open_item_id(bus, menu), "clicked",
           '<"">', "0")
     wait_reopened(args, disp, window, web, clicked, f"after clicking '{OPEN_LABEL}' in the replaced process")
+    if comm(pid) != "hubkey-desktop":
+        raise Failed(f"the window is shown, but pid {pid} runs '{comm(pid)}', not hubkey-desktop")
+    if token is not None and not poll(args.timeout, lambda: clipboard() == token, interval=0.1):
+        raise Failed(f"after the hand-over the clipboard holds {len(clipboard())} characters, not the token the "
+                     "tray copied")
     return replaced_s, pss
 
 
@@ -249,8 +285,10 @@ def run(args, disp):
     background = ""
     if args.background_after is not None:
         replaced_s, pss_background = check_background_relaunch(args, disp, window, web)
-        checks += ["process replaced when idle", "no WebKit process or zombie left", "tray registered again",
-                   "window built in the new process"]
+        checks += [f"became {args.tray_program} when idle", "no WebKit left", "tray registered again"]
+        checks += ["tray copies the token"] if args.cli else []
+        checks += ["Open Hubkey hands back to hubkey-desktop", "window painted"]
+        checks += ["copied token kept across the hand-over"] if args.cli else []
         background = (f"; replaced {replaced_s:.1f} s after closing, then {pss_background:.0f} MiB PSS in the "
                       f"tray")
 
@@ -272,6 +310,9 @@ def main():
     ap.add_argument("--background-after", type=float,
                     help="the app's HUBKEY_RELAUNCH_QUIET_SECS: also check that the closed, idle app replaces "
                          "its process (step 7)")
+    ap.add_argument("--tray-program", default="hubkey-tray",
+                    help="what the process becomes in step 7 (hubkey-desktop: itself, with --background)")
+    ap.add_argument("--cli", help="the hubkey CLI: in step 7, also copy a token from the tray and check it")
     args = ap.parse_args()
     disp = x11.Display(os.environ.get("DISPLAY"))
     try:
