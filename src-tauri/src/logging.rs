@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-pub use hubkey_shell::logging::{caps, env_filter, open_log_file, LOG_ENV, LOG_FILE_NAME};
+pub use hubkey_shell::logging::{caps, log_filter, open_log_file, LOG_ENV, LOG_FILE_NAME};
 
 use crate::error::Error;
 

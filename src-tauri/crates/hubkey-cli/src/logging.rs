@@ -1,5 +1,5 @@
-//! Diagnostics on stderr, filtered by `HUBKEY_LOG` (a `tracing` `EnvFilter` spec, e.g. `debug` or
-//! `hubkey_core=debug`).
+//! Diagnostics on stderr, filtered by `HUBKEY_LOG`: a bare level or `target=level` directives (`debug`,
+//! `hubkey_core=debug,warn`), parsed as `tracing_subscriber::filter::Targets`.
 //!
 //! The default is `error`, not `warn`: the core logs a warning for failures that the CLI also
 //! reports (a refresh that gave up, a refused refresh token, a failed revoke), and the contract
@@ -10,14 +10,14 @@
 
 use std::io::IsTerminal;
 use tracing::level_filters::LevelFilter;
-use tracing_subscriber::filter::{EnvFilter, Targets};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// The environment variable holding the filter.
 pub const LOG_ENV: &str = "HUBKEY_LOG";
-/// The filter when `HUBKEY_LOG` is unset, empty or invalid.
-pub const DEFAULT_FILTER: &str = "error";
+/// The level when `HUBKEY_LOG` is unset, empty or invalid.
+pub const DEFAULT_LEVEL: LevelFilter = LevelFilter::ERROR;
 /// Crates whose debug/trace output can contain secrets.
 const CAPPED_TARGETS: &[&str] = &["reqwest", "hyper", "hyper_util", "h2", "rustls", "oauth2"];
 
@@ -40,13 +40,13 @@ pub fn init() {
         .try_init();
 }
 
-/// The user's filter, or [`DEFAULT_FILTER`].
-pub fn filter(spec: Option<&str>) -> EnvFilter {
-    let spec = spec
-        .map(str::trim)
+/// The user's filter, or [`DEFAULT_LEVEL`] for every target.
+pub fn filter(spec: Option<&str>) -> Targets {
+    let default = || Targets::new().with_default(DEFAULT_LEVEL);
+    spec.map(str::trim)
         .filter(|s| !s.is_empty())
-        .unwrap_or(DEFAULT_FILTER);
-    EnvFilter::try_new(spec).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
+        .and_then(|s| s.parse::<Targets>().ok())
+        .unwrap_or_else(default)
 }
 
 #[cfg(test)]
@@ -55,8 +55,19 @@ mod tests {
 
     #[test]
     fn given_no_or_bad_spec_when_building_the_filter_then_the_default_is_used() {
-        assert_eq!(filter(None).to_string(), "error");
-        assert_eq!(filter(Some("  ")).to_string(), "error");
-        assert_eq!(filter(Some("hubkey_core=debug")).to_string(), "hubkey_core=debug");
+        for spec in [None, Some("  "), Some("=[not a filter")] {
+            let f = filter(spec);
+            assert!(f.would_enable("hubkey_core", &tracing::Level::ERROR), "{spec:?}");
+            assert!(!f.would_enable("hubkey_core", &tracing::Level::WARN), "{spec:?}");
+        }
+    }
+
+    #[test]
+    fn given_target_directives_when_building_the_filter_then_each_target_gets_its_level() {
+        let f = filter(Some("hubkey_core=debug,warn"));
+        assert!(f.would_enable("hubkey_core::refresher", &tracing::Level::DEBUG));
+        assert!(!f.would_enable("hubkey_core::refresher", &tracing::Level::TRACE));
+        assert!(f.would_enable("hubkey_keychain", &tracing::Level::WARN));
+        assert!(!f.would_enable("hubkey_keychain", &tracing::Level::INFO));
     }
 }

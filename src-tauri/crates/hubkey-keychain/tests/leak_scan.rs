@@ -40,7 +40,7 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
     let sink = Sink { buf: Arc::default() };
     let writer = sink.clone();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
+        .with_max_level(tracing::Level::TRACE)
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .init();

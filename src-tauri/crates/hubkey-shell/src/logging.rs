@@ -1,6 +1,7 @@
 //! Logging to stderr and to `HUBKEY_HOME/logs/hubkey-desktop.log`, for both desktop processes (the window's and
 //! the tray's, which replace each other: one file tells the app's whole story). Under tauri-driver stderr is
-//! lost, so the file is what tests and bug reports read. `HUBKEY_LOG` is an `EnvFilter` spec (default `info`).
+//! lost, so the file is what tests and bug reports read. `HUBKEY_LOG` is a list of `target=level`
+//! directives or a bare level (`debug`, `hubkey_core=trace,warn`; default `info`).
 //! HTTP internals are capped at `info` whatever the filter says: at debug/trace they would log headers and
 //! bodies, i.e. bearer tokens.
 
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use tracing::level_filters::LevelFilter;
-use tracing_subscriber::filter::{EnvFilter, Targets};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::Layer;
@@ -47,14 +48,14 @@ const CAPPED_TARGETS: &[&str] = &["reqwest", "hyper", "hyper_util", "h2", "rustl
 
 /// The user's filter, or `info` when unset. An invalid spec falls back to `info`; the reason is returned so it
 /// can be logged once the subscriber exists.
-pub fn env_filter(spec: Option<&str>) -> (EnvFilter, Option<String>) {
-    let spec = spec.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("info");
-    match EnvFilter::try_new(spec) {
+pub fn log_filter(spec: Option<&str>) -> (Targets, Option<String>) {
+    let info = || Targets::new().with_default(LevelFilter::INFO);
+    let Some(spec) = spec.map(str::trim).filter(|s| !s.is_empty()) else {
+        return (info(), None);
+    };
+    match spec.parse::<Targets>() {
         Ok(filter) => (filter, None),
-        Err(e) => (
-            EnvFilter::new("info"),
-            Some(format!("ignoring {LOG_ENV}={spec:?}: {e}")),
-        ),
+        Err(e) => (info(), Some(format!("ignoring {LOG_ENV}={spec:?}: {e}"))),
     }
 }
 
@@ -108,7 +109,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// panicked"`. Returns the log file path.
 pub fn init(home: &Path, process: &'static str) -> Result<PathBuf, LogFileError> {
     let (path, file) = open_log_file(home)?;
-    let (filter, filter_warning) = env_filter(std::env::var(LOG_ENV).ok().as_deref());
+    let (filter, filter_warning) = log_filter(std::env::var(LOG_ENV).ok().as_deref());
     let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let to_file = tracing_subscriber::fmt::layer()
         .with_ansi(false)
@@ -160,7 +161,7 @@ mod tests {
 
     fn capture(spec: &str, emit: impl FnOnce()) -> String {
         let buffer = Buffer::default();
-        let (filter, warning) = env_filter(Some(spec));
+        let (filter, warning) = log_filter(Some(spec));
         assert!(warning.is_none(), "{warning:?}");
         let subscriber = tracing_subscriber::registry().with(filter).with(caps()).with(
             tracing_subscriber::fmt::layer()
@@ -199,9 +200,9 @@ mod tests {
 
     #[test]
     fn invalid_filter_falls_back_to_info_with_a_reason() {
-        let (_, warning) = env_filter(Some("=[not a filter"));
+        let (_, warning) = log_filter(Some("=[not a filter"));
         assert!(warning.unwrap().contains(LOG_ENV));
-        let (_, none) = env_filter(None);
+        let (_, none) = log_filter(None);
         assert!(none.is_none());
     }
 

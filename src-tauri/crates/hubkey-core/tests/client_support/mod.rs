@@ -148,13 +148,16 @@ pub fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
     BUF.get_or_init(|| {
         let buf = Arc::new(Mutex::new(Vec::new()));
         let writer = BufWriter(Arc::clone(&buf));
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(
-                "hubkey=trace,hubkey_core=trace",
-            ))
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
+        let targets: tracing_subscriber::filter::Targets =
+            "hubkey=trace,hubkey_core=trace".parse().expect("valid targets");
+        let subscriber = tracing_subscriber::layer::SubscriberExt::with(
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(move || writer.clone())
+                .with_ansi(false)
+                .finish(),
+            targets,
+        );
         tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
         buf
     })
