@@ -35,6 +35,7 @@ use oauth2::{
 };
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use url::Url;
@@ -97,22 +98,49 @@ impl HubSpotClientBuilder {
         self
     }
 
-    /// Builds the client.
+    /// Builds the client. The HTTP client inside is set up on the first request (see [`LazyHttp`]).
     pub fn build(self) -> Result<HubSpotClient> {
-        let http = reqwest::Client::builder()
-            // A 3xx from an OAuth endpoint is an error, never followed (security.md T2, SSRF).
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .user_agent(self.user_agent)
-            .use_rustls_tls()
-            .build()
-            .map_err(|e| Error::Config(format!("could not set up HTTPS ({})", e.without_url())))?;
         Ok(HubSpotClient {
             endpoints: self.endpoints,
-            http,
+            http: LazyHttp {
+                connect_timeout: self.connect_timeout,
+                timeout: self.timeout,
+                user_agent: self.user_agent,
+                client: Arc::default(),
+            },
             timeout: self.timeout,
         })
+    }
+}
+
+/// The `reqwest` client, built on the first request and then shared by every clone. Building it loads the
+/// operating system's trusted roots (rustls-native-certs; on Debian one bundle and ~290 files under
+/// /etc/ssl/certs), which most users of a [`HubSpotClient`] never need: `hubkey token` with a fresh token, and
+/// the desktop app's start-up, make no request (docs/BENCHMARKS.md, finding 6).
+#[derive(Debug, Clone)]
+struct LazyHttp {
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+    client: Arc<OnceLock<std::result::Result<reqwest::Client, String>>>,
+}
+
+impl LazyHttp {
+    fn get(&self) -> Result<&reqwest::Client> {
+        self.client
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    // A 3xx from an OAuth endpoint is an error, never followed (security.md T2, SSRF).
+                    .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.timeout)
+                    .user_agent(self.user_agent.as_str())
+                    .use_rustls_tls()
+                    .build()
+                    .map_err(|e| format!("could not set up HTTPS ({})", e.without_url()))
+            })
+            .as_ref()
+            .map_err(|reason| Error::Config(reason.clone()))
     }
 }
 
@@ -120,7 +148,7 @@ impl HubSpotClientBuilder {
 #[derive(Debug, Clone)]
 pub struct HubSpotClient {
     endpoints: Endpoints,
-    http: reqwest::Client,
+    http: LazyHttp,
     timeout: Duration,
 }
 
@@ -378,6 +406,7 @@ impl HubSpotClient {
     ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>)> {
         let mut response = self
             .http
+            .get()?
             .execute(request)
             .await
             .map_err(|e| self.network_error(op, &e))?;
