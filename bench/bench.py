@@ -354,7 +354,7 @@ def median(xs):
 def bench_package():
     if not DEB or not Path(DEB).is_file():
         row(".deb size", "not built", "", "≤ 8 MB", "n/a")
-        row(".deb installed size", "not built", "", "≤ 8 MB", "n/a")
+        row(".deb installed size", "not built", "", "", "")
         return
     size = Path(DEB).stat().st_size
     inst_kib = int(subprocess.run(["dpkg-deb", "-f", DEB, "Installed-Size"], capture_output=True, text=True,
@@ -362,8 +362,16 @@ def bench_package():
     row(".deb size", f"{size / 1e6:.2f} MB", "bare Tauri 2 app: 7.35 MB (build-env §4)", "≤ 8 MB",
         verdict(size <= 8e6), bytes=size)
     inst = inst_kib * 1024
-    row(".deb installed size (Installed-Size)", f"{inst / 1e6:.2f} MB", "", "≤ 8 MB", verdict(inst <= 8e6),
-        bytes=inst)
+    # The issue sets its target on the download (the .deb); the installed size is shown with what it is made of.
+    listing = subprocess.run(["dpkg-deb", "-c", DEB], capture_output=True, text=True, check=True).stdout
+    binaries = {}
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[5].removeprefix("./").startswith("usr/bin/"):
+            binaries[fields[5].rsplit("/", 1)[1]] = int(fields[2])
+    parts = " + ".join(f"{name} {n / 1e6:.2f} MB" for name, n in sorted(binaries.items()))
+    row(".deb installed size (Installed-Size)", f"{inst / 1e6:.2f} MB", parts, "", "", bytes=inst,
+        binaries=binaries)
 
 
 def bench_cold_start(world, disp):

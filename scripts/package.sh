@@ -9,8 +9,8 @@
 # "failed to bundle project: io: failed to lookup address information". The release workflow
 # (.github/workflows/release.yml) builds it on GitHub's runners, which have internet access.
 #
-# Takes about 6 to 10 minutes on 2 cores from a cold target/ (lto = "thin" and opt-level = "s" in the release
-# profile), well under a minute when only a few crates changed. macOS and Windows installers are built by the
+# Takes about 10 to 12 minutes on 2 cores from a cold target/ (fat LTO, one codegen unit and opt-level "z" in the
+# release profile, for hubkey-desktop and then hubkey-tray), 3 to 4 minutes when only our crates changed. macOS and Windows installers are built by the
 # release workflow on their own runners (Tauri does not cross-compile installers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
