@@ -128,20 +128,28 @@ struct LazyHttp {
 impl LazyHttp {
     fn get(&self) -> Result<&reqwest::Client> {
         self.client
-            .get_or_init(|| {
-                reqwest::Client::builder()
-                    // A 3xx from an OAuth endpoint is an error, never followed (security.md T2, SSRF).
-                    .redirect(reqwest::redirect::Policy::none())
-                    .connect_timeout(self.connect_timeout)
-                    .timeout(self.timeout)
-                    .user_agent(self.user_agent.as_str())
-                    .use_rustls_tls()
-                    .build()
-                    .map_err(|e| format!("could not set up HTTPS ({})", e.without_url()))
-            })
+            .get_or_init(|| new_http_client(self.connect_timeout, self.timeout, &self.user_agent))
             .as_ref()
             .map_err(|reason| Error::Config(reason.clone()))
     }
+}
+
+/// Every HTTP client Hubkey makes (OAuth endpoints here, the MCP check and doctor in [`crate::mcp`]): redirects
+/// never followed, connect and overall timeouts, rustls. `Err` is the reason, for [`Error::Config`].
+pub(crate) fn new_http_client(
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: &str,
+) -> std::result::Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        // A 3xx from an OAuth endpoint is an error, never followed (security.md T2, SSRF).
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .user_agent(user_agent)
+        .use_rustls_tls()
+        .build()
+        .map_err(|e| format!("could not set up HTTPS ({})", e.without_url()))
 }
 
 /// HubSpot's OAuth endpoints over one HTTP client.

@@ -130,14 +130,7 @@ pub fn http_client() -> Result<reqwest::Client> {
 }
 
 pub(crate) fn build_http_client(connect_timeout: Duration, timeout: Duration) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(connect_timeout)
-        .timeout(timeout)
-        .user_agent(crate::client::USER_AGENT)
-        .use_rustls_tls()
-        .build()
-        .map_err(|e| Error::Config(format!("could not set up HTTPS ({})", e.without_url())))
+    crate::client::new_http_client(connect_timeout, timeout, crate::client::USER_AGENT).map_err(Error::Config)
 }
 
 /// Sends MCP `initialize` with `access_token` to the MCP server and says what it answered (see
