@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds and launches the Hubkey desktop app (setup included).
+# Builds and launches the Hubkey desktop app. Installs only what building and running need
+# (`scripts/setup.sh --build`: it checks Node.js and Rust first, then Tauri's build libraries and the npm packages;
+# Xvfb too when there is no display), never the test toolchain.
 #
 #   bash scripts/run-app.sh             # against the real HubSpot
 #   bash scripts/run-app.sh --sandbox   # against a local HubSpot sandbox (no HubSpot account needed)
@@ -17,7 +19,7 @@ while (($#)); do
   esac
 done
 
-bash scripts/setup.sh
+bash scripts/setup.sh --build
 
 # A debug build with the UI embedded (a plain `cargo build` would wait for the Vite dev server).
 npx tauri build --debug --no-bundle
