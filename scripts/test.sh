@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this). Works on a fresh Debian/Ubuntu
-# machine: it runs scripts/setup.sh first.
+# machine: it runs scripts/setup.sh first (Node.js and Rust checked, then the build and test toolchains).
 #
-# Stages: formatting; UI type check and unit tests; the relay page in headless Chromium; clippy;
+# Stages: formatting; the setup scripts' version checks; unused dependencies (cargo-shear); UI type check
+# and unit tests; the relay page in headless Chromium; clippy;
 # every Rust test (unit, sandbox over real HTTP, real Secret Service inside a private D-Bus
 # session, IPC on the mock runtime); the window under Xvfb; the app's states and the tray test;
 # actionlint on the workflows; WebDriver end-to-end tests (loopback and deep link, Chromium
@@ -12,12 +13,20 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 bash scripts/setup.sh
+# The pinned cargo-nextest and cargo-shear (setup.sh installs them there when the PATH has no such version).
+export PATH="$ROOT/.tools/bin:$PATH"
 
 stage() { printf '\n==> %s\n' "$*"; }
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 stage "cargo fmt --check"
 cargo fmt --all -- --check
+
+stage "Setup scripts: Node.js and Rust version checks with fake tools (tests/scripts/check-versions.sh)"
+bash tests/scripts/check-versions.sh
+
+stage "Unused or misplaced dependencies (cargo shear)"
+cargo shear --locked --deny-warnings --color never
 
 stage "UI: type check and unit tests"
 npm run --silent check
@@ -45,8 +54,9 @@ bash scripts/screenshot-window.sh
 stage "App states against the sandbox under Xvfb, and the tray test over D-Bus (scripts/screenshots.sh)"
 OUT_DIR="$ROOT/artifacts/screenshots" bash scripts/screenshots.sh
 
-stage "GitHub workflows (actionlint, with shellcheck on their run: scripts)"
+stage "GitHub workflows (actionlint, with shellcheck on their run: scripts; pins, Node, SHA256SUMS, provenance)"
 .tools/actionlint-venv/bin/actionlint -no-color .github/workflows/*.yml
+bash tests/scripts/workflows.sh
 
 stage "End-to-end tests: WebDriver under Xvfb, loopback and deep-link logins (scripts/e2e.sh)"
 bash scripts/e2e.sh
