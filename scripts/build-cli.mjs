@@ -4,7 +4,7 @@
 // take from target/ what it leaves there (bundle.linux.{deb,rpm}.files):
 //   target/release/hubkey                          -> /usr/bin/hubkey
 //   target/cli-docs/completions/hubkey.bash        -> /usr/share/bash-completion/completions/hubkey
-//   target/cli-docs/completions/_hubkey            -> /usr/share/zsh/vendor-completions/_hubkey
+//   target/cli-docs/completions/_hubkey            -> /usr/share/zsh/vendor-completions/_hubkey (.rpm: site-functions)
 //   target/cli-docs/completions/hubkey.fish        -> /usr/share/fish/vendor_completions.d/hubkey.fish
 //   target/cli-docs/man/*.1.gz                     -> /usr/share/man/man1/
 // The completions and pages come from the CLI's own clap definition (src-tauri/crates/hubkey-cli/examples/

@@ -8,8 +8,9 @@
 //! OUT_DIR then holds `completions/{hubkey.bash,_hubkey,hubkey.fish}` and `man1/hubkey.1` plus one page per
 //! subcommand (`hubkey-token.1`, `hubkey-app-add.1`, …), uncompressed. scripts/build-cli.mjs runs this during
 //! `tauri build`, gzips the pages, and the .deb and .rpm install them (src-tauri/tauri.conf.json): bash's
-//! `/usr/share/bash-completion/completions/hubkey`, zsh's `/usr/share/zsh/vendor-completions/_hubkey`, fish's
-//! `/usr/share/fish/vendor_completions.d/hubkey.fish` and `/usr/share/man/man1/`. Nothing generated is committed.
+//! `/usr/share/bash-completion/completions/hubkey`, zsh's `/usr/share/zsh/vendor-completions/_hubkey` (the .rpm:
+//! `/usr/share/zsh/site-functions/_hubkey`), fish's `/usr/share/fish/vendor_completions.d/hubkey.fish` and
+//! `/usr/share/man/man1/`. Nothing generated is committed.
 //!
 //! It is an example target, not a second binary, so that clap_complete and clap_mangen stay dev-dependencies:
 //! the `hubkey` that ships links neither (a package's binaries share its normal dependencies). Its tests run with
@@ -162,33 +163,36 @@ mod tests {
     }
 
     #[test]
-    fn given_the_linux_packages_when_read_then_they_install_the_cli_and_exactly_what_is_generated() {
+    fn given_the_packages_when_read_then_they_install_the_cli_and_its_docs_where_each_shell_looks() {
         let conf_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tauri.conf.json");
         let conf: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(conf_path).unwrap()).unwrap();
         let linux = &conf["bundle"]["linux"];
-        assert_eq!(
-            linux["deb"]["files"], linux["rpm"]["files"],
-            "the .deb and .rpm install the same files"
-        );
-        let files = linux["deb"]["files"].as_object().unwrap();
-        assert_eq!(files["/usr/bin/hubkey"], "../target/release/hubkey");
-        assert_eq!(files["/usr/share/man/man1"], "../target/cli-docs/man");
-        let shells: Vec<(&str, &str)> = vec![
-            ("/usr/share/bash-completion/completions/hubkey", "hubkey.bash"),
-            ("/usr/share/zsh/vendor-completions/_hubkey", "_hubkey"),
-            ("/usr/share/fish/vendor_completions.d/hubkey.fish", "hubkey.fish"),
+        // zsh looks in vendor-completions on Debian and Ubuntu, in site-functions on Fedora and openSUSE.
+        let formats = [
+            ("deb", "/usr/share/zsh/vendor-completions/_hubkey"),
+            ("rpm", "/usr/share/zsh/site-functions/_hubkey"),
         ];
-        for (installed, generated) in shells {
-            assert!(
-                SHELLS.iter().any(|(_, f)| *f == generated),
-                "{generated} is not generated"
-            );
-            assert_eq!(
-                files[installed],
-                format!("../target/cli-docs/completions/{generated}"),
-                "{installed}"
-            );
+        for (format, zsh) in formats {
+            let files = linux[format]["files"].as_object().unwrap();
+            assert_eq!(files["/usr/bin/hubkey"], "../target/release/hubkey", "{format}");
+            assert_eq!(files["/usr/share/man/man1"], "../target/cli-docs/man", "{format}");
+            let shells = [
+                ("/usr/share/bash-completion/completions/hubkey", "hubkey.bash"),
+                (zsh, "_hubkey"),
+                ("/usr/share/fish/vendor_completions.d/hubkey.fish", "hubkey.fish"),
+            ];
+            for (installed, generated) in shells {
+                assert!(
+                    SHELLS.iter().any(|(_, f)| *f == generated),
+                    "{generated} is not generated"
+                );
+                assert_eq!(
+                    files[installed],
+                    format!("../target/cli-docs/completions/{generated}"),
+                    "{format}: {installed}"
+                );
+            }
         }
         let build = conf["build"]["beforeBuildCommand"].as_str().unwrap();
         assert!(
