@@ -10,6 +10,7 @@ docs/BENCHMARKS.md. Targets are printed beside the figures; nothing here asserts
 Method and caveats: docs/BENCHMARKS.md.
 """
 
+import io
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.parse
 import urllib.request
@@ -372,6 +374,33 @@ def bench_package():
     parts = " + ".join(f"{name} {n / 1e6:.2f} MB" for name, n in sorted(binaries.items()))
     row(".deb installed size (Installed-Size)", f"{inst / 1e6:.2f} MB", parts, "", "", bytes=inst,
         binaries=binaries)
+    bench_package_cli(size)
+
+
+# What the `hubkey` CLI adds to the .deb: its binary, man pages and completions, compressed as the bundler
+# compresses the package's files (one gzip stream at flate2's default level 6). docs/BENCHMARKS.md, finding 11.
+CLI_PATHS = ("usr/bin/hubkey", "usr/share/man/man1/hubkey", "usr/share/bash-completion/completions/hubkey",
+             "usr/share/zsh/vendor-completions/_hubkey", "usr/share/fish/vendor_completions.d/hubkey.fish")
+
+
+def bench_package_cli(deb_size):
+    fsys = subprocess.run(["dpkg-deb", "--fsys-tarfile", DEB], capture_output=True, check=True).stdout
+    out = io.BytesIO()
+    installed = 0
+    with tarfile.open(fileobj=io.BytesIO(fsys)) as src, \
+            tarfile.open(fileobj=out, mode="w:gz", compresslevel=6) as dst:
+        for m in src.getmembers():
+            name = m.name.removeprefix("./")
+            if m.isfile() and (name == "usr/bin/hubkey" or name.startswith(CLI_PATHS[1:])):
+                dst.addfile(m, src.extractfile(m))
+                installed += m.size
+    share = len(out.getvalue())
+    if not installed:
+        row(".deb: the hubkey CLI's share", "not in the package", "", "", "n/a")
+        return
+    row(".deb: the hubkey CLI's share (binary, man pages, completions)",
+        f"{share / 1e6:.2f} MB compressed, {installed / 1e6:.2f} MB installed",
+        f".deb without it: {(deb_size - share) / 1e6:.2f} MB", "", "", bytes=share, installed=installed)
 
 
 def bench_cold_start(world, disp):

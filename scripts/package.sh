@@ -9,8 +9,9 @@
 # "failed to bundle project: io: failed to lookup address information". The release workflow
 # (.github/workflows/release.yml) builds it on GitHub's runners, which have internet access.
 #
-# Takes about 10 to 12 minutes on 2 cores from a cold target/ (fat LTO, one codegen unit and opt-level "z" in the
-# release profile, for hubkey-desktop and then hubkey-tray), 3 to 4 minutes when only our crates changed. macOS
+# Takes about 15 to 22 minutes on 2 cores from a cold target/ (fat LTO, one codegen unit and opt-level "z" in the
+# release profile, for hubkey-tray, the hubkey CLI and hubkey-desktop, each its own cargo invocation, plus a debug
+# build of the CLI's docs generator), a few minutes when only our crates changed. macOS
 # and Windows installers are built by the release workflow on their own runners (Tauri does not cross-compile
 # installers).
 set -euo pipefail
