@@ -714,17 +714,26 @@ impl<S: TokenSource> Shared<S> {
             ids: init.initialize_id.into_iter().collect(),
             method: Some("initialize".into()),
         };
-        self.deliver(&initialize, Mode::Replay).await?;
+        self.deliver_boxed(&initialize, Mode::Replay).await?;
         if let Some(raw) = init.initialized {
             let initialized = Incoming {
                 raw,
                 ids: Vec::new(),
                 method: Some("notifications/initialized".into()),
             };
-            self.deliver(&initialized, Mode::Replay).await?;
+            self.deliver_boxed(&initialized, Mode::Replay).await?;
         }
         tracing::info!(target: "hubkey::mcp", "new MCP session established");
         Ok(())
+    }
+
+    /// [`Shared::deliver`] behind a box: `deliver` → `reinitialise` → `deliver` is recursive.
+    fn deliver_boxed<'a>(
+        &'a self,
+        msg: &'a Incoming,
+        mode: Mode,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Answered, RpcFailure>> + Send + 'a>> {
+        Box::pin(self.deliver(msg, mode))
     }
 
     /// One HTTP request to the endpoint with the token and the session headers.
