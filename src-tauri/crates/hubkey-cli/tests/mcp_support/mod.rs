@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-pub use hubspot_sandbox::{DEMO_MCP_CLIENT_ID, DEMO_USER_LEVEL_CLIENT_ID};
+pub use hubspot_sandbox::DEMO_USER_LEVEL_CLIENT_ID;
 
 /// The user-level app's client secret (fixture data).
 pub const USER_LEVEL_SECRET: &str = "b16b00b5-7e57-4c0d-9e5e-5ca1ab1e0001";
