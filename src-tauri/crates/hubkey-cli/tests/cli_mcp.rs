@@ -404,3 +404,27 @@ async fn given_each_client_when_mcp_install_runs_then_its_file_gets_the_absolute
     );
     w.cleanup().await;
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn given_a_running_bridge_when_it_gets_sigterm_then_it_ends_with_exit_0() {
+    let w = mcp_support::world().await;
+    mcp_support::connect_user_level(&w).await;
+    let mut bridge = Bridge::start(&w, &["--app", "ul"], &[]);
+    let init = bridge
+        .call(0, "initialize", json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}))
+        .await;
+    assert!(init.get("result").is_some(), "{init}");
+    let pid = bridge.child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = tokio::time::timeout(Duration::from_secs(20), bridge.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "a signal ends the bridge cleanly");
+    w.cleanup().await;
+}

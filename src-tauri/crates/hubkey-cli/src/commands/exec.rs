@@ -52,6 +52,9 @@ pub async fn run(args: ExecArgs, _out: &mut Output) -> Result<(), Failure> {
         .command
         .split_first()
         .ok_or_else(|| Failure::from(Error::Config("no command given after --".into())))?;
+    // Listen before the child exists: a signal that arrives between spawn and wait must be
+    // forwarded, not take hubkey down with its default action.
+    let mut signals = Signals::install()?;
     let mut command = tokio::process::Command::new(program);
     command.args(rest).env(name, token.expose()).kill_on_drop(false);
     let mut child = match command.spawn() {
@@ -72,50 +75,78 @@ pub async fn run(args: ExecArgs, _out: &mut Output) -> Result<(), Failure> {
         }
     };
     drop(token);
-    let status = wait_forwarding_signals(&mut child).await?;
+    let status = signals.wait_forwarding(&mut child).await?;
     match exit_code(status) {
         0 => Ok(()),
         code => Err(Failure::reported(code, Vec::new())),
     }
 }
 
+/// SIGINT, SIGTERM and SIGHUP, caught for forwarding.
 #[cfg(unix)]
-async fn wait_forwarding_signals(
-    child: &mut tokio::process::Child,
-) -> Result<std::process::ExitStatus, Failure> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let io = |e: std::io::Error| Failure::from(Error::Io(format!("cannot watch signals: {e}")));
-    let mut int = signal(SignalKind::interrupt()).map_err(io)?;
-    let mut term = signal(SignalKind::terminate()).map_err(io)?;
-    let mut hup = signal(SignalKind::hangup()).map_err(io)?;
-    let pid = child
-        .id()
-        .and_then(|id| i32::try_from(id).ok())
-        .and_then(rustix::process::Pid::from_raw);
-    loop {
-        let sig = tokio::select! {
-            status = child.wait() => {
-                return status.map_err(|e| Failure::from(Error::Io(format!("cannot wait for the command: {e}"))));
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> Result<Self, Failure> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let io = |e: std::io::Error| Failure::from(Error::Io(format!("cannot watch signals: {e}")));
+        Ok(Self {
+            int: signal(SignalKind::interrupt()).map_err(io)?,
+            term: signal(SignalKind::terminate()).map_err(io)?,
+            hup: signal(SignalKind::hangup()).map_err(io)?,
+        })
+    }
+
+    /// Waits for `child`, passing each caught signal on to it.
+    async fn wait_forwarding(
+        &mut self,
+        child: &mut tokio::process::Child,
+    ) -> Result<std::process::ExitStatus, Failure> {
+        let pid = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .and_then(rustix::process::Pid::from_raw);
+        loop {
+            let sig = tokio::select! {
+                status = child.wait() => {
+                    return status.map_err(|e| Failure::from(Error::Io(format!("cannot wait for the command: {e}"))));
+                }
+                _ = self.int.recv() => rustix::process::Signal::INT,
+                _ = self.term.recv() => rustix::process::Signal::TERM,
+                _ = self.hup.recv() => rustix::process::Signal::HUP,
+            };
+            if let Some(pid) = pid {
+                // The child may have exited a moment ago; then there is nobody to tell.
+                let _ = rustix::process::kill_process(pid, sig);
             }
-            _ = int.recv() => rustix::process::Signal::INT,
-            _ = term.recv() => rustix::process::Signal::TERM,
-            _ = hup.recv() => rustix::process::Signal::HUP,
-        };
-        if let Some(pid) = pid {
-            // The child may have exited a moment ago; then there is nobody to tell.
-            let _ = rustix::process::kill_process(pid, sig);
         }
     }
 }
 
+/// On Windows console signals reach the child directly; only the wait remains.
 #[cfg(not(unix))]
-async fn wait_forwarding_signals(
-    child: &mut tokio::process::Child,
-) -> Result<std::process::ExitStatus, Failure> {
-    child
-        .wait()
-        .await
-        .map_err(|e| Failure::from(Error::Io(format!("cannot wait for the command: {e}"))))
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> Result<Self, Failure> {
+        Ok(Self)
+    }
+
+    async fn wait_forwarding(
+        &mut self,
+        child: &mut tokio::process::Child,
+    ) -> Result<std::process::ExitStatus, Failure> {
+        child
+            .wait()
+            .await
+            .map_err(|e| Failure::from(Error::Io(format!("cannot wait for the command: {e}"))))
+    }
 }
 
 /// The exit code `hubkey exec` ends with: CMD's, or 128+N for a signal N.

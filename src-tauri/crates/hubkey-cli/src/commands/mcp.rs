@@ -124,8 +124,9 @@ async fn bridge(args: McpArgs, out: &mut Output) -> std::result::Result<(), Fail
         format!("Reconnect the portal with `hubkey login --app {app} --portal {hub_id}`");
     let http = hubkey_mcp::bridge::http_client(&options)?;
     tracing::info!(target: "hubkey::mcp", url = %options.url, app, hub_id, "bridging stdio to the MCP server");
+    let shutdown = shutdown_signal();
     let (input, output, writer) = hubkey_mcp::stdio::channels();
-    let end = hubkey_mcp::run(options, http, source, input, output, shutdown_signal()).await;
+    let end = hubkey_mcp::run(options, http, source, input, output, shutdown).await;
     writer.wait(Duration::from_secs(3)).await;
     match end {
         BridgeEnd::Closed | BridgeEnd::OutputClosed => Ok(()),
@@ -133,25 +134,37 @@ async fn bridge(args: McpArgs, out: &mut Output) -> std::result::Result<(), Fail
     }
 }
 
-/// Ctrl-C, and on Unix SIGTERM and SIGHUP (how MCP clients stop a stdio server).
-async fn shutdown_signal() {
+/// Ctrl-C, and on Unix SIGTERM and SIGHUP (how MCP clients stop a stdio server). The handlers
+/// are installed now, before the bridge starts, so an early signal still ends it cleanly.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup()))
-        else {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
+        let streams = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        );
+        async move {
+            match streams {
+                (Ok(mut int), Ok(mut term), Ok(mut hup)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                        _ = hup.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
