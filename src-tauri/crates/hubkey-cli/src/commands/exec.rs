@@ -20,11 +20,11 @@ pub const DEFAULT_ENV: &str = "HUBSPOT_ACCESS_TOKEN";
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    #[command(flatten)]
-    pub target: Target,
     /// The environment variable that receives the token.
     #[arg(long = "env", value_name = "NAME", default_value = DEFAULT_ENV)]
     pub env_name: String,
+    #[command(flatten)]
+    pub target: Target,
     /// The command and its arguments (after `--`).
     #[arg(
         required = true,

@@ -30,14 +30,15 @@ use url::Url;
 pub struct McpArgs {
     #[command(subcommand)]
     pub command: Option<McpCommand>,
-    #[command(flatten)]
-    pub target: Target,
     /// The MCP server to bridge to (default: HUBKEY_MCP_BASE_URL, else https://mcp.hubspot.com/).
     #[arg(long, value_name = "URL")]
     pub url: Option<Url>,
     /// Do not open the GET stream for messages the server sends on its own.
     #[arg(long)]
     pub no_get_stream: bool,
+    // Last: its settings heading applies to everything after it.
+    #[command(flatten)]
+    pub target: Target,
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,8 +77,6 @@ pub struct InstallArgs {
     /// The AI client.
     #[arg(value_enum)]
     pub client: ClientArg,
-    #[command(flatten)]
-    pub target: Target,
     /// Only print the entry; change no file.
     #[arg(long)]
     pub print: bool,
@@ -90,6 +89,8 @@ pub struct InstallArgs {
     /// The MCP server the headers-helper clients connect to (default: as for `hubkey mcp`).
     #[arg(long, value_name = "URL")]
     pub url: Option<Url>,
+    #[command(flatten)]
+    pub target: Target,
 }
 
 pub async fn run(args: McpArgs, out: &mut Output) -> std::result::Result<(), Failure> {
