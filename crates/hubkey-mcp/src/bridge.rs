@@ -206,13 +206,15 @@ where
         }
     };
     if matches!(end, Ending::Eof) {
-        // The client closed stdin: let the answers it may still read arrive, within bounds.
+        // The client closed stdin: let the answers it may still read arrive, within bounds, and
+        // stop at once on a signal (the SDKs send SIGTERM two seconds after closing stdin).
         let drain = async { while requests.join_next().await.is_some() {} };
-        if tokio::time::timeout(shared.options.drain_timeout, drain)
-            .await
-            .is_err()
-        {
-            tracing::warn!(target: "hubkey::mcp", "requests still running after stdin closed were cancelled");
+        tokio::select! {
+            () = drain => {}
+            () = &mut shutdown => {}
+            () = tokio::time::sleep(shared.options.drain_timeout) => {
+                tracing::warn!(target: "hubkey::mcp", "requests still running after stdin closed were cancelled");
+            }
         }
     }
     requests.abort_all();

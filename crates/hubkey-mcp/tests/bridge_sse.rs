@@ -398,3 +398,25 @@ async fn given_a_line_that_is_not_json_then_the_client_gets_a_parse_error_and_th
         1
     );
 }
+
+#[tokio::test]
+async fn given_eof_with_a_call_still_in_flight_when_the_signal_comes_then_the_bridge_stops_without_waiting_for_the_drain(
+) {
+    let (up, url) = upstream().await;
+    let mut o = options(&url);
+    o.drain_timeout = Duration::from_secs(60);
+    let mut client = Client::start(o, FixedToken);
+    client.initialize().await;
+    client.send(call(1, "ask")).await; // never answered
+    assert_eq!(client.recv().await["method"], "elicitation/create");
+    drop(client.input.take());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!client.task.is_finished(), "still draining the call in flight");
+    drop(client.stop.take());
+    let end = tokio::time::timeout(Duration::from_secs(10), client.task)
+        .await
+        .expect("the signal ends the drain")
+        .unwrap();
+    assert!(matches!(end, BridgeEnd::Closed));
+    assert_eq!(up.seen.lock().unwrap().deleted, vec!["session-1".to_owned()]);
+}
