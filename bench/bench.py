@@ -39,6 +39,7 @@ def envint(name, full, quick):
 N_COLD = envint("BENCH_COLD_RUNS", 10, 3)
 N_TOKEN = envint("BENCH_TOKEN_RUNS", 50, 10)
 N_REFRESH = envint("BENCH_REFRESH_RUNS", 20, 5)
+N_MCP = envint("BENCH_MCP_RUNS", 50, 50)
 N_CONN = envint("BENCH_CONNECTIONS", 200, 200)
 N_PAINT_200 = envint("BENCH_PAINT_200_RUNS", 3, 1)
 IDLE = envint("BENCH_IDLE_SECS", 30, 30)
@@ -48,8 +49,8 @@ N_HOUR = envint("BENCH_HOUR_CONNECTIONS", N_CONN, 50)
 WAIT = envint("BENCH_WAIT_SECS", 30, 30)
 # How long the closed window may take to be followed by the process's replacement (relaunch.rs waits 20 s quiet).
 RELAUNCH_WAIT = envint("BENCH_RELAUNCH_WAIT_SECS", 60, 60)
-# Sections to run (comma list): package,cold,idle,token,refresh,many,hour. Default: all.
-ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "package,cold,idle,token,refresh,many,hour").split(",")))
+# Sections to run (comma list): package,cold,idle,token,refresh,mcp,many,hour. Default: all.
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "package,cold,idle,token,refresh,mcp,many,hour").split(",")))
 # Extra environment for the app, e.g. BENCH_APP_ENV="WEBKIT_DISABLE_COMPOSITING_MODE=1" to try a fix.
 APP_ENV = dict(kv.split("=", 1) for kv in os.environ.get("BENCH_APP_ENV", "").split(",") if "=" in kv)
 
@@ -60,7 +61,7 @@ OUT = Path(os.environ.get("BENCH_OUT", ROOT / "artifacts" / "bench"))
 # The documents that show the latest table between `<!-- bench:table:start/end -->` markers. Only a run of every
 # benchmark updates them (a BENCH_ONLY run would replace the table with a part of it).
 DOCS = [Path(p) for p in os.environ.get("BENCH_DOCS", f"{ROOT / 'docs' / 'BENCHMARKS.md'}:{ROOT / 'README.md'}").split(":")]
-ALL = {"package", "cold", "idle", "token", "refresh", "many", "hour"}
+ALL = {"package", "cold", "idle", "token", "refresh", "mcp", "many", "hour"}
 DEB = os.environ.get("BENCH_DEB", "")
 WORK = Path(os.environ.get("HOME", "/tmp")) / "bench"
 TITLE = "Hubkey"
@@ -541,6 +542,72 @@ def bench_refresh(world, app, hub_id):
         notes.append(f"refresh benchmark: the sandbox saw {sent} refresh requests for {3 * N_REFRESH} runs")
 
 
+def bench_mcp(world, ready):
+    """`hubkey mcp` between a stdio client (this script) and the sandbox's MCP server: per-call latency of
+    `tools/call` through the bridge beside the same call sent directly (one kept-alive HTTP connection, the
+    bridge's session), median of N_MCP each, interleaved; then the bridge's memory after IDLE s idle."""
+    import http.client
+    token = world.cli("token", "--app", "ul").stdout.strip()
+    mcp = urllib.parse.urlparse(ready["mcp_base_url"])
+    conn = http.client.HTTPConnection(mcp.hostname, mcp.port, timeout=30)
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json",
+               "accept": "application/json, text/event-stream"}
+    init = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}}
+
+    def direct(body, session=None):
+        h = dict(headers, **({"mcp-session-id": session, "mcp-protocol-version": "2025-06-18"} if session else {}))
+        conn.request("POST", "/", body=json.dumps(body), headers=h)
+        r = conn.getresponse()
+        data = r.read()
+        if r.status not in (200, 202):
+            raise RuntimeError(f"direct MCP call: HTTP {r.status}")
+        return r.getheader("mcp-session-id"), data
+
+    session, _ = direct(init)
+    p = start_bg([str(CLI), "mcp", "--app", "ul"], env=world.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                 stderr=open(WORK / "bridge.log", "ab"))
+
+    def bridged(body):
+        p.stdin.write((json.dumps(body) + "\n").encode())
+        p.stdin.flush()
+        line = p.stdout.readline()
+        if not line:
+            raise RuntimeError("hubkey mcp closed its stdout")
+        return json.loads(line)
+
+    if "result" not in bridged(init):
+        raise RuntimeError("hubkey mcp: initialize failed")
+    p.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+    p.stdin.flush()
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "get_user_details", "arguments": {}}}
+    for _ in range(5):  # warm both paths (connections, caches)
+        bridged(call)
+        direct(call, session)
+    via, raw = [], []
+    for i in range(N_MCP):
+        call["id"] = 100 + i
+        t = time.monotonic()
+        answer = bridged(call)
+        via.append(time.monotonic() - t)
+        if answer.get("id") != call["id"] or "result" not in answer:
+            raise RuntimeError(f"hubkey mcp: unexpected answer {str(answer)[:120]}")
+        t = time.monotonic()
+        direct(call, session)
+        raw.append(time.monotonic() - t)
+    mv, mr = median(via), median(raw)
+    row(f"`hubkey mcp`: tools/call through the bridge vs direct (median of {N_MCP})", f"{mv * 1000:.2f} ms",
+        f"direct HTTP {mr * 1000:.2f} ms (ratio {mv / mr:.2f})", "ratio ≤ 1.15", verdict(mv / mr <= 1.15),
+        runs=via, direct_runs=raw, ratio=mv / mr)
+    time.sleep(IDLE)
+    mem = memory(p.pid)
+    row(f"`hubkey mcp`: memory after {IDLE} s idle: PSS", mib_kb(mem["pss_kb"]), f"RSS {mib_kb(mem['rss_kb'])}",
+        "≤ 12 MiB PSS", verdict(mem["pss_kb"] * 1024 <= 12 * 1024 * 1024), pss_kb=mem["pss_kb"], rss_kb=mem["rss_kb"])
+    p.stdin.close()
+    p.wait(10)
+    conn.close()
+
+
 def seed_many(world, app, n):
     """n connections through the CLI (`hubkey login --no-browser` + the sandbox's auto_grant). Their access tokens
     live between 700 s and 1800 s (spread evenly), as if the portals had been connected at different times:
@@ -757,6 +824,14 @@ def main():
                 section("hubkey token", bench_token, w1)
             if "refresh" in ONLY:
                 section("hubkey refresh", bench_refresh, w1, app, 90000001)
+
+        # `hubkey mcp`: a user-level connection (HubSpot's MCP server takes no other), the sandbox's MCP server.
+        if "mcp" in ONLY:
+            wm = World("mcp", ready)
+            ul = next(a for a in fx["apps"] if a["name"] == "Hubkey User-Level")
+            wm.add_app("ul", ul)
+            wm.login("ul", 90000001)
+            section("hubkey mcp", bench_mcp, wm, ready)
 
         # 200 connections.
         wn = None

@@ -8,8 +8,10 @@
 #   BENCH_QUICK=1 bash scripts/bench.sh    # fewer repetitions (~9 min)
 #   SKIP_BUILD=1 bash scripts/bench.sh     # reuse target/bench/ from the last run
 #   BENCH_REBUILD=1 bash scripts/bench.sh  # rebuild the release bundle even if a .deb exists
+#   BENCH_ONLY=mcp bash scripts/bench.sh   # some sections only (package,cold,idle,token,refresh,mcp,many,hour); CLI-only
+#                                          # sections build only the release CLI and the sandbox
 #
-# Counts (env): BENCH_COLD_RUNS (10), BENCH_TOKEN_RUNS (50), BENCH_REFRESH_RUNS (20), BENCH_CONNECTIONS (200; 0 skips
+# Counts (env): BENCH_COLD_RUNS (10), BENCH_TOKEN_RUNS (50), BENCH_REFRESH_RUNS (20), BENCH_MCP_RUNS (50), BENCH_CONNECTIONS (200; 0 skips
 # that part), BENCH_PAINT_200_RUNS (3), BENCH_IDLE_SECS (30), BENCH_CPU_SECS (60), BENCH_HOUR=0 (skip the simulated
 # hour), BENCH_HOUR_SPEED (10: one simulated hour in 6 min; 20 with BENCH_QUICK), BENCH_HOUR_CONNECTIONS (= BENCH_CONNECTIONS; 50 with BENCH_QUICK).
 # Targets are printed beside the figures; nothing fails on a missed target (exit 0 unless the run itself broke).
@@ -32,7 +34,18 @@ done
 # shellcheck disable=SC2012  # bundle names are ours (Hubkey_<version>_amd64.deb)
 newest_deb() { ls -t "$TARGET_DIR"/release/bundle/deb/*.deb 2>/dev/null | head -n1 || true; }
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+# Only CLI rows (BENCH_ONLY=token,refresh,mcp): the desktop app is neither built nor needed.
+CLI_ONLY=0
+if [[ -n "${BENCH_ONLY:-}" ]] && ! grep -qE '(^|,)(package|cold|idle|many|hour)(,|$)' <<<"$BENCH_ONLY"; then
+  CLI_ONLY=1
+fi
+
+if [[ "${SKIP_BUILD:-0}" != 1 && "$CLI_ONLY" == 1 ]]; then
+  log "building the release CLI and the sandbox only (BENCH_ONLY=$BENCH_ONLY)..."
+  cargo build --release --locked -q -p hubkey-cli -p hubspot-sandbox >&2
+  mkdir -p "$BIN_DIR"
+  cp "$TARGET_DIR/release/hubkey" "$TARGET_DIR/release/hubspot-sandbox" "$BIN_DIR/"
+elif [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   # The release app and its .deb: scripts/package.sh (npx tauri build) unless a bundle is newer than the sources.
   deb="$(newest_deb)"
   stale=1
@@ -71,7 +84,9 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   cargo build --release --locked -q -p hubkey-cli -p hubspot-sandbox >&2
   cp "$TARGET_DIR/release/hubkey" "$TARGET_DIR/release/hubspot-sandbox" "$BIN_DIR/"
 fi
-for bin in hubkey-desktop hubkey-tray hubkey hubspot-sandbox; do
+needed=(hubkey hubspot-sandbox)
+[[ "$CLI_ONLY" == 1 ]] || needed+=(hubkey-desktop hubkey-tray)
+for bin in "${needed[@]}"; do
   [[ -x "$BIN_DIR/$bin" ]] || { log "$BIN_DIR/$bin not found (run without SKIP_BUILD=1)"; exit 2; }
 done
 

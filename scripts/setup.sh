@@ -105,4 +105,16 @@ if ! .tools/actionlint-venv/bin/actionlint --version 2>/dev/null | grep -q "${AC
   python3 -m venv .tools/actionlint-venv
   .tools/actionlint-venv/bin/pip install -q --disable-pip-version-check --only-binary :all: "$ACTIONLINT_PKG"
 fi
+# --- MCP SDK tests (scripts/mcp-sdk-tests.sh, issue 15) ---------------------------------------------------------
+# The official MCP Python SDK, pinned, in its own venv: its FastMCP server is the upstream and its stdio client one
+# of the clients of `hubkey mcp`. pytest runs those tests. Wheels only. (The TypeScript SDK is a pinned
+# devDependency in package.json, installed by `npm ci` above.)
+MCP_PY_PKGS=("mcp==1.30.0" "pytest==9.2.0")
+if ! .tools/mcp-venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(0 if (m.version("mcp"), m.version("pytest")) == ("1.30.0", "9.2.0") else 1)' 2>/dev/null; then
+  echo "setup: installing ${MCP_PY_PKGS[*]} into .tools/mcp-venv" >&2
+  rm -rf .tools/mcp-venv
+  python3 -m venv .tools/mcp-venv
+  .tools/mcp-venv/bin/pip install -q --disable-pip-version-check --only-binary :all: "${MCP_PY_PKGS[@]}"
+fi
+# --- end of the MCP SDK tests block -------------------------------------------------------------------------------
 echo "setup: ok" >&2

@@ -5,7 +5,7 @@
 # Stages: formatting; the setup scripts' version checks; unused dependencies (cargo-shear); UI type check
 # and unit tests; the relay page in headless Chromium; clippy;
 # every Rust test (unit, sandbox over real HTTP, real Secret Service inside a private D-Bus
-# session, IPC on the mock runtime); the window under Xvfb; the app's states and the tray test;
+# session, IPC on the mock runtime); the MCP SDK tests (hubkey mcp between the official SDKs); the window under Xvfb; the app's states and the tray test;
 # actionlint on the workflows; WebDriver end-to-end tests (loopback and deep link, Chromium
 # clicking "Grant access"); the release .deb/.rpm; installing the .deb and running it.
 set -euo pipefail
@@ -46,6 +46,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # keychain tests exercise the real Secret Service (never a mock).
 stage "Rust tests (sandbox over loopback HTTP, real Secret Service)"
 bash scripts/with-keyring.sh cargo nextest run --workspace --locked --no-fail-fast
+
+# Real third-party MCP code on both sides of `hubkey mcp`: the Python SDK's FastMCP upstream, the Python and
+# TypeScript SDKs' stdio clients, the sandbox and a private keyring (a minute or two).
+stage "MCP SDK tests: Python and TypeScript SDK clients through hubkey mcp to a FastMCP server (scripts/mcp-sdk-tests.sh)"
+bash scripts/mcp-sdk-tests.sh
 
 stage "Window smoke test under Xvfb (screenshot)"
 bash scripts/screenshot-window.sh

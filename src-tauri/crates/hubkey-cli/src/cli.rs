@@ -44,6 +44,17 @@ pub enum Command {
     /// Exit code 0 when nothing failed (warnings allowed), else 2 (configuration), 4 (keychain)
     /// or 5 (network): the smallest applicable code when several kinds fail.
     Doctor(DoctorArgs),
+    /// Run a stdio MCP server that bridges to HubSpot's MCP server with fresh tokens, or set up
+    /// an AI client (`hubkey mcp install <client>`).
+    Mcp(Box<crate::commands::mcp::McpArgs>),
+    /// Print the Authorization header (`--json`: `{"Authorization":"Bearer …"}`), refreshed first
+    /// when due: for Claude Code's headersHelper and Codex's http_headers_helper.
+    Headers(crate::commands::headers::HeadersArgs),
+    /// Run a command with a fresh access token in its environment (HUBSPOT_ACCESS_TOKEN).
+    ///
+    /// The exit status is the command's (128+N when signal N killed it); SIGINT, SIGTERM and
+    /// SIGHUP are forwarded to it.
+    Exec(crate::commands::exec::ExecArgs),
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,9 @@
 //!   an encrypted session on every call, which costs more than the lookup itself; the calls here
 //!   run keyring's own credential and helpers over one cached connection instead, so items stay
 //!   exactly what keyring writes (`secret_service` module).
+//! - **A stripped environment (Linux).** MCP clients start stdio servers without
+//!   `DBUS_SESSION_BUS_ADDRESS`; the user bus at `$XDG_RUNTIME_DIR/bus` or `/run/user/<uid>/bus` is
+//!   used then (`session_bus` module).
 //! - **Size.** Values over [`hubkey_core::store::MAX_KEYCHAIN_SECRET_BYTES`] (Windows' 2560-byte
 //!   blob, UTF-16) are refused on every OS with [`Error::SecretTooLong`], never truncated.
 
@@ -54,6 +57,8 @@ pub const BACKEND: &str = if cfg!(target_os = "macos") {
 
 #[cfg(target_os = "linux")]
 mod secret_service;
+#[cfg(target_os = "linux")]
+pub mod session_bus;
 
 /// One keyring call at a time in this process. (On Linux the lock that also holds the
 /// connection, in `secret_service`, plays this part.)
@@ -85,6 +90,9 @@ impl KeyringStore {
         if service.trim().is_empty() {
             return Err(Error::Config("the keychain service name is empty".into()));
         }
+        // An MCP client may have started us without DBUS_SESSION_BUS_ADDRESS (issue 15).
+        #[cfg(target_os = "linux")]
+        session_bus::use_default_session_bus();
         let builder = keyring::default::default_credential_builder();
         if !matches!(builder.persistence(), CredentialPersistence::UntilDelete) {
             return Err(Error::KeychainUnavailable(

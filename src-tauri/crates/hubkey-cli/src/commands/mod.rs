@@ -5,8 +5,12 @@
 
 mod app;
 mod doctor;
+pub mod exec;
+mod fresh;
+pub mod headers;
 mod login;
 mod logout;
+pub mod mcp;
 mod refresh;
 mod status;
 mod token;
@@ -28,6 +32,9 @@ pub async fn run(command: Command, out: &mut Output) -> Result<(), Failure> {
         Command::Refresh(sel) => refresh::run(sel, out).await,
         Command::Logout(args) => logout::run(args, out).await,
         Command::Doctor(args) => doctor::run(args, out).await,
+        Command::Mcp(args) => mcp::run(*args, out).await,
+        Command::Headers(args) => headers::run(args, out).await,
+        Command::Exec(args) => exec::run(args, out).await,
     }
 }
 
