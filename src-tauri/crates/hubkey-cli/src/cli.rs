@@ -8,8 +8,12 @@
 
 use crate::output::Output;
 use clap::error::ErrorKind;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hubkey_core::config::env;
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use url::Url;
 
 /// Connect HubSpot portals through OAuth, keep the tokens in the OS keychain and hand out fresh
 /// access tokens.
@@ -46,15 +50,184 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Run a stdio MCP server that bridges to HubSpot's MCP server with fresh tokens, or set up
     /// an AI client (`hubkey mcp install <client>`).
-    Mcp(Box<crate::commands::mcp::McpArgs>),
+    Mcp(Box<McpArgs>),
     /// Print the Authorization header (`--json`: `{"Authorization":"Bearer …"}`), refreshed first
     /// when due: for Claude Code's headersHelper and Codex's http_headers_helper.
-    Headers(crate::commands::headers::HeadersArgs),
+    Headers(HeadersArgs),
     /// Run a command with a fresh access token in its environment (HUBSPOT_ACCESS_TOKEN).
     ///
     /// The exit status is the command's (128+N when signal N killed it); SIGINT, SIGTERM and
     /// SIGHUP are forwarded to it.
-    Exec(crate::commands::exec::ExecArgs),
+    Exec(ExecArgs),
+}
+
+// ----- `hubkey mcp`, `hubkey headers`, `hubkey exec` (commands/{mcp,headers,exec,fresh}.rs) -----
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct McpArgs {
+    #[command(subcommand)]
+    pub command: Option<McpCommand>,
+    /// The MCP server to bridge to (default: HUBKEY_MCP_BASE_URL, else https://mcp.hubspot.com/).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<Url>,
+    /// Do not open the GET stream for messages the server sends on its own.
+    #[arg(long)]
+    pub no_get_stream: bool,
+    // Last: its settings heading applies to everything after it.
+    #[command(flatten)]
+    pub target: Target,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Add Hubkey to an AI client's config (or print the entry with --print).
+    ///
+    /// Claude Code and Codex get HubSpot's MCP server with `hubkey headers` as their headers
+    /// helper; Claude Desktop, Cursor and VS Code get `hubkey mcp` as a local (stdio) server.
+    Install(InstallArgs),
+}
+
+/// The clients, as the command line names them.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ClientArg {
+    ClaudeCode,
+    ClaudeDesktop,
+    Cursor,
+    Vscode,
+    Codex,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// The AI client.
+    #[arg(value_enum)]
+    pub client: ClientArg,
+    /// Only print the entry; change no file.
+    #[arg(long)]
+    pub print: bool,
+    /// The config file to write (default: the client's own user-level file).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The server's name in the client.
+    #[arg(long, value_name = "NAME", default_value = "hubspot")]
+    pub name: String,
+    /// The MCP server the headers-helper clients connect to (default: as for `hubkey mcp`).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<Url>,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+#[derive(Debug, Args)]
+pub struct HeadersArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Print `{"Authorization":"Bearer …"}` (for headersHelper / http_headers_helper).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The default variable: what HubSpot's MCP servers and SDK samples read.
+pub const DEFAULT_ENV: &str = "HUBSPOT_ACCESS_TOKEN";
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The environment variable that receives the token.
+    #[arg(long = "env", value_name = "NAME", default_value = DEFAULT_ENV)]
+    pub env_name: String,
+    #[command(flatten)]
+    pub target: Target,
+    /// The command and its arguments (after `--`).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<OsString>,
+}
+
+/// Which connection, and the settings that would otherwise come from `HUBKEY_*` variables.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Target {
+    /// The app's name (optional when exactly one app is registered).
+    #[arg(long)]
+    pub app: Option<String>,
+    /// The portal's hub id (optional when the app has exactly one connection).
+    #[arg(long = "portal", value_name = "HUB_ID")]
+    pub portal: Option<u64>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// `HUBKEY_*` settings as flags (for AI clients that do not pass the variables on).
+#[derive(Debug, Args, Clone, Default)]
+#[command(
+    next_help_heading = "Settings (flags for the HUBKEY_* variables, which AI clients may not pass on)"
+)]
+pub struct Settings {
+    /// Hubkey's folder (HUBKEY_HOME).
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// The keychain namespace (HUBKEY_KEYCHAIN_SERVICE).
+    #[arg(long, value_name = "NAME")]
+    pub keychain_service: Option<String>,
+    /// HubSpot's authorize host (HUBKEY_APP_BASE_URL).
+    #[arg(long, value_name = "URL")]
+    pub app_base_url: Option<String>,
+    /// HubSpot's API host (HUBKEY_API_BASE_URL).
+    #[arg(long, value_name = "URL")]
+    pub api_base_url: Option<String>,
+    /// HubSpot's MCP host (HUBKEY_MCP_BASE_URL).
+    #[arg(long, value_name = "URL")]
+    pub mcp_base_url: Option<String>,
+}
+
+impl Settings {
+    fn pairs(&self) -> [(&'static str, &'static str, Option<String>); 5] {
+        [
+            (
+                env::HOME,
+                "--home",
+                self.home.as_ref().map(|p| p.to_string_lossy().into_owned()),
+            ),
+            (
+                env::KEYCHAIN_SERVICE,
+                "--keychain-service",
+                self.keychain_service.clone(),
+            ),
+            (env::APP_BASE_URL, "--app-base-url", self.app_base_url.clone()),
+            (env::API_BASE_URL, "--api-base-url", self.api_base_url.clone()),
+            (env::MCP_BASE_URL, "--mcp-base-url", self.mcp_base_url.clone()),
+        ]
+    }
+
+    /// Sets the variable of every flag given. Call before anything reads the environment or
+    /// starts a thread.
+    pub fn apply(&self) {
+        for (var, _, value) in self.pairs() {
+            if let Some(v) = value {
+                std::env::set_var(var, v);
+            }
+        }
+    }
+
+    /// The flags that reproduce this run's settings (given as flags or as variables), for a
+    /// command line another program will run with a stripped environment.
+    pub fn as_flags(&self) -> Vec<String> {
+        let mut flags = Vec::new();
+        for (var, flag, value) in self.pairs() {
+            let value = value
+                .or_else(|| std::env::var(var).ok())
+                .filter(|v| !v.trim().is_empty());
+            if let Some(v) = value {
+                flags.push(flag.to_owned());
+                flags.push(v);
+            }
+        }
+        flags
+    }
 }
 
 #[derive(Debug, Args)]

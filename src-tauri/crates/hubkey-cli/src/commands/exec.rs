@@ -8,32 +8,11 @@
 //! 127 (not found) or 126 (not executable), like a shell. On Windows the exit code is passed
 //! through and console signals reach CMD directly.
 
-use super::fresh::{resolve, valid_token, Target};
+use super::fresh::{resolve, valid_token};
+use crate::cli::ExecArgs;
 use crate::failure::Failure;
 use crate::output::Output;
-use clap::Args;
 use hubkey_core::Error;
-use std::ffi::OsString;
-
-/// The default variable: what HubSpot's MCP servers and SDK samples read.
-pub const DEFAULT_ENV: &str = "HUBSPOT_ACCESS_TOKEN";
-
-#[derive(Debug, Args)]
-pub struct ExecArgs {
-    /// The environment variable that receives the token.
-    #[arg(long = "env", value_name = "NAME", default_value = DEFAULT_ENV)]
-    pub env_name: String,
-    #[command(flatten)]
-    pub target: Target,
-    /// The command and its arguments (after `--`).
-    #[arg(
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "CMD"
-    )]
-    pub command: Vec<OsString>,
-}
 
 pub async fn run(args: ExecArgs, _out: &mut Output) -> Result<(), Failure> {
     let name = args.env_name.trim();

@@ -21,101 +21,17 @@
 //! read again first, so a refresh another process made is used instead of making a second one.
 
 use super::{context, with_reauth_hint};
+pub use crate::cli::Target;
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::select;
-use clap::Args;
-use hubkey_core::config::env;
 use hubkey_core::error::HubSpotFault;
 use hubkey_core::refresher::Refresher;
 use hubkey_core::store::{Connection, ConnectionState, TokenStore};
 use hubkey_core::{Error, Result, Secret};
 use hubkey_mcp::{AccessToken, TokenSource};
-use std::path::PathBuf;
 use std::time::Instant;
 use time::OffsetDateTime;
-
-/// Which connection, and the settings that would otherwise come from `HUBKEY_*` variables.
-#[derive(Debug, Args, Clone, Default)]
-pub struct Target {
-    /// The app's name (optional when exactly one app is registered).
-    #[arg(long)]
-    pub app: Option<String>,
-    /// The portal's hub id (optional when the app has exactly one connection).
-    #[arg(long = "portal", value_name = "HUB_ID")]
-    pub portal: Option<u64>,
-    #[command(flatten)]
-    pub settings: Settings,
-}
-
-/// `HUBKEY_*` settings as flags (for AI clients that do not pass the variables on).
-#[derive(Debug, Args, Clone, Default)]
-#[command(
-    next_help_heading = "Settings (flags for the HUBKEY_* variables, which AI clients may not pass on)"
-)]
-pub struct Settings {
-    /// Hubkey's folder (HUBKEY_HOME).
-    #[arg(long, value_name = "DIR")]
-    pub home: Option<PathBuf>,
-    /// The keychain namespace (HUBKEY_KEYCHAIN_SERVICE).
-    #[arg(long, value_name = "NAME")]
-    pub keychain_service: Option<String>,
-    /// HubSpot's authorize host (HUBKEY_APP_BASE_URL).
-    #[arg(long, value_name = "URL")]
-    pub app_base_url: Option<String>,
-    /// HubSpot's API host (HUBKEY_API_BASE_URL).
-    #[arg(long, value_name = "URL")]
-    pub api_base_url: Option<String>,
-    /// HubSpot's MCP host (HUBKEY_MCP_BASE_URL).
-    #[arg(long, value_name = "URL")]
-    pub mcp_base_url: Option<String>,
-}
-
-impl Settings {
-    fn pairs(&self) -> [(&'static str, &'static str, Option<String>); 5] {
-        [
-            (
-                env::HOME,
-                "--home",
-                self.home.as_ref().map(|p| p.to_string_lossy().into_owned()),
-            ),
-            (
-                env::KEYCHAIN_SERVICE,
-                "--keychain-service",
-                self.keychain_service.clone(),
-            ),
-            (env::APP_BASE_URL, "--app-base-url", self.app_base_url.clone()),
-            (env::API_BASE_URL, "--api-base-url", self.api_base_url.clone()),
-            (env::MCP_BASE_URL, "--mcp-base-url", self.mcp_base_url.clone()),
-        ]
-    }
-
-    /// Sets the variable of every flag given. Call before anything reads the environment or
-    /// starts a thread.
-    pub fn apply(&self) {
-        for (var, _, value) in self.pairs() {
-            if let Some(v) = value {
-                std::env::set_var(var, v);
-            }
-        }
-    }
-
-    /// The flags that reproduce this run's settings (given as flags or as variables), for a
-    /// command line another program will run with a stripped environment.
-    pub fn as_flags(&self) -> Vec<String> {
-        let mut flags = Vec::new();
-        for (var, flag, value) in self.pairs() {
-            let value = value
-                .or_else(|| std::env::var(var).ok())
-                .filter(|v| !v.trim().is_empty());
-            if let Some(v) = value {
-                flags.push(flag.to_owned());
-                flags.push(v);
-            }
-        }
-        flags
-    }
-}
 
 /// The connection a command works on, resolved.
 #[derive(Debug)]

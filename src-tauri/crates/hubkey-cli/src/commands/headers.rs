@@ -9,20 +9,11 @@
 //! `hubkey token`'s exit codes (3: reconnect the portal). Settings come as flags too, because
 //! Claude Code drops every `HUBKEY_*` variable ([`super::fresh`]).
 
-use super::fresh::{resolve, valid_token, Target};
+use super::fresh::{resolve, valid_token};
+use crate::cli::HeadersArgs;
 use crate::failure::Failure;
 use crate::output::Output;
-use clap::Args;
 use hubkey_core::Error;
-
-#[derive(Debug, Args)]
-pub struct HeadersArgs {
-    #[command(flatten)]
-    pub target: Target,
-    /// Print `{"Authorization":"Bearer …"}` (for headersHelper / http_headers_helper).
-    #[arg(long)]
-    pub json: bool,
-}
 
 pub async fn run(args: HeadersArgs, out: &mut Output) -> Result<(), Failure> {
     let resolved = resolve(&args.target).await?;

@@ -13,52 +13,15 @@
 //! that differs from the defaults: AI clients do not pass `HUBKEY_*` variables on), never a
 //! token; the previous file is kept as a backup. `--print` only shows the entry.
 
-use super::fresh::{resolve, CliTokens, Target};
+use super::fresh::{resolve, CliTokens};
 use super::with_reauth_hint;
+use crate::cli::{ClientArg, InstallArgs, McpArgs, McpCommand};
 use crate::failure::Failure;
 use crate::output::Output;
-use clap::{Args, Subcommand, ValueEnum};
 use hubkey_core::{Error, Result};
 use hubkey_mcp::clients::{self, AiClient, Invocation, Os};
 use hubkey_mcp::{BridgeEnd, BridgeOptions, TokenSource};
-use std::path::PathBuf;
 use std::time::Duration;
-use url::Url;
-
-#[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct McpArgs {
-    #[command(subcommand)]
-    pub command: Option<McpCommand>,
-    /// The MCP server to bridge to (default: HUBKEY_MCP_BASE_URL, else https://mcp.hubspot.com/).
-    #[arg(long, value_name = "URL")]
-    pub url: Option<Url>,
-    /// Do not open the GET stream for messages the server sends on its own.
-    #[arg(long)]
-    pub no_get_stream: bool,
-    // Last: its settings heading applies to everything after it.
-    #[command(flatten)]
-    pub target: Target,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum McpCommand {
-    /// Add Hubkey to an AI client's config (or print the entry with --print).
-    ///
-    /// Claude Code and Codex get HubSpot's MCP server with `hubkey headers` as their headers
-    /// helper; Claude Desktop, Cursor and VS Code get `hubkey mcp` as a local (stdio) server.
-    Install(InstallArgs),
-}
-
-/// The clients, as the command line names them.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ClientArg {
-    ClaudeCode,
-    ClaudeDesktop,
-    Cursor,
-    Vscode,
-    Codex,
-}
 
 impl From<ClientArg> for AiClient {
     fn from(c: ClientArg) -> Self {
@@ -70,27 +33,6 @@ impl From<ClientArg> for AiClient {
             ClientArg::Codex => AiClient::Codex,
         }
     }
-}
-
-#[derive(Debug, Args)]
-pub struct InstallArgs {
-    /// The AI client.
-    #[arg(value_enum)]
-    pub client: ClientArg,
-    /// Only print the entry; change no file.
-    #[arg(long)]
-    pub print: bool,
-    /// The config file to write (default: the client's own user-level file).
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-    /// The server's name in the client.
-    #[arg(long, value_name = "NAME", default_value = "hubspot")]
-    pub name: String,
-    /// The MCP server the headers-helper clients connect to (default: as for `hubkey mcp`).
-    #[arg(long, value_name = "URL")]
-    pub url: Option<Url>,
-    #[command(flatten)]
-    pub target: Target,
 }
 
 pub async fn run(args: McpArgs, out: &mut Output) -> std::result::Result<(), Failure> {
