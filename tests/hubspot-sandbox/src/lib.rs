@@ -62,7 +62,7 @@ pub use fixture::{
 };
 pub use log::LoggedRequest;
 pub use mcp::MCP_PROTOCOL_VERSION;
-pub use scopes::is_known_scope;
+pub use scopes::{is_known_scope, known_scopes};
 pub use state::{Listener, Switches, Tokens};
 
 use net::{ConnHandle, KillableListener};

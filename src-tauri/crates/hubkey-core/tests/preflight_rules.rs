@@ -413,7 +413,7 @@ fn given_a_developer_only_scope_when_preflighted_then_not_selectable_with_the_re
     let app = with_scopes(
         demo_app(),
         &["oauth", "crm.objects.contacts.read"],
-        &["developer.webhooks_journal.read", "crm.objects.emails.read"],
+        &["developer.webhooks_journal.read", "crm.schemas.emails.read"],
     );
     let report = check(&app);
     let found: Vec<&Finding> = report
