@@ -268,9 +268,9 @@ impl ScopeCatalog {
         &self.as_of
     }
 
-    /// What to say about a name the catalog lacks, in one sentence without a full stop: "x is not
-    /// in HubSpot's scope list as of 2026-12-02; did you mean y?" (the question only when a known
-    /// name is close). `None` for a known name. A warning's wording, never an error's: HubSpot's
+    /// What to say about a name the catalog lacks, as one sentence: "x is not in HubSpot's scope
+    /// list as of 2026-12-02; did you mean y?" (the question only when a known name is close; else
+    /// it ends with a full stop). `None` for a known name. A warning's wording, never an error's: HubSpot's
     /// list grows, and only HubSpot decides.
     pub fn unknown_note(&self, name: &str) -> Option<String> {
         if self.contains(name) {
@@ -279,7 +279,7 @@ impl ScopeCatalog {
         let base = format!("{name} is not in HubSpot's scope list as of {}", self.as_of);
         Some(match self.closest(name) {
             Some(near) => format!("{base}; did you mean {}?", near.name),
-            None => base,
+            None => format!("{base}."),
         })
     }
 
@@ -645,7 +645,7 @@ mod tests {
         );
         assert_eq!(
             c.unknown_note("zz.made.up").unwrap(),
-            format!("zz.made.up is not in HubSpot's scope list as of {}", c.as_of())
+            format!("zz.made.up is not in HubSpot's scope list as of {}.", c.as_of())
         );
     }
 

@@ -3,11 +3,14 @@
 
 use super::context;
 use crate::cli::AppAddArgs;
+use crate::explain;
 use crate::failure::Failure;
 use crate::output::Output;
 use crate::render;
 use crate::secret_input;
 use hubkey_core::app::{AppConfig, AppKind};
+use hubkey_core::preflight::{preflight, PreflightEnv};
+use hubkey_core::scopes::is_scope_token;
 use hubkey_core::Error;
 
 /// Splits a scope list given as one argument ("a b", also "a,b").
@@ -43,17 +46,28 @@ fn app_from_args(args: &AppAddArgs) -> Result<AppConfig, Error> {
     if scopes.is_empty() {
         return Err(Error::Config("--scopes is empty".into()));
     }
+    let optional_scopes = args
+        .optional_scopes
+        .as_deref()
+        .map(split_scopes)
+        .unwrap_or_default();
+    // The one hard rule on names (the URL builder's): a word with URL characters can never be sent.
+    // A name HubSpot may not know is only a warning, printed after saving.
+    for (flag, list) in [("--scopes", &scopes), ("--optional-scopes", &optional_scopes)] {
+        if let Some(bad) = list.iter().find(|s| !is_scope_token(s)) {
+            return Err(Error::Config(format!(
+                "{flag}: {:?} is not a scope name (scope names have only letters, digits, '.', '_', '-' and ':')",
+                bad.chars().take(60).collect::<String>()
+            )));
+        }
+    }
     Ok(AppConfig {
         name: name.to_string(),
         client_id: client_id.to_string(),
         // Kept exactly as typed (trimmed): HubSpot compares it byte for byte.
         redirect_uri: args.redirect_uri.trim().to_string(),
         scopes,
-        optional_scopes: args
-            .optional_scopes
-            .as_deref()
-            .map(split_scopes)
-            .unwrap_or_default(),
+        optional_scopes,
         kind: if args.mcp { AppKind::Mcp } else { AppKind::Standard },
         pkce: true,
     })
@@ -72,6 +86,12 @@ pub async fn add(args: AppAddArgs, out: &mut Output) -> Result<(), Failure> {
         "Saved the app {} ({kind}, client id {}); its client secret is in the keychain. Connect a portal with `hubkey login --app {}`.",
         app.name, app.client_id, app.name
     ))?;
+    // HubSpot's rules, as `hubkey login` will check them (without the port check: nothing listens yet
+    // and the port may be busy now for unrelated reasons).
+    let report = preflight(&app, &PreflightEnv::without_port_check());
+    for line in explain::registration_notes(&report) {
+        out.note(&line);
+    }
     Ok(())
 }
 
@@ -134,6 +154,27 @@ mod tests {
             mcp: false,
         };
         assert_eq!(app_from_args(&args).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn given_a_scope_with_url_characters_when_building_the_app_then_it_is_refused_but_unknown_names_are_kept()
+    {
+        let mut args = AppAddArgs {
+            name: "a".into(),
+            client_id: "id".into(),
+            redirect_uri: "http://localhost:53682/callback".into(),
+            scopes: "oauth crm.objects.contacts.read&x=1".into(),
+            optional_scopes: None,
+            mcp: false,
+        };
+        let err = app_from_args(&args).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--scopes"), "{err}");
+        args.scopes = "oauth zz.made.up crm.objects.tasks.write".into();
+        assert_eq!(
+            app_from_args(&args).unwrap().scopes,
+            vec!["oauth", "zz.made.up", "crm.objects.tasks.write"]
+        );
     }
 
     #[test]

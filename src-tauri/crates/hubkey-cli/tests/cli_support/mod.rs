@@ -79,8 +79,14 @@ pub fn free_port() -> u16 {
 
 impl World {
     pub async fn start() -> World {
+        Self::start_with(|_| {}).await
+    }
+
+    /// As [`World::start`], with the demo fixture changed by `change` first (HubSpot's side of an app).
+    pub async fn start_with(change: impl FnOnce(&mut Fixture)) -> World {
         let port = free_port();
         let mut fixture = Fixture::demo();
+        change(&mut fixture);
         for app in &mut fixture.apps {
             if app.client_id == DEMO_STANDARD_CLIENT_ID {
                 app.redirect_urls

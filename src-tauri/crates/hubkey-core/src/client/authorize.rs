@@ -242,16 +242,13 @@ fn check_client_id(client_id: &str) -> Result<()> {
     }
 }
 
-/// Scope names: letters, digits, `.`, `_`, `-`, `:`. Anything else (`&`, `=`, `#`, spaces inside
-/// one entry…) is refused, so no configuration value can add or override a query parameter
-/// (security.md C11).
+/// Scope names: letters, digits, `.`, `_`, `-`, `:` ([`crate::scopes::is_scope_token`]). Anything
+/// else (`&`, `=`, `#`, spaces inside one entry…) is refused, so no configuration value can add or
+/// override a query parameter (security.md C11). Whether HubSpot knows the name is not checked here:
+/// only HubSpot decides.
 fn check_scopes(param: &str, scopes: &[String]) -> Result<()> {
     for s in scopes {
-        let ok = !s.is_empty()
-            && s.len() <= 100
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'));
-        if !ok {
+        if !crate::scopes::is_scope_token(s) {
             let shown: String = s.chars().take(60).collect();
             return Err(Error::Config(format!(
                 "invalid scope {shown:?} in {param}: scope names contain only letters, digits, '.', '_', '-' and ':'"
