@@ -450,13 +450,26 @@ pub fn install_guide() -> Vec<InstallFailureView> {
 }
 
 /// Asks HubSpot's MCP server whether it accepts the connection's access token (MCP `initialize`). The token is
-/// fetched (refreshed if due) and sent from Rust; the result says what the server answered, never the token.
+/// fetched (refreshed if due) and sent from Rust; the result says what the server answered, never the token. A
+/// connection already known to be account-level is answered at once, without a request (it can never pass).
 #[tauri::command]
 pub async fn check_mcp(host: State<'_, Host>, args: ConnectionArgs) -> CmdResult<McpCheckView> {
     let http = hubkey_core::mcp::http_client()?;
-    let token = host.refresher.valid_token(&args.app, args.hub_id).await?;
-    let check = hubkey_core::mcp::check_mcp_server(&http, &host.endpoints, &token).await?;
-    drop(token);
+    let conn = host
+        .store()
+        .connection(&args.app, args.hub_id)
+        .await?
+        .ok_or_else(|| {
+            hubkey_core::Error::NotFound(format!(
+                "no connection of app {:?} to portal {}",
+                args.app, args.hub_id
+            ))
+        })?;
+    let refresher = &host.refresher;
+    let check = hubkey_core::mcp::check_connection(&http, &host.endpoints, &conn, || {
+        refresher.valid_token(&args.app, args.hub_id)
+    })
+    .await?;
     tracing::info!(app = %args.app, hub_id = args.hub_id, accepted = check.accepted(), "MCP server check");
     Ok(McpCheckView::new(&args.app, args.hub_id, &check))
 }

@@ -615,9 +615,10 @@ impl From<&InstallFailure> for InstallFailureView {
 pub enum McpOutcome {
     /// It answered `initialize`.
     Accepted,
-    /// 401 "This endpoint requires a user level OAuth token": an account-level token.
+    /// An account-level token: HubSpot's 401 "This endpoint requires a user level OAuth token", or known
+    /// before asking (the connection's `is_user_level` is false; then `asked_server` is false).
     NotUserLevel,
-    /// Another 401: missing, expired or revoked token.
+    /// Another 401 (HubSpot's is empty, with a `WWW-Authenticate` challenge): the token is expired or revoked.
     Unauthorized,
     /// Any other answer.
     Unexpected,
@@ -642,6 +643,8 @@ pub struct McpCheckView {
     pub server_name: Option<String>,
     /// `unexpected`: the HTTP status.
     pub http_status: Option<u16>,
+    /// Whether the MCP server was asked; false when the connection was already known to be account-level.
+    pub asked_server: bool,
 }
 
 impl McpCheckView {
@@ -656,6 +659,7 @@ impl McpCheckView {
             protocol_version: None,
             server_name: None,
             http_status: None,
+            asked_server: true,
         };
         match check {
             McpCheck::Accepted {
@@ -670,6 +674,10 @@ impl McpCheckView {
             McpCheck::NotUserLevel { hubspot_message, .. } => {
                 view.outcome = McpOutcome::NotUserLevel;
                 view.hubspot_message = Some(hubspot_message.clone());
+            }
+            McpCheck::AccountLevelToken { .. } => {
+                view.outcome = McpOutcome::NotUserLevel;
+                view.asked_server = false;
             }
             McpCheck::Unauthorized { message, .. } => {
                 view.outcome = McpOutcome::Unauthorized;

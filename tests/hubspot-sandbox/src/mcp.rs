@@ -3,10 +3,12 @@
 //!
 //! The authorize, token, introspect and revoke routes of this listener reuse the modules of the app
 //! and API host; what differs (PKCE required, MCP apps only, `scope` ignored, v3 only) is decided
-//! there from the listener. The MCP endpoint accepts only **user-level** access tokens:
-//! - no or unknown/expired token → 401 with
+//! there from the listener. The MCP endpoint accepts only **user-level** access tokens, and refuses
+//! the others in exactly HubSpot's shapes (hubspot-oauth.md, Corrections of 2026-12-02):
+//! - no, unknown or expired token → an **empty** 401 with
 //!   `WWW-Authenticate: Bearer resource_metadata="<mcp base>/.well-known/oauth-protected-resource"`;
-//! - an account-level token → 401 "This endpoint requires a user level OAuth token";
+//! - an account-level token → 401 with the **plain-text** body "This endpoint requires a user level
+//!   OAuth token" (`text/plain`, not JSON: the MCP SDKs print it raw);
 //! - otherwise JSON-RPC: `initialize` (protocol `2025-06-18`, answers an `mcp-session-id` header),
 //!   `notifications/*` (202), `ping`, `tools/list`, `tools/call` of `get_user_details`.
 
@@ -51,22 +53,28 @@ pub(crate) async fn protected_resource(State(ctx): State<Ctx>) -> Json<Value> {
     }))
 }
 
-fn unauthorized(ctx: &Ctx, message: &str, invalid_token: bool) -> Response {
+/// The text of HubSpot's 401 for an account-level token (a plain-text body).
+pub(crate) const USER_LEVEL_REQUIRED: &str = "This endpoint requires a user level OAuth token";
+
+/// A missing, unknown or expired token: an empty 401 whose challenge names the protected-resource
+/// metadata (RFC 9728 §5.1).
+fn unauthorized(ctx: &Ctx) -> Response {
     let metadata = format!("{}/.well-known/oauth-protected-resource", ctx.shared.mcp_base_url);
-    let challenge = if invalid_token {
-        format!("Bearer error=\"invalid_token\", resource_metadata=\"{metadata}\"")
-    } else {
-        format!("Bearer resource_metadata=\"{metadata}\"")
-    };
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        Json(json!({"status": "error", "message": message, "category": "INVALID_AUTHENTICATION"})),
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&challenge) {
+    let mut response = StatusCode::UNAUTHORIZED.into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("Bearer resource_metadata=\"{metadata}\"")) {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
     response
+}
+
+/// An account-level token: 401 with a plain-text body.
+fn user_level_required() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        USER_LEVEL_REQUIRED,
+    )
+        .into_response()
 }
 
 fn rpc_result(id: &Value, result: Value) -> Value {
@@ -82,18 +90,12 @@ pub(crate) async fn endpoint(State(ctx): State<Ctx>, headers: HeaderMap, body: B
     let record: AccessRecord = {
         let inner = ctx.shared.lock();
         match bearer(&headers).map(|t| inner.lookup_access(t)) {
-            None => return unauthorized(&ctx, "Authentication credentials not found.", false),
-            Some(AccessLookup::Unknown) => {
-                return unauthorized(&ctx, "Authentication credentials not found.", true)
-            }
-            Some(AccessLookup::Expired(_)) => {
-                return unauthorized(&ctx, "The OAuth token used to make this call expired.", true)
-            }
+            None | Some(AccessLookup::Unknown) | Some(AccessLookup::Expired(_)) => return unauthorized(&ctx),
             Some(AccessLookup::Valid(record)) => record,
         }
     };
     if !record.grant.is_user_level {
-        return unauthorized(&ctx, "This endpoint requires a user level OAuth token", true);
+        return user_level_required();
     }
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return (

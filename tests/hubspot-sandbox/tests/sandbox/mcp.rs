@@ -232,7 +232,11 @@ async fn mcp_post_without_token_is_401_with_resource_metadata() {
             .unwrap(),
     )
     .await;
+    // HubSpot answers a missing or expired token with an *empty* 401 and
+    // `WWW-Authenticate: Bearer resource_metadata="https://mcp.hubspot.com/.well-known/oauth-protected-resource"`
+    // (hubspot-oauth.md, Corrections of 2026-12-02).
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.text, "", "the body is empty");
     assert_eq!(
         answer.header("www-authenticate").unwrap(),
         format!(
@@ -240,6 +244,32 @@ async fn mcp_post_without_token_is_401_with_resource_metadata() {
             e.sb.mcp_base_url()
         )
     );
+}
+
+#[tokio::test]
+async fn mcp_post_with_an_unknown_or_expired_token_is_the_same_empty_401() {
+    let e = env().await;
+    let t = mcp_tokens(&e).await;
+    let access = t["access_token"].as_str().unwrap().to_owned();
+    e.sb.advance_clock(t["expires_in"].as_u64().unwrap() + 1);
+    for token in ["not-a-token", access.as_str()] {
+        let answer = read(
+            e.http
+                .post(e.mcp_url("/"))
+                .bearer_auth(token)
+                .json(&json!({"jsonrpc":"2.0","id":1,"method":"initialize"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(answer.text, "");
+        assert!(answer
+            .header("www-authenticate")
+            .unwrap()
+            .starts_with("Bearer resource_metadata=\""));
+    }
 }
 
 #[tokio::test]
@@ -258,15 +288,12 @@ async fn mcp_post_with_account_level_token_is_401_user_level_required() {
             .unwrap(),
     )
     .await;
+    // HubSpot's answer to an account-level token is a plain-text body, not JSON (hubspot-oauth.md,
+    // Corrections of 2026-12-02: "It is not JSON: the MCP SDKs print the raw body").
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        answer.json()["message"],
-        "This endpoint requires a user level OAuth token"
-    );
-    assert!(answer
-        .header("www-authenticate")
-        .unwrap()
-        .contains("resource_metadata="));
+    assert_eq!(answer.text, "This endpoint requires a user level OAuth token");
+    assert!(answer.header("content-type").unwrap().starts_with("text/plain"));
+    assert!(serde_json::from_str::<serde_json::Value>(&answer.text).is_err());
 }
 
 #[tokio::test]
