@@ -75,7 +75,8 @@ pub async fn register_app<R: Runtime>(
         scopes: validation::parse_scopes(&args.scopes),
         optional_scopes: validation::parse_scopes(&args.optional_scopes),
         kind: args.kind.into(),
-        pkce: true,
+        // The form's PKCE switch (on by default; MCP auth apps use PKCE whatever it says).
+        pkce: args.pkce.unwrap_or(true),
     };
     let secret = Secret::new(raw_secret.expose().trim());
     drop(raw_secret);
@@ -163,6 +164,7 @@ pub async fn begin_login<R: Runtime>(
     let options = LoginOptions {
         portal_id: args.portal_id,
         timeout: Some(host.login_timeout),
+        without_pkce: args.without_pkce.unwrap_or(false),
     };
     let handle = app.clone();
     let name = config.name;

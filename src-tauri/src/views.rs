@@ -298,6 +298,11 @@ pub struct RegisterAppArgs {
     /// Optional scopes, same format.
     pub optional_scopes: String,
     pub kind: AppKindView,
+    /// Send PKCE S256 (default true). Off only for a standard app whose HubSpot refuses the verifier
+    /// (`pkce_rejected`); MCP auth apps use PKCE whatever this says.
+    #[serde(default)]
+    #[ts(optional)]
+    pub pkce: Option<bool>,
 }
 
 impl std::fmt::Debug for RegisterAppArgs {
@@ -310,6 +315,7 @@ impl std::fmt::Debug for RegisterAppArgs {
             .field("scopes", &self.scopes)
             .field("optional_scopes", &self.optional_scopes)
             .field("kind", &self.kind)
+            .field("pkce", &self.pkce)
             .finish()
     }
 }
@@ -355,6 +361,11 @@ pub struct StartLoginArgs {
     /// Preselect a portal (skips HubSpot's account picker).
     #[ts(optional)]
     pub portal_id: Option<u64>,
+    /// This one sign-in without PKCE (standard apps only): the "Retry without PKCE" action offered when
+    /// HubSpot refused the verifier (`pkce_rejected`). The app's setting is not changed.
+    #[serde(default)]
+    #[ts(optional)]
+    pub without_pkce: Option<bool>,
 }
 
 /// `start_login` result: the browser is opening; the outcome arrives as a `login-finished` event.

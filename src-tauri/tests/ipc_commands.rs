@@ -480,6 +480,28 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
             .any(|e| e["app"] == "typo")
     });
     ipc.ok("remove_app", json!({"args": {"app": "typo"}}));
+    // The register form's PKCE switch (issue 13): stored per app, on unless turned off; an MCP app keeps it.
+    for (kind, asked, stored) in [
+        ("standard", json!(false), false),
+        ("standard", Value::Null, true),
+        ("mcp", json!(false), true),
+    ] {
+        let mut args = json!({
+            "name": "pkce-switch",
+            "client_id": DEMO_STANDARD_CLIENT_ID,
+            "client_secret": client_secret,
+            "redirect_uri": loopback,
+            "scopes": "oauth crm.objects.contacts.read",
+            "optional_scopes": "",
+            "kind": kind,
+        });
+        if !asked.is_null() {
+            args["pkce"] = asked.clone();
+        }
+        let registered = ipc.ok("register_app", json!({ "args": args }));
+        assert_eq!(registered["app"]["pkce"], stored, "{kind} {asked}: {registered}");
+        ipc.ok("remove_app", json!({"args": {"app": "pkce-switch"}}));
+    }
     let requests = sandbox.requests().len();
     let demo_finished = || {
         recorder

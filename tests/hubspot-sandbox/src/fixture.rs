@@ -76,6 +76,13 @@ pub struct AppFixture {
     /// Optional hard block on every install of this app.
     #[serde(default)]
     pub install_block: Option<InstallBlock>,
+    /// Plays a HubSpot that refuses PKCE on this (standard) app: the code exchange answers 400
+    /// `BAD_CODE_VERIFIER` "PKCE (code_verifier) is not supported for this app" whenever a
+    /// `code_verifier` is sent, and succeeds without one. HubSpot's PKCE handling on standard apps is
+    /// undocumented (hubspot-oauth.md §1.4, UNCERTAIN), so a client must cope with this; the
+    /// wording is the sandbox's choice.
+    #[serde(default)]
+    pub rejects_pkce: bool,
 }
 
 impl AppFixture {
@@ -224,6 +231,7 @@ impl Fixture {
                     is_user_level: false,
                     distribution: "marketplace".to_owned(),
                     install_block: None,
+                    rejects_pkce: false,
                 },
                 AppFixture {
                     name: "Hubkey MCP".to_owned(),
@@ -244,6 +252,7 @@ impl Fixture {
                     is_user_level: true,
                     distribution: "marketplace".to_owned(),
                     install_block: None,
+                    rejects_pkce: false,
                 },
                 AppFixture {
                     name: "Hubkey User-Level".to_owned(),
@@ -261,6 +270,7 @@ impl Fixture {
                     is_user_level: true,
                     distribution: "private".to_owned(),
                     install_block: None,
+                    rejects_pkce: false,
                 },
             ],
             portals: vec![

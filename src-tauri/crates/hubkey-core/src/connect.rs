@@ -18,7 +18,7 @@
 //!
 //! Nothing is stored unless every step succeeded; a failure leaves existing tokens untouched.
 
-use crate::app::AppConfig;
+use crate::app::{AppConfig, AppKind};
 use crate::callback::RedirectTarget;
 use crate::client::HubSpotClient;
 use crate::clock::Clock;
@@ -39,6 +39,10 @@ pub struct LoginOptions {
     pub portal_id: Option<u64>,
     /// How long to wait for the redirect (default: 10 minutes).
     pub timeout: Option<Duration>,
+    /// This one sign-in without PKCE, whatever the app's setting (standard apps only: HubSpot
+    /// requires PKCE for MCP auth apps). The retry offered when HubSpot refuses the verifier
+    /// ([`crate::Error::PkceRejected`]); the app's stored setting is not changed.
+    pub without_pkce: bool,
 }
 
 /// Runs logins and stores their results. Cheap to clone; share one per process so that deep
@@ -101,7 +105,16 @@ impl PortalConnector {
     where
         F: FnOnce(&Url) -> Result<()>,
     {
-        let app = self.store.app(app_name).await?;
+        let mut app = self.store.app(app_name).await?;
+        if options.without_pkce {
+            if app.kind == AppKind::Mcp {
+                return Err(Error::Config(format!(
+                    "the app {app_name:?} is an MCP auth app, and HubSpot requires PKCE for those; a sign-in \
+                     without PKCE is only possible for standard apps"
+                )));
+            }
+            app.pkce = false;
+        }
         let client_secret = self.store.client_secret(app_name).await?;
         let request = self.client.begin_authorization(&app, options.portal_id)?;
         let url = request.url;

@@ -40,6 +40,7 @@ async fn given_a_standard_app_when_a_portal_is_connected_through_the_loopback_th
     let options = LoginOptions {
         portal_id: Some(DEMO_STARTER_HUB_ID),
         timeout: None,
+        ..Default::default()
     };
     let conn = world
         .connector
@@ -177,6 +178,7 @@ async fn given_a_connected_portal_when_it_is_connected_again_then_the_tokens_are
     let options = || LoginOptions {
         portal_id: Some(DEMO_PRO_HUB_ID),
         timeout: None,
+        ..Default::default()
     };
 
     let first = world

@@ -215,6 +215,51 @@ async fn rule_3_pkce_verifier_mismatch_is_bad_code_verifier() {
 }
 
 #[tokio::test]
+async fn rule_3_an_app_that_rejects_pkce_refuses_any_verifier_and_accepts_a_sign_in_without_one() {
+    // Given a standard app whose HubSpot refuses PKCE (the fixture switch: HubSpot's PKCE handling
+    // on standard apps is undocumented, hubspot-oauth.md §1.4),
+    let mut fixture = hubspot_sandbox::Fixture::demo();
+    fixture.apps[0].rejects_pkce = true;
+    let e = env_with(fixture).await;
+    let (verifier, challenge) = pkce();
+    let exchange = |code: String, verifier: Option<&str>| {
+        let e = &e;
+        let verifier = verifier.map(str::to_owned);
+        async move {
+            let mut fields = vec![
+                ("grant_type", "authorization_code".to_owned()),
+                ("client_id", DEMO_STANDARD_CLIENT_ID.to_owned()),
+                ("client_secret", STD_SECRET.to_owned()),
+                ("redirect_uri", REDIRECT.to_owned()),
+                ("code", code),
+            ];
+            if let Some(v) = verifier {
+                fields.push(("code_verifier", v));
+            }
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            e.token("2026-03", &fields).await
+        }
+    };
+    // when a sign-in with PKCE is exchanged, then the answer names the verifier;
+    let code = e
+        .code(&[("code_challenge", &challenge), ("code_challenge_method", "S256")])
+        .await;
+    let refused = exchange(code, Some(&verifier)).await;
+    assert_oauth_error(&refused, "BAD_CODE_VERIFIER", "invalid_request");
+    assert!(
+        refused.json()["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("code_verifier"),
+        "{}",
+        refused.text
+    );
+    // and a sign-in without PKCE works.
+    let ok = exchange(e.code(&[]).await, None).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+}
+
+#[tokio::test]
 async fn rule_3_pkce_verifier_never_replaces_the_client_secret() {
     let e = env().await;
     let (verifier, challenge) = pkce();

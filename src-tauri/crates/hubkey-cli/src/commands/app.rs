@@ -42,6 +42,11 @@ fn app_from_args(args: &AppAddArgs) -> Result<AppConfig, Error> {
             args.redirect_uri
         )));
     }
+    if args.mcp && args.no_pkce {
+        return Err(Error::Config(
+            "--no-pkce is for standard apps: HubSpot requires PKCE for MCP auth apps".into(),
+        ));
+    }
     let scopes = split_scopes(&args.scopes);
     if scopes.is_empty() {
         return Err(Error::Config("--scopes is empty".into()));
@@ -69,7 +74,7 @@ fn app_from_args(args: &AppAddArgs) -> Result<AppConfig, Error> {
         scopes,
         optional_scopes,
         kind: if args.mcp { AppKind::Mcp } else { AppKind::Standard },
-        pkce: true,
+        pkce: !args.no_pkce,
     })
 }
 
@@ -78,9 +83,10 @@ pub async fn add(args: AppAddArgs, out: &mut Output) -> Result<(), Failure> {
     let ctx = context()?;
     let secret = secret_input::read_client_secret(&app.name)?;
     ctx.store.save_app(&app, &secret).await?;
-    let kind = match app.kind {
-        AppKind::Standard => "standard app",
-        AppKind::Mcp => "MCP auth app",
+    let kind = match (app.kind, app.uses_pkce()) {
+        (AppKind::Standard, true) => "standard app",
+        (AppKind::Standard, false) => "standard app, without PKCE",
+        (AppKind::Mcp, _) => "MCP auth app",
     };
     out.line(&format!(
         "Saved the app {} ({kind}, client id {}); its client secret is in the keychain. Connect a portal with `hubkey login --app {}`.",
@@ -152,6 +158,7 @@ mod tests {
             scopes: "oauth".into(),
             optional_scopes: None,
             mcp: false,
+            no_pkce: false,
         };
         assert_eq!(app_from_args(&args).unwrap_err().exit_code(), 2);
     }
@@ -166,6 +173,7 @@ mod tests {
             scopes: "oauth crm.objects.contacts.read&x=1".into(),
             optional_scopes: None,
             mcp: false,
+            no_pkce: false,
         };
         let err = app_from_args(&args).unwrap_err();
         assert_eq!(err.exit_code(), 2);
@@ -186,10 +194,31 @@ mod tests {
             scopes: "oauth crm.objects.contacts.read".into(),
             optional_scopes: Some("crm.objects.deals.read".into()),
             mcp: true,
+            no_pkce: false,
         };
         let app = app_from_args(&args).unwrap();
         assert_eq!(app.kind, AppKind::Mcp);
         assert!(app.uses_pkce());
         assert_eq!(app.optional_scopes, vec!["crm.objects.deals.read"]);
+    }
+
+    #[test]
+    fn given_no_pkce_when_building_the_app_then_a_standard_app_keeps_it_off_and_an_mcp_app_refuses_it() {
+        let mut args = AppAddArgs {
+            name: "s".into(),
+            client_id: "id".into(),
+            redirect_uri: "http://localhost:53682/callback".into(),
+            scopes: "oauth".into(),
+            optional_scopes: None,
+            mcp: false,
+            no_pkce: true,
+        };
+        let app = app_from_args(&args).unwrap();
+        assert!(!app.pkce && !app.uses_pkce());
+        args.no_pkce = false;
+        assert!(app_from_args(&args).unwrap().uses_pkce(), "PKCE is on by default");
+        args.mcp = true;
+        args.no_pkce = true;
+        assert_eq!(app_from_args(&args).unwrap_err().exit_code(), 2);
     }
 }
