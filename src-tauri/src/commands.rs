@@ -391,6 +391,8 @@ pub async fn sign_out<R: Runtime>(
         .unwrap_or_default();
     let remote = if args.keep_remote {
         "The refresh token was left valid at HubSpot, as asked."
+    } else if report.already_invalid {
+        "HubSpot no longer accepted the refresh token (it was already revoked or invalid)."
     } else if report.revoked {
         "HubSpot revoked the refresh token."
     } else {
@@ -401,6 +403,7 @@ pub async fn sign_out<R: Runtime>(
         app: args.app,
         hub_id: args.hub_id,
         revoked: report.revoked,
+        already_invalid: report.already_invalid,
         kept_remote: args.keep_remote,
         revoke_error: report.revoke_error.map(CommandError::from),
         access_token_valid_until: until.map(rfc3339),

@@ -448,8 +448,11 @@ pub struct SignOutArgs {
 pub struct SignOutView {
     pub app: String,
     pub hub_id: u64,
-    /// HubSpot confirmed the refresh token is revoked.
+    /// HubSpot confirmed the refresh token is revoked (or no longer accepted it: `already_invalid`).
     pub revoked: bool,
+    /// HubSpot no longer accepted the refresh token (already revoked, uninstalled or unknown): as good as
+    /// revoked.
+    pub already_invalid: bool,
     /// The revoke was skipped on purpose (`keep_remote`).
     pub kept_remote: bool,
     /// Why the revoke failed (the local deletion happened anyway).

@@ -20,37 +20,81 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::api::bearer;
-use crate::state::{new_opaque_id, AccessLookup, AccessRecord};
+use crate::errors::not_found;
+use crate::state::{new_opaque_id, AccessLookup, AccessRecord, McpMetadata};
 use crate::Ctx;
 
 /// MCP protocol version the emulated server speaks.
 pub const MCP_PROTOCOL_VERSION: &str = "2025-06-18";
 
+/// The prefix under which the MCP listener also serves its OAuth routes ([`McpMetadata::Relocated`]).
+pub(crate) const RELOCATED: &str = "/relocated";
+
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414). No `registration_endpoint`: HubSpot
-/// has no dynamic client registration.
-pub(crate) async fn authorization_server(State(ctx): State<Ctx>) -> Json<Value> {
-    let base = &ctx.shared.mcp_base_url;
-    Json(json!({
-        "issuer": base,
-        "authorization_endpoint": format!("{base}/oauth/authorize/user"),
-        "token_endpoint": format!("{base}/oauth/v3/token"),
-        "introspection_endpoint": format!("{base}/oauth/v3/token/introspect"),
+/// has no dynamic client registration, and no `revocation_endpoint`: HubSpot does not advertise one
+/// (hubspot-oauth.md, Corrections of 2026-12-02).
+pub(crate) async fn authorization_server(State(ctx): State<Ctx>) -> Response {
+    let base = ctx.shared.mcp_base_url.clone();
+    let mode = ctx.shared.lock().switches.mcp_metadata;
+    match mode {
+        McpMetadata::Served => Json(as_document(&base, &base)).into_response(),
+        McpMetadata::Unsafe => Json(as_document(&base, "http://mcp.example.invalid")).into_response(),
+        // The relocated server's document lives at its own RFC 8414 path (below); this one is absent.
+        McpMetadata::Missing | McpMetadata::Relocated => not_found(),
+        McpMetadata::Malformed => malformed(),
+    }
+}
+
+/// `GET /.well-known/oauth-authorization-server/relocated` (RFC 8414 §3.1: the issuer's path goes
+/// after the well-known name).
+pub(crate) async fn relocated_authorization_server(State(ctx): State<Ctx>) -> Response {
+    let base = ctx.shared.mcp_base_url.clone();
+    if ctx.shared.lock().switches.mcp_metadata != McpMetadata::Relocated {
+        return not_found();
+    }
+    let issuer = format!("{base}{RELOCATED}");
+    Json(as_document(&issuer, &issuer)).into_response()
+}
+
+fn as_document(issuer: &str, endpoints_base: &str) -> Value {
+    json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{endpoints_base}/oauth/authorize/user"),
+        "token_endpoint": format!("{endpoints_base}/oauth/v3/token"),
+        "introspection_endpoint": format!("{endpoints_base}/oauth/v3/token/introspect"),
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "token_endpoint_auth_methods_supported": ["client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
-    }))
+    })
 }
 
 /// `GET /.well-known/oauth-protected-resource` (RFC 9728).
-pub(crate) async fn protected_resource(State(ctx): State<Ctx>) -> Json<Value> {
-    let base = &ctx.shared.mcp_base_url;
+pub(crate) async fn protected_resource(State(ctx): State<Ctx>) -> Response {
+    let base = ctx.shared.mcp_base_url.clone();
+    let mode = ctx.shared.lock().switches.mcp_metadata;
+    let server = match mode {
+        McpMetadata::Missing => return not_found(),
+        McpMetadata::Malformed => return malformed(),
+        McpMetadata::Relocated => format!("{base}{RELOCATED}"),
+        McpMetadata::Served | McpMetadata::Unsafe => base.clone(),
+    };
     Json(json!({
         "resource": base,
-        "authorization_servers": [base],
+        "authorization_servers": [server],
         "scopes_supported": [],
         "resource_documentation": "https://developers.hubspot.com/mcp",
     }))
+    .into_response()
+}
+
+fn malformed() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        "{\"issuer\": \"http://",
+    )
+        .into_response()
 }
 
 /// The text of HubSpot's 401 for an account-level token (a plain-text body).

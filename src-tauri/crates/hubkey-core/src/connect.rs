@@ -116,6 +116,8 @@ impl PortalConnector {
             app.pkce = false;
         }
         let client_secret = self.store.client_secret(app_name).await?;
+        // The MCP host's endpoints from its metadata, before the authorize URL is built.
+        self.client.oauth_endpoints(app.kind).await;
         let request = self.client.begin_authorization(&app, options.portal_id)?;
         let url = request.url;
         let (mut pending, target) = PendingLogin::for_redirect(
@@ -243,8 +245,11 @@ pub fn connection_from(
 /// What signing out did.
 #[derive(Debug)]
 pub struct SignOutReport {
-    /// True when HubSpot confirmed the refresh token is revoked.
+    /// True when HubSpot confirmed the refresh token is revoked, or no longer accepted it.
     pub revoked: bool,
+    /// True when HubSpot no longer accepted the refresh token (already revoked, uninstalled or
+    /// unknown): counted as revoked, said differently.
+    pub already_invalid: bool,
     /// Why the revoke failed (local deletion happened anyway), when it did.
     pub revoke_error: Option<Error>,
     /// Revocation does not cut access tokens short: the last one works until this time.
@@ -267,6 +272,7 @@ pub async fn sign_out(
         .ok_or_else(|| Error::NotFound(format!("no connection of app {app_name:?} to portal {hub_id}")))?;
     let mut report = SignOutReport {
         revoked: false,
+        already_invalid: false,
         revoke_error: None,
         access_token_valid_until: Some(connection.expires_at),
     };
@@ -279,7 +285,10 @@ pub async fn sign_out(
         }
         .await;
         match outcome {
-            Ok(()) => report.revoked = true,
+            Ok(how) => {
+                report.revoked = true;
+                report.already_invalid = how == crate::client::Revocation::AlreadyInvalid;
+            }
             Err(e) => {
                 tracing::warn!(
                     app = app_name,

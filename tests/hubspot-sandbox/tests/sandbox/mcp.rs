@@ -1,6 +1,9 @@
 //! §9 point 8: the MCP host.
 
-use hubspot_sandbox::{DEMO_MCP_CLIENT_ID, DEMO_PRO_HUB_ID, DEMO_STANDARD_CLIENT_ID, MCP_PROTOCOL_VERSION};
+use hubspot_sandbox::{
+    McpMetadata, RevokeDeadToken, DEMO_MCP_CLIENT_ID, DEMO_PRO_HUB_ID, DEMO_STANDARD_CLIENT_ID,
+    MCP_PROTOCOL_VERSION,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -85,6 +88,92 @@ async fn mcp_well_known_documents_point_at_the_sandbox_mcp_base() {
         .json();
     assert_eq!(prm["resource"], base);
     assert_eq!(prm["authorization_servers"], json!([base]));
+    assert!(
+        asm.get("revocation_endpoint").is_none(),
+        "HubSpot does not advertise MCP revocation (Corrections of 2026-12-02)"
+    );
+}
+
+#[tokio::test]
+async fn mcp_metadata_switch_serves_missing_malformed_unsafe_and_relocated_documents() {
+    let e = env().await;
+    let base = e.sb.mcp_base_url();
+    let asm_url = e.mcp_url("/.well-known/oauth-authorization-server");
+    let prm_url = e.mcp_url("/.well-known/oauth-protected-resource");
+    e.sb.update_switches(|s| s.mcp_metadata = McpMetadata::Missing);
+    assert_eq!(e.get(&asm_url).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(e.get(&prm_url).await.status, StatusCode::NOT_FOUND);
+    e.sb.update_switches(|s| s.mcp_metadata = McpMetadata::Malformed);
+    let malformed = e.get(&asm_url).await;
+    assert_eq!(malformed.status, StatusCode::OK);
+    assert!(serde_json::from_str::<serde_json::Value>(&malformed.text).is_err());
+    e.sb.update_switches(|s| s.mcp_metadata = McpMetadata::Unsafe);
+    let unsafe_doc = e.get(&asm_url).await.json();
+    assert_eq!(unsafe_doc["issuer"], base);
+    assert_eq!(
+        unsafe_doc["token_endpoint"],
+        "http://mcp.example.invalid/oauth/v3/token"
+    );
+    // Relocated: RFC 9728 names another authorization server, whose RFC 8414 document sits at the
+    // well-known path with the issuer's path appended, and whose endpoints are served.
+    e.sb.update_switches(|s| s.mcp_metadata = McpMetadata::Relocated);
+    let prm = e.get(&prm_url).await.json();
+    assert_eq!(prm["resource"], base);
+    assert_eq!(prm["authorization_servers"], json!([format!("{base}/relocated")]));
+    assert_eq!(e.get(&asm_url).await.status, StatusCode::NOT_FOUND);
+    let relocated = e
+        .get(&e.mcp_url("/.well-known/oauth-authorization-server/relocated"))
+        .await
+        .json();
+    assert_eq!(relocated["issuer"], format!("{base}/relocated"));
+    assert_eq!(
+        relocated["token_endpoint"],
+        format!("{base}/relocated/oauth/v3/token")
+    );
+    let token = e
+        .post_form(
+            &e.mcp_url("/relocated/oauth/v3/token"),
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", DEMO_MCP_CLIENT_ID),
+                ("client_secret", MCP_SECRET),
+                ("refresh_token", "nope"),
+            ],
+        )
+        .await;
+    assert_oauth_error(&token, "BAD_REFRESH_TOKEN", "invalid_grant");
+}
+
+#[tokio::test]
+async fn mcp_revoke_on_the_mcp_host_revokes_and_the_dead_token_switch_picks_hubspots_error_shapes() {
+    let e = env().await;
+    let t = mcp_tokens(&e).await;
+    let refresh = t["refresh_token"].as_str().unwrap();
+    let revoke = |token: &str| {
+        let e = &e;
+        let token = token.to_owned();
+        async move {
+            e.post_form(
+                &e.mcp_url("/oauth/v3/token/revoke"),
+                &[
+                    ("token", &token),
+                    ("token_type_hint", "refresh_token"),
+                    ("client_id", DEMO_MCP_CLIENT_ID),
+                    ("client_secret", MCP_SECRET),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(revoke(refresh).await.status, StatusCode::OK);
+    // Dead now: 200 by default (RFC 7009), or HubSpot's two 400 shapes.
+    assert_eq!(revoke(refresh).await.status, StatusCode::OK);
+    e.sb.update_switches(|s| s.revoke_dead_token = RevokeDeadToken::InvalidGrant);
+    assert_oauth_error(&revoke(refresh).await, "BAD_REFRESH_TOKEN", "invalid_grant");
+    e.sb.update_switches(|s| s.revoke_dead_token = RevokeDeadToken::ValidationError);
+    let validation = revoke(refresh).await;
+    assert_eq!(validation.status, StatusCode::BAD_REQUEST);
+    assert_eq!(validation.json()["category"], "VALIDATION_ERROR");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@
 //! [`oauth2::CsrfToken`]).
 
 use crate::app::{AppConfig, AppKind};
-use crate::config::{is_loopback_host, Endpoints};
+use crate::config::is_loopback_host;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use oauth2::{CsrfToken, PkceCodeChallenge, PkceCodeVerifier};
@@ -61,13 +61,13 @@ pub fn pkce_challenge_s256(verifier: &Secret) -> String {
         .to_owned()
 }
 
-/// Builds the authorize URL after checking everything that goes into it.
+/// Builds the authorize URL on `page` (the app kind's authorize page, with the portal when one is
+/// preselected) after checking everything that goes into it.
 pub(crate) fn build_authorize_url(
-    endpoints: &Endpoints,
+    page: Url,
     app: &AppConfig,
     state: &Secret,
     challenge: Option<&str>,
-    portal_id: Option<u64>,
 ) -> Result<Url> {
     check_client_id(&app.client_id)?;
     check_redirect_uri(&app.redirect_uri)?;
@@ -105,7 +105,7 @@ pub(crate) fn build_authorize_url(
         _ => {}
     }
 
-    let mut url = endpoints.authorize_url(app.kind, portal_id);
+    let mut url = page;
     check_browser_url(&url)?;
 
     let joined_scopes = app.scopes.join(" ");
