@@ -153,6 +153,8 @@ pub struct ConnectionView {
     pub installing_user_id: Option<u64>,
     pub app_id: Option<u64>,
     pub is_user_level: Option<bool>,
+    /// The portal's data centre (`na1`, `eu1`…), from introspection; `None` when HubSpot did not say.
+    pub hublet: Option<String>,
     /// Every granted scope, as HubSpot reported it.
     pub scopes: Vec<String>,
     /// What the login asked for (required + optional).
@@ -198,6 +200,7 @@ impl ConnectionView {
             installing_user_id: conn.installing_user_id,
             app_id: conn.app_id,
             is_user_level: conn.is_user_level,
+            hublet: conn.hublet.clone(),
             scopes: conn.scopes.clone(),
             requested_scopes: conn.requested_scopes.clone(),
             required_scopes: groups.required,
@@ -818,6 +821,15 @@ mod tests {
                 scope: "automation".into(),
                 likely_reason: "needs Marketing Hub Professional or Enterprise".into(),
             }]
+        );
+        assert_eq!(view.hublet, None, "HubSpot did not say: absent, not an error");
+        let mut eu = conn.clone();
+        eu.hublet = Some("eu1".into());
+        assert_eq!(
+            ConnectionView::new(&eu, Some(&app), datetime!(2030-01-01 0:15 UTC), None)
+                .hublet
+                .as_deref(),
+            Some("eu1")
         );
         // Without the app there is nothing to compare with.
         assert!(

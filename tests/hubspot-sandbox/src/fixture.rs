@@ -179,8 +179,11 @@ pub const DEMO_MCP_CLIENT_ID: &str = "7a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d";
 pub const DEMO_USER_LEVEL_CLIENT_ID: &str = "c0ffee00-1234-4abc-8def-0123456789ab";
 /// Hub id of the demo Professional portal (has everything but Enterprise-only custom objects).
 pub const DEMO_PRO_HUB_ID: u64 = 24_681_357;
-/// Hub id of the demo Starter portal (lacks `automation`, custom objects and other paid tools).
+/// Hub id of the demo Starter portal (lacks `automation`, custom objects and other paid tools),
+/// the EU one (`hublet: eu1`).
 pub const DEMO_STARTER_HUB_ID: u64 = 13_572_468;
+/// The demo user who belongs to the EU portal only.
+pub const DEMO_EU_USER: &str = "kim@sprocket.example";
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
@@ -196,10 +199,12 @@ impl Fixture {
     /// - **Hubkey MCP** (MCP auth app, user-level).
     /// - **Hubkey User-Level** (standard, user-level, private distribution).
     /// - Portal **Acme Corp** (`na1`, Professional): lacks custom objects.
-    /// - Portal **Sprocket Ltd** (`eu1`, Starter): lacks `automation`, custom objects and more.
+    /// - Portal **Sprocket Ltd** (`eu1`, Starter): lacks `automation`, custom objects and more. It
+    ///   is the EU portal: the MCP host sends it on to its regional host (see `authorize.rs`).
     /// - `alex@acme.example` is a Super Admin of both (the default signed-in user, so the account
     ///   picker appears); `robin@acme.example` has no install rights; `morgan@acme.example` has App
-    ///   Marketplace Access but cannot read deals.
+    ///   Marketplace Access but cannot read deals; `kim@sprocket.example` is a Super Admin of the EU
+    ///   portal only (`login_as` it to land there without the picker).
     pub fn demo() -> Fixture {
         // The same HubSpot user is a Super Admin of both demo accounts (user ids are global).
         let alex = || UserFixture {
@@ -318,7 +323,15 @@ impl Fixture {
                         "crm.schemas.custom.read",
                         "marketing.campaigns.read",
                     ]),
-                    users: vec![alex()],
+                    users: vec![
+                        alex(),
+                        UserFixture {
+                            user_id: 1_004,
+                            email: "kim@sprocket.example".to_owned(),
+                            super_admin: true,
+                            marketplace_access: true,
+                        },
+                    ],
                     missing_permissions: BTreeMap::new(),
                 },
             ],

@@ -57,7 +57,7 @@ mod token;
 
 pub use faults::{Fault, FaultPlan, RandomFaults};
 pub use fixture::{
-    AppFixture, AppKind, Fixture, InstallBlock, PortalFixture, UserFixture, DEMO_MCP_CLIENT_ID,
+    AppFixture, AppKind, Fixture, InstallBlock, PortalFixture, UserFixture, DEMO_EU_USER, DEMO_MCP_CLIENT_ID,
     DEMO_PRO_HUB_ID, DEMO_STANDARD_CLIENT_ID, DEMO_STARTER_HUB_ID, DEMO_USER_LEVEL_CLIENT_ID,
 };
 pub use log::LoggedRequest;
@@ -239,6 +239,11 @@ fn mcp_oauth_routes() -> Router<Ctx> {
         .route("/oauth/{segment}/token", post(token::token))
         .route("/oauth/{segment}/token/introspect", post(introspect::introspect))
         .route("/oauth/{segment}/token/revoke", post(introspect::revoke))
+        // The regional MCP host (`mcp-eu1…`), emulated by a path prefix (authorize.rs).
+        .route(
+            "/{region}/oauth/{segment}/authorize/user",
+            get(authorize::authorize_regional),
+        )
 }
 
 fn mcp_router(shared: &Arc<Shared>) -> Router {

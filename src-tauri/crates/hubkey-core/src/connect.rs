@@ -231,6 +231,7 @@ pub fn connection_from(
         optional_scopes_missing,
         is_user_level: metadata.and_then(|m| m.is_user_level),
         installing_user_id: metadata.and_then(|m| m.installing_user_id),
+        hublet: metadata.and_then(|m| m.hublet.clone()),
         expires_at: tokens.expires_at,
         state: ConnectionState::Fresh,
         state_reason: None,
@@ -364,6 +365,7 @@ mod tests {
             ],
             is_user_level: Some(false),
             installing_user_id: Some(1001),
+            hublet: Some("eu1".into()),
             ..Default::default()
         };
         let c = connection_from(&app(), &t, Some(&m), datetime!(2026-11-23 10:00 UTC)).unwrap();
@@ -373,6 +375,16 @@ mod tests {
         assert_eq!(c.user_id, Some(7), "the token response's user_id wins");
         assert_eq!(c.app_id, Some(3141592));
         assert_eq!(c.is_user_level, Some(false));
+        assert_eq!(c.hublet.as_deref(), Some("eu1"));
+        // Without introspection: absent, not an error.
+        let bare = connection_from(
+            &app(),
+            &tokens(Some(42), &[]),
+            None,
+            datetime!(2026-11-23 10:00 UTC),
+        )
+        .unwrap();
+        assert_eq!(bare.hublet, None);
         assert_eq!(
             c.optional_scopes_missing,
             vec!["crm.objects.deals.read".to_string()]

@@ -435,3 +435,72 @@ async fn mcp_initialize_with_user_level_token_returns_protocol_version_and_sessi
     .await;
     assert_eq!(answer.json()["error"]["code"], -32601);
 }
+
+#[tokio::test]
+async fn mcp_authorize_for_an_eu_portal_redirects_to_the_regional_host_keeping_the_query() {
+    // An EU portal is sent by the browser from mcp.hubspot.com to
+    // mcp-eu1…/oauth/<hub_id>/authorize/user, keeping the query string (hubspot-oauth.md §1.1, §5.4
+    // and the Corrections of 2026-12-02; community live test). On loopback the regional host is a
+    // path prefix.
+    let e = env().await;
+    e.sb.update_switches(|s| {
+        s.login_as = Some(hubspot_sandbox::DEMO_EU_USER.to_owned());
+        s.auto_grant = true;
+    });
+    let url = mcp_authorize_url(&e, "/oauth/authorize/user", &[]);
+    let query = url.split_once('?').unwrap().1.to_owned();
+    let first = e.get(&url).await;
+    assert_eq!(first.status, StatusCode::FOUND, "{}", first.text);
+    let regional = first.location();
+    assert_eq!(
+        regional,
+        format!(
+            "{}/mcp-eu1/oauth/{}/authorize/user?{query}",
+            e.sb.mcp_base_url(),
+            hubspot_sandbox::DEMO_STARTER_HUB_ID
+        )
+    );
+    // There the flow goes on (auto-grant: straight to the app with a code), and the code works on the
+    // main MCP host.
+    let back = e.get(&regional).await;
+    assert_eq!(back.status, StatusCode::FOUND, "{}", back.text);
+    let location = back.location();
+    assert!(location.starts_with(MCP_REDIRECT), "{location}");
+    let code = query_value(&location, "code").unwrap();
+    assert!(code.starts_with("eu1-"), "{code}");
+    let (verifier, _) = pkce();
+    let tokens = e
+        .post_form(
+            &e.mcp_url("/oauth/v3/token"),
+            &[
+                ("grant_type", "authorization_code"),
+                ("client_id", DEMO_MCP_CLIENT_ID),
+                ("client_secret", MCP_SECRET),
+                ("redirect_uri", MCP_REDIRECT),
+                ("code", &code),
+                ("code_verifier", &verifier),
+            ],
+        )
+        .await;
+    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.text);
+    assert_eq!(tokens.json()["hub_id"], hubspot_sandbox::DEMO_STARTER_HUB_ID);
+    // A North American portal is not redirected, and a regional host refuses another region's account.
+    e.sb.update_switches(|s| s.login_as = None);
+    let na = e
+        .get(&mcp_authorize_url(
+            &e,
+            &format!("/oauth/{DEMO_PRO_HUB_ID}/authorize/user"),
+            &[],
+        ))
+        .await;
+    assert!(na.location().starts_with(MCP_REDIRECT), "{}", na.location());
+    let wrong = e
+        .get(&mcp_authorize_url(
+            &e,
+            &format!("/mcp-eu1/oauth/{DEMO_PRO_HUB_ID}/authorize/user"),
+            &[],
+        ))
+        .await;
+    assert_eq!(wrong.status, StatusCode::OK);
+    assert!(wrong.header("x-sandbox-error").is_some(), "{}", wrong.text);
+}
