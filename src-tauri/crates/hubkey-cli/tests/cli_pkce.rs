@@ -7,7 +7,7 @@
 
 mod cli_support;
 
-use cli_support::{World, APP, CLIENT_SECRET, PRO};
+use cli_support::{World, APP, PRO};
 use hubspot_sandbox::DEMO_STANDARD_CLIENT_ID;
 
 async fn world_rejecting_pkce() -> World {
@@ -83,26 +83,7 @@ async fn given_hubspot_refusing_pkce_when_logging_in_then_the_error_says_so_and_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn given_an_app_registered_with_no_pkce_when_logging_in_then_no_challenge_or_verifier_is_sent() {
     let w = world_rejecting_pkce().await;
-    let redirect = w.redirect_uri();
-    let added = w
-        .run_with(
-            &[
-                "app",
-                "add",
-                APP,
-                "--client-id",
-                DEMO_STANDARD_CLIENT_ID,
-                "--redirect-uri",
-                &redirect,
-                "--scopes",
-                "oauth crm.objects.contacts.read",
-                "--no-pkce",
-            ],
-            Some(&format!("{CLIENT_SECRET}\n")),
-            &[],
-        )
-        .await;
-    assert_eq!(added.code, 0, "{added:?}");
+    let added = w.add_app_with(&["--no-pkce"]).await;
     assert!(added.stdout.contains("standard app, without PKCE"), "{added:?}");
     let apps = w.run(&["app", "list", "--json"]).await.json();
     assert_eq!(apps["apps"][0]["pkce"], false, "stored in the index: {apps}");

@@ -37,6 +37,11 @@ async fn mcp_tokens(e: &Env) -> serde_json::Value {
     let location = e.consent_flow(&url).await;
     assert_eq!(query_value(&location, "state").as_deref(), Some("mcp-state"));
     let code = query_value(&location, "code").unwrap();
+    exchange_mcp_code(e, &code).await
+}
+
+/// Exchanges an MCP code (issued for [`pkce`]'s challenge) on the MCP host; asserts 200.
+async fn exchange_mcp_code(e: &Env, code: &str) -> serde_json::Value {
     let (verifier, _) = pkce();
     let answer = e
         .post_form(
@@ -46,7 +51,7 @@ async fn mcp_tokens(e: &Env) -> serde_json::Value {
                 ("client_id", DEMO_MCP_CLIENT_ID),
                 ("client_secret", MCP_SECRET),
                 ("redirect_uri", MCP_REDIRECT),
-                ("code", &code),
+                ("code", code),
                 ("code_verifier", &verifier),
             ],
         )
@@ -468,22 +473,8 @@ async fn mcp_authorize_for_an_eu_portal_redirects_to_the_regional_host_keeping_t
     assert!(location.starts_with(MCP_REDIRECT), "{location}");
     let code = query_value(&location, "code").unwrap();
     assert!(code.starts_with("eu1-"), "{code}");
-    let (verifier, _) = pkce();
-    let tokens = e
-        .post_form(
-            &e.mcp_url("/oauth/v3/token"),
-            &[
-                ("grant_type", "authorization_code"),
-                ("client_id", DEMO_MCP_CLIENT_ID),
-                ("client_secret", MCP_SECRET),
-                ("redirect_uri", MCP_REDIRECT),
-                ("code", &code),
-                ("code_verifier", &verifier),
-            ],
-        )
-        .await;
-    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.text);
-    assert_eq!(tokens.json()["hub_id"], hubspot_sandbox::DEMO_STARTER_HUB_ID);
+    let tokens = exchange_mcp_code(&e, &code).await;
+    assert_eq!(tokens["hub_id"], hubspot_sandbox::DEMO_STARTER_HUB_ID);
     // A North American portal is not redirected, and a regional host refuses another region's account.
     e.sb.update_switches(|s| s.login_as = None);
     let na = e
