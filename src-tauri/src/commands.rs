@@ -75,7 +75,8 @@ pub async fn register_app<R: Runtime>(
         scopes: validation::parse_scopes(&args.scopes),
         optional_scopes: validation::parse_scopes(&args.optional_scopes),
         kind: args.kind.into(),
-        pkce: true,
+        // The form's PKCE switch (on by default; MCP auth apps use PKCE whatever it says).
+        pkce: args.pkce.unwrap_or(true),
     };
     let secret = Secret::new(raw_secret.expose().trim());
     drop(raw_secret);
@@ -163,6 +164,7 @@ pub async fn begin_login<R: Runtime>(
     let options = LoginOptions {
         portal_id: args.portal_id,
         timeout: Some(host.login_timeout),
+        without_pkce: args.without_pkce.unwrap_or(false),
     };
     let handle = app.clone();
     let name = config.name;
@@ -389,6 +391,8 @@ pub async fn sign_out<R: Runtime>(
         .unwrap_or_default();
     let remote = if args.keep_remote {
         "The refresh token was left valid at HubSpot, as asked."
+    } else if report.already_invalid {
+        "HubSpot no longer accepted the refresh token (it was already revoked or invalid)."
     } else if report.revoked {
         "HubSpot revoked the refresh token."
     } else {
@@ -399,6 +403,7 @@ pub async fn sign_out<R: Runtime>(
         app: args.app,
         hub_id: args.hub_id,
         revoked: report.revoked,
+        already_invalid: report.already_invalid,
         kept_remote: args.keep_remote,
         revoke_error: report.revoke_error.map(CommandError::from),
         access_token_valid_until: until.map(rfc3339),
@@ -450,13 +455,26 @@ pub fn install_guide() -> Vec<InstallFailureView> {
 }
 
 /// Asks HubSpot's MCP server whether it accepts the connection's access token (MCP `initialize`). The token is
-/// fetched (refreshed if due) and sent from Rust; the result says what the server answered, never the token.
+/// fetched (refreshed if due) and sent from Rust; the result says what the server answered, never the token. A
+/// connection already known to be account-level is answered at once, without a request (it can never pass).
 #[tauri::command]
 pub async fn check_mcp(host: State<'_, Host>, args: ConnectionArgs) -> CmdResult<McpCheckView> {
     let http = hubkey_core::mcp::http_client()?;
-    let token = host.refresher.valid_token(&args.app, args.hub_id).await?;
-    let check = hubkey_core::mcp::check_mcp_server(&http, &host.endpoints, &token).await?;
-    drop(token);
+    let conn = host
+        .store()
+        .connection(&args.app, args.hub_id)
+        .await?
+        .ok_or_else(|| {
+            hubkey_core::Error::NotFound(format!(
+                "no connection of app {:?} to portal {}",
+                args.app, args.hub_id
+            ))
+        })?;
+    let refresher = &host.refresher;
+    let check = hubkey_core::mcp::check_connection(&http, &host.endpoints, &conn, || {
+        refresher.valid_token(&args.app, args.hub_id)
+    })
+    .await?;
     tracing::info!(app = %args.app, hub_id = args.hub_id, accepted = check.accepted(), "MCP server check");
     Ok(McpCheckView::new(&args.app, args.hub_id, &check))
 }

@@ -4,10 +4,15 @@
 //! What Hubkey can check locally of HubSpot's install-time scope rules (hubspot-oauth.md §1.3):
 //! - a scope in both lists → HubSpot's "mismatch between the scopes in the install URL and the app's
 //!   configured scopes" error page (an optional scope in `scope`, or a required one in `optional_scope`);
-//! - `oauth` is "added by default to all apps" and "must always be required" → a warning when it is
-//!   missing from the required list, an error when it is optional;
-//! - words that cannot be scope names (typos, pasted prose, uppercase) → HubSpot's "An invalid scope name
-//!   was provided".
+//! - `oauth` is "added by default to all apps" and "must always be required" → an error when it is
+//!   missing from the required list (HubSpot refuses the install URL), or optional;
+//! - words with characters no scope name has (`;`, `/`, `=`…) → an error: they cannot go into the install
+//!   URL ([`hubkey_core::scopes::is_scope_token`], the rule the URL builder and preflight use).
+//!
+//! A name Hubkey's catalog lacks is only a warning ("not in HubSpot's scope list as of …; did you mean …?"),
+//! exactly as in preflight and `hubkey app add`: only HubSpot decides which scopes exist. The UI mirror
+//! leaves this one check to Rust (it has no copy of the catalog); its warnings come back with
+//! `register_app`'s result.
 //!
 //! The redirect URL must be one Hubkey can receive ([`hubkey_core::callback::redirect_target`]).
 
@@ -84,18 +89,10 @@ pub fn parse_scopes(text: &str) -> Vec<String> {
     out
 }
 
-/// `crm.objects.contacts.read`, `sales-email-read`, `business_units_view.read`, `oauth`: lowercase words of
-/// letters, digits, `_` and `-`, joined by dots.
+/// Whether a word can be a scope in the install URL at all (letters, digits, `.`, `_`, `-`, `:`), the one
+/// rule every validator shares ([`hubkey_core::scopes::is_scope_token`]).
 pub fn is_scope_name(word: &str) -> bool {
-    !word.is_empty()
-        && word.len() <= 128
-        && word.split('.').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-        })
-        && word.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+    hubkey_core::scopes::is_scope_token(word)
 }
 
 fn is_app_name(name: &str) -> bool {
@@ -205,12 +202,20 @@ pub fn validate(input: &AppInput<'_>) -> Vec<Issue> {
 
     let required = parse_scopes(input.scopes);
     let optional = parse_scopes(input.optional_scopes);
+    let catalog = hubkey_core::scopes::ScopeCatalog::embedded();
     for (field, list) in [(Field::Scopes, &required), (Field::OptionalScopes, &optional)] {
-        for word in list.iter().filter(|w| !is_scope_name(w)) {
-            issues.push(Issue::error(
-                field,
-                format!("“{word}” is not a scope name; scopes look like crm.objects.contacts.read."),
-            ));
+        for word in list {
+            if !is_scope_name(word) {
+                issues.push(Issue::error(
+                    field,
+                    format!("“{word}” is not a scope name; scopes look like crm.objects.contacts.read."),
+                ));
+            } else if let Some(note) = catalog.unknown_note(word) {
+                issues.push(Issue::warning(
+                    field,
+                    format!("{note} Only HubSpot decides: the app is saved and the sign-in starts."),
+                ));
+            }
         }
     }
     if required.is_empty() {
@@ -219,9 +224,9 @@ pub fn validate(input: &AppInput<'_>) -> Vec<Issue> {
             "Add the app's required scopes (at least oauth).",
         ));
     } else if !required.iter().any(|s| s == "oauth") && !optional.iter().any(|s| s == "oauth") {
-        issues.push(Issue::warning(
+        issues.push(Issue::error(
             Field::Scopes,
-            "HubSpot adds oauth to every app as a required scope; add it here, or the install URL will not match the app's configured scopes.",
+            "HubSpot adds oauth to every app as a required scope and refuses an install URL without it; add it here.",
         ));
     }
     if optional.iter().any(|s| s == "oauth") && !required.iter().any(|s| s == "oauth") {
@@ -287,28 +292,109 @@ mod tests {
     }
 
     #[test]
-    fn scope_names_are_lowercase_dotted_words() {
+    fn scope_names_are_url_safe_words() {
         for ok in [
             "oauth",
             "crm.objects.contacts.read",
             "sales-email-read",
             "business_units_view.read",
             "e-commerce",
+            // Not HubSpot's shape, but only HubSpot may refuse them (a warning, below).
+            "Contacts",
+            "crm..read",
         ] {
             assert!(is_scope_name(ok), "{ok}");
         }
-        for bad in [
-            "",
-            "Contacts",
-            "crm..read",
-            ".crm",
-            "crm.",
-            "crm objects",
-            "1oauth",
-            "crm/objects",
-            "scope=x",
-        ] {
+        for bad in ["", "crm objects", "crm/objects", "scope=x", "a;b", "a&b"] {
             assert!(!is_scope_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unknown_and_near_miss_scopes_are_warnings_that_never_block_saving() {
+        // Issue 13: these blocked the window as "typos" of carts and quotes; HubSpot's table has them.
+        let real = AppInput {
+            scopes: "oauth crm.objects.tasks.write crm.objects.notes.write crm.objects.calls.write",
+            optional_scopes: "crm.objects.tickets.read",
+            ..good()
+        };
+        assert_eq!(messages(&real), vec![]);
+        let as_of = hubkey_core::scopes::ScopeCatalog::embedded().as_of();
+        let made_up = AppInput {
+            scopes: "oauth crm.objects.contact.read",
+            optional_scopes: "zz.made.up",
+            ..good()
+        };
+        let issues = validate(&made_up);
+        assert!(!has_errors(&issues), "{issues:?}");
+        assert_eq!(
+            messages(&made_up),
+            vec![
+                (
+                    Field::Scopes,
+                    Level::Warning,
+                    format!(
+                        "crm.objects.contact.read is not in HubSpot's scope list as of {as_of}; did you mean \
+                         crm.objects.contacts.read? Only HubSpot decides: the app is saved and the sign-in starts."
+                    )
+                ),
+                (
+                    Field::OptionalScopes,
+                    Level::Warning,
+                    format!(
+                        "zz.made.up is not in HubSpot's scope list as of {as_of}. Only HubSpot decides: the app is \
+                         saved and the sign-in starts."
+                    )
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_window_preflight_and_the_cli_agree_on_which_scope_problems_block() {
+        // One rule for names (is_scope_token), warnings for unknown names, errors for HubSpot's certain
+        // refusals: the form, preflight and `hubkey app add` (which prints preflight's findings) agree.
+        use hubkey_core::app::{AppConfig, AppKind};
+        use hubkey_core::preflight::{ids, preflight, PreflightEnv, Severity};
+        let cases: [(&str, &str, bool); 6] = [
+            ("oauth crm.objects.tasks.write", "", false),
+            ("oauth zz.made.up", "", false),
+            ("oauth CRM.Objects.Contacts.Read", "", false),
+            (
+                "oauth crm.objects.contacts.read",
+                "crm.objects.contacts.read",
+                true,
+            ),
+            ("crm.objects.contacts.read", "", true),
+            ("oauth a;b", "", true),
+        ];
+        for (scopes, optional, blocks) in cases {
+            let input = AppInput {
+                scopes,
+                optional_scopes: optional,
+                ..good()
+            };
+            let form_blocks = has_errors(&validate(&input));
+            let app = AppConfig {
+                name: "demo".into(),
+                client_id: good().client_id.into(),
+                redirect_uri: good().redirect_uri.into(),
+                scopes: parse_scopes(scopes),
+                optional_scopes: parse_scopes(optional),
+                kind: AppKind::Standard,
+                pkce: true,
+            };
+            let report = preflight(&app, &PreflightEnv::without_port_check());
+            assert_eq!(form_blocks, blocks, "form: {scopes} / {optional}");
+            assert_eq!(
+                !report.ok(),
+                blocks,
+                "preflight: {scopes} / {optional}: {:#?}",
+                report.findings
+            );
+            if let Some(f) = report.find(ids::SCOPES_UNKNOWN) {
+                assert_eq!(f.severity, Severity::Warning);
+            }
         }
     }
 
@@ -331,18 +417,16 @@ mod tests {
     }
 
     #[test]
-    fn oauth_missing_is_a_warning_and_oauth_optional_is_an_error() {
+    fn oauth_missing_or_optional_is_an_error() {
+        // Issue 13: oauth missing is certain from HubSpot's rules (it is every app's required scope).
         let missing = AppInput {
             scopes: "crm.objects.contacts.read",
             ..good()
         };
         let issues = validate(&missing);
-        assert!(!has_errors(&issues));
+        assert!(has_errors(&issues));
         assert_eq!(issues.len(), 1);
-        assert_eq!(
-            (issues[0].field, issues[0].level),
-            (Field::Scopes, Level::Warning)
-        );
+        assert_eq!((issues[0].field, issues[0].level), (Field::Scopes, Level::Error));
 
         let optional = AppInput {
             scopes: "crm.objects.contacts.read",
@@ -360,7 +444,7 @@ mod tests {
     #[test]
     fn garbage_scopes_and_empty_required_list_are_errors() {
         let input = AppInput {
-            scopes: "oauth Contacts.Read",
+            scopes: "oauth crm/objects.read",
             optional_scopes: "crm.objects.deals.read;automation",
             ..good()
         };
@@ -368,9 +452,9 @@ mod tests {
         assert_eq!(issues.len(), 2, "{issues:?}");
         assert_eq!(
             issues[0].2,
-            "“Contacts.Read” is not a scope name; scopes look like crm.objects.contacts.read."
+            "“crm/objects.read” is not a scope name; scopes look like crm.objects.contacts.read."
         );
-        assert_eq!(issues[1].0, Field::OptionalScopes);
+        assert_eq!((issues[1].0, issues[1].1), (Field::OptionalScopes, Level::Error));
 
         let empty = AppInput {
             scopes: "  ",

@@ -153,6 +153,8 @@ pub struct ConnectionView {
     pub installing_user_id: Option<u64>,
     pub app_id: Option<u64>,
     pub is_user_level: Option<bool>,
+    /// The portal's data centre (`na1`, `eu1`…), from introspection; `None` when HubSpot did not say.
+    pub hublet: Option<String>,
     /// Every granted scope, as HubSpot reported it.
     pub scopes: Vec<String>,
     /// What the login asked for (required + optional).
@@ -198,6 +200,7 @@ impl ConnectionView {
             installing_user_id: conn.installing_user_id,
             app_id: conn.app_id,
             is_user_level: conn.is_user_level,
+            hublet: conn.hublet.clone(),
             scopes: conn.scopes.clone(),
             requested_scopes: conn.requested_scopes.clone(),
             required_scopes: groups.required,
@@ -298,6 +301,11 @@ pub struct RegisterAppArgs {
     /// Optional scopes, same format.
     pub optional_scopes: String,
     pub kind: AppKindView,
+    /// Send PKCE S256 (default true). Off only for a standard app whose HubSpot refuses the verifier
+    /// (`pkce_rejected`); MCP auth apps use PKCE whatever this says.
+    #[serde(default)]
+    #[ts(optional)]
+    pub pkce: Option<bool>,
 }
 
 impl std::fmt::Debug for RegisterAppArgs {
@@ -310,6 +318,7 @@ impl std::fmt::Debug for RegisterAppArgs {
             .field("scopes", &self.scopes)
             .field("optional_scopes", &self.optional_scopes)
             .field("kind", &self.kind)
+            .field("pkce", &self.pkce)
             .finish()
     }
 }
@@ -355,6 +364,11 @@ pub struct StartLoginArgs {
     /// Preselect a portal (skips HubSpot's account picker).
     #[ts(optional)]
     pub portal_id: Option<u64>,
+    /// This one sign-in without PKCE (standard apps only): the "Retry without PKCE" action offered when
+    /// HubSpot refused the verifier (`pkce_rejected`). The app's setting is not changed.
+    #[serde(default)]
+    #[ts(optional)]
+    pub without_pkce: Option<bool>,
 }
 
 /// `start_login` result: the browser is opening; the outcome arrives as a `login-finished` event.
@@ -437,8 +451,11 @@ pub struct SignOutArgs {
 pub struct SignOutView {
     pub app: String,
     pub hub_id: u64,
-    /// HubSpot confirmed the refresh token is revoked.
+    /// HubSpot confirmed the refresh token is revoked (or no longer accepted it: `already_invalid`).
     pub revoked: bool,
+    /// HubSpot no longer accepted the refresh token (already revoked, uninstalled or unknown): as good as
+    /// revoked.
+    pub already_invalid: bool,
     /// The revoke was skipped on purpose (`keep_remote`).
     pub kept_remote: bool,
     /// Why the revoke failed (the local deletion happened anyway).
@@ -615,9 +632,10 @@ impl From<&InstallFailure> for InstallFailureView {
 pub enum McpOutcome {
     /// It answered `initialize`.
     Accepted,
-    /// 401 "This endpoint requires a user level OAuth token": an account-level token.
+    /// An account-level token: HubSpot's 401 "This endpoint requires a user level OAuth token", or known
+    /// before asking (the connection's `is_user_level` is false; then `asked_server` is false).
     NotUserLevel,
-    /// Another 401: missing, expired or revoked token.
+    /// Another 401 (HubSpot's is empty, with a `WWW-Authenticate` challenge): the token is expired or revoked.
     Unauthorized,
     /// Any other answer.
     Unexpected,
@@ -642,6 +660,8 @@ pub struct McpCheckView {
     pub server_name: Option<String>,
     /// `unexpected`: the HTTP status.
     pub http_status: Option<u16>,
+    /// Whether the MCP server was asked; false when the connection was already known to be account-level.
+    pub asked_server: bool,
 }
 
 impl McpCheckView {
@@ -656,6 +676,7 @@ impl McpCheckView {
             protocol_version: None,
             server_name: None,
             http_status: None,
+            asked_server: true,
         };
         match check {
             McpCheck::Accepted {
@@ -670,6 +691,10 @@ impl McpCheckView {
             McpCheck::NotUserLevel { hubspot_message, .. } => {
                 view.outcome = McpOutcome::NotUserLevel;
                 view.hubspot_message = Some(hubspot_message.clone());
+            }
+            McpCheck::AccountLevelToken { .. } => {
+                view.outcome = McpOutcome::NotUserLevel;
+                view.asked_server = false;
             }
             McpCheck::Unauthorized { message, .. } => {
                 view.outcome = McpOutcome::Unauthorized;
@@ -796,6 +821,15 @@ mod tests {
                 scope: "automation".into(),
                 likely_reason: "needs Marketing Hub Professional or Enterprise".into(),
             }]
+        );
+        assert_eq!(view.hublet, None, "HubSpot did not say: absent, not an error");
+        let mut eu = conn.clone();
+        eu.hublet = Some("eu1".into());
+        assert_eq!(
+            ConnectionView::new(&eu, Some(&app), datetime!(2030-01-01 0:15 UTC), None)
+                .hublet
+                .as_deref(),
+            Some("eu1")
         );
         // Without the app there is nothing to compare with.
         assert!(

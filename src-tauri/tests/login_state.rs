@@ -145,6 +145,7 @@ fn demo_login() -> StartLoginArgs {
     StartLoginArgs {
         app: "demo".into(),
         portal_id: None,
+        without_pkce: None,
     }
 }
 
@@ -269,9 +270,16 @@ fn granting_browser() -> Browser {
     }))
 }
 
-#[test]
-fn given_a_login_that_succeeds_while_no_window_is_open_then_the_window_is_built_and_gets_the_connection_once()
-{
+/// A host against a sandbox (auto-grant) whose demo app registers a free loopback redirect, with `demo`
+/// registered in Hubkey (PKCE on) and a browser that grants at once. `change` edits HubSpot's side first.
+struct SandboxWorld {
+    sandbox: SandboxHandle,
+    store: TokenStore,
+    client_secret: String,
+    home: std::path::PathBuf,
+}
+
+fn sandbox_host(tag: &str, change: impl FnOnce(&mut Fixture)) -> (SandboxWorld, Host) {
     let loopback = format!("http://localhost:{}/callback", free_port());
     let mut fixture = Fixture::demo();
     fixture
@@ -281,6 +289,7 @@ fn given_a_login_that_succeeds_while_no_window_is_open_then_the_window_is_built_
         .unwrap()
         .redirect_urls
         .push(loopback.clone());
+    change(&mut fixture);
     let sandbox: SandboxHandle = tauri::async_runtime::block_on(Sandbox::start(fixture)).unwrap();
     sandbox.update_switches(|s| s.auto_grant = true);
     let client_secret = sandbox
@@ -289,7 +298,7 @@ fn given_a_login_that_succeeds_while_no_window_is_open_then_the_window_is_built_
         .unwrap()
         .client_secret
         .clone();
-    let home = temp_home("login-state-connected");
+    let home = temp_home(tag);
     let store = TokenStore::new(Arc::new(MemoryStore::new()), &home);
     let config = AppConfig {
         name: "demo".into(),
@@ -312,6 +321,27 @@ fn given_a_login_that_succeeds_while_no_window_is_open_then_the_window_is_built_
         Arc::new(SystemClock),
     )
     .with_browser(granting_browser());
+    (
+        SandboxWorld {
+            sandbox,
+            store,
+            client_secret,
+            home,
+        },
+        host,
+    )
+}
+
+#[test]
+fn given_a_login_that_succeeds_while_no_window_is_open_then_the_window_is_built_and_gets_the_connection_once()
+{
+    let (world, host) = sandbox_host("login-state-connected", |_| {});
+    let SandboxWorld {
+        sandbox: _sandbox,
+        store,
+        client_secret,
+        home,
+    } = world;
     let recorder = Arc::new(Recorder::default());
     let app = app(host, false, &recorder);
     let handle: AppHandle<MockRuntime> = app.handle().clone();
@@ -322,6 +352,7 @@ fn given_a_login_that_succeeds_while_no_window_is_open_then_the_window_is_built_
         StartLoginArgs {
             app: "demo".into(),
             portal_id: Some(hubspot_sandbox::DEMO_PRO_HUB_ID),
+            without_pkce: None,
         },
     ))
     .unwrap();
@@ -355,4 +386,83 @@ fn given_a_login_that_succeeds_while_no_window_is_open_then_the_window_is_built_
         tokens.refresh_token.expose().to_string(),
     ]);
     let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn given_hubspot_refusing_pkce_when_a_login_fails_then_pkce_rejected_is_said_and_a_retry_without_pkce_connects(
+) {
+    // Issue 13, point 4: the sandbox plays a HubSpot that refuses PKCE on this standard app.
+    let (world, host) = sandbox_host("login-state-pkce", |f| {
+        f.apps
+            .iter_mut()
+            .find(|a| a.client_id == DEMO_STANDARD_CLIENT_ID)
+            .unwrap()
+            .rejects_pkce = true;
+    });
+    let recorder = Arc::new(Recorder::default());
+    let app = app(host, true, &recorder);
+    let handle: AppHandle<MockRuntime> = app.handle().clone();
+    let login = |without_pkce: Option<bool>| {
+        tauri::async_runtime::block_on(hubkey_desktop_lib::commands::begin_login(
+            &handle,
+            &app.state::<Host>(),
+            StartLoginArgs {
+                app: "demo".into(),
+                portal_id: Some(hubspot_sandbox::DEMO_PRO_HUB_ID),
+                without_pkce,
+            },
+        ))
+        .unwrap()
+    };
+
+    login(None);
+    wait_for("the failed login", Duration::from_secs(20), || {
+        recorder.events().len() == 1
+    });
+    let failed = recorder.events()[0].clone();
+    assert_eq!(failed["ok"], false, "{failed}");
+    assert_eq!(failed["error"]["code"], "pkce_rejected", "{failed}");
+    let hint = failed["error"]["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("Retry without PKCE") && hint.contains("PKCE switch"),
+        "{hint}"
+    );
+    assert!(!hint.contains("Grant access"), "{hint}");
+
+    // "Retry without PKCE": start_login's without_pkce.
+    login(Some(true));
+    wait_for("the retried login", Duration::from_secs(20), || {
+        recorder.events().len() == 2
+    });
+    let retried = recorder.events()[1].clone();
+    assert_eq!(retried["ok"], true, "{retried}");
+    let requests = world.sandbox.requests();
+    let authorize = requests
+        .iter()
+        .rev()
+        .find(|r| r.path.ends_with("/authorize"))
+        .unwrap();
+    assert!(
+        !authorize.query_fields.iter().any(|q| q == "code_challenge"),
+        "{authorize:?}"
+    );
+    let exchange = requests
+        .iter()
+        .rev()
+        .find(|r| r.grant_type.as_deref() == Some("authorization_code"))
+        .unwrap();
+    assert!(!exchange.had_code_verifier);
+    // One time only: the app's setting is unchanged.
+    let stored = tauri::async_runtime::block_on(world.store.app("demo")).unwrap();
+    assert!(stored.pkce);
+
+    let tokens =
+        tauri::async_runtime::block_on(world.store.load_tokens("demo", hubspot_sandbox::DEMO_PRO_HUB_ID))
+            .unwrap();
+    recorder.assert_no_secret(&[
+        world.client_secret.clone(),
+        tokens.access_token.expose().to_string(),
+        tokens.refresh_token.expose().to_string(),
+    ]);
+    let _ = std::fs::remove_dir_all(&world.home);
 }

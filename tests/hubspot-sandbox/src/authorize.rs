@@ -8,6 +8,13 @@
 //! `scope`) → signed-in user and account (picker when several) → install rights → account tier →
 //! governance/AUP. Then the consent page, or with `auto_grant` an immediate 302.
 //!
+//! The EU data centre (hubspot-oauth.md §5.4 and the corrections of 2026-12-02): on the MCP host,
+//! once the account is known, an account whose hublet is not `na1` is sent on with a 302 to its
+//! regional host, `mcp-<hublet>…/oauth/<hub_id>/authorize/user`, keeping the query string; the
+//! browser follows it and the flow goes on there. On loopback the regional host is emulated by a
+//! path prefix on the same listener: `{mcp}/mcp-eu1/oauth/<hub_id>/authorize/user?…`. Codes and
+//! tokens work on the main hosts, as at HubSpot.
+//!
 //! The consent form posts only a server-side pending id; the parameters stay on the server, so a
 //! tampered form cannot widen the grant.
 
@@ -27,7 +34,7 @@ const CONSENT_TTL_MS: u64 = 30 * 60 * 1000;
 
 /// `GET /oauth/authorize` (API listener) and `GET /oauth/authorize/user` (MCP listener).
 pub(crate) async fn authorize(State(ctx): State<Ctx>, RawQuery(query): RawQuery) -> Response {
-    begin(&ctx, None, query.as_deref().unwrap_or(""))
+    begin(&ctx, None, None, query.as_deref().unwrap_or(""))
 }
 
 /// `GET /oauth/{portalId}/authorize` and `GET /oauth/{hubId}/authorize/user`.
@@ -36,7 +43,24 @@ pub(crate) async fn authorize_for_portal(
     Path(portal): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    begin(&ctx, Some(&portal), query.as_deref().unwrap_or(""))
+    begin(&ctx, Some(&portal), None, query.as_deref().unwrap_or(""))
+}
+
+/// `GET /mcp-{hublet}/oauth/{hubId}/authorize/user` (MCP listener): the regional MCP host.
+pub(crate) async fn authorize_regional(
+    State(ctx): State<Ctx>,
+    Path((region, portal)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(hublet) = region.strip_prefix("mcp-").filter(|h| !h.is_empty()) else {
+        return crate::errors::not_found();
+    };
+    begin(&ctx, Some(&portal), Some(hublet), query.as_deref().unwrap_or(""))
+}
+
+/// The path of the regional MCP host's authorize page for an account (see the module docs).
+pub(crate) fn regional_path(hublet: &str, hub_id: u64) -> String {
+    format!("/mcp-{hublet}/oauth/{hub_id}/authorize/user")
 }
 
 /// `POST /oauth/authorize/grant` (and `/oauth/authorize/user/grant` on the MCP listener): the
@@ -154,10 +178,17 @@ enum Outcome {
     Redirect(Response),
 }
 
-fn begin(ctx: &Ctx, portal_segment: Option<&str>, raw_query: &str) -> Response {
+fn begin(ctx: &Ctx, portal_segment: Option<&str>, region: Option<&str>, raw_query: &str) -> Response {
     let outcome = {
         let mut inner = ctx.shared.lock();
-        decide(&mut inner, ctx.listener, portal_segment, raw_query)
+        let request = Request {
+            listener: ctx.listener,
+            portal_segment,
+            region,
+            raw_query,
+            mcp_base: &ctx.shared.mcp_base_url,
+        };
+        decide(&mut inner, &request)
     };
     match outcome {
         Outcome::Error(err) => pages::error_page(&err),
@@ -248,19 +279,31 @@ fn check_scopes(app: &AppFixture, query: &FormData) -> Result<(Vec<String>, Vec<
     Ok((scope, optional))
 }
 
-fn decide(inner: &mut Inner, listener: Listener, portal_segment: Option<&str>, raw_query: &str) -> Outcome {
-    match decide_inner(inner, listener, portal_segment, raw_query) {
+/// What arrived: on which listener, for which preselected account and region, with which query.
+struct Request<'a> {
+    listener: Listener,
+    portal_segment: Option<&'a str>,
+    /// The hublet of the regional MCP host the request arrived at, if any.
+    region: Option<&'a str>,
+    raw_query: &'a str,
+    mcp_base: &'a str,
+}
+
+fn decide(inner: &mut Inner, request: &Request<'_>) -> Outcome {
+    match decide_inner(inner, request) {
         Ok(outcome) => outcome,
         Err(err) => Outcome::Error(err),
     }
 }
 
-fn decide_inner(
-    inner: &mut Inner,
-    listener: Listener,
-    portal_segment: Option<&str>,
-    raw_query: &str,
-) -> Result<Outcome, AuthorizeError> {
+fn decide_inner(inner: &mut Inner, request: &Request<'_>) -> Result<Outcome, AuthorizeError> {
+    let Request {
+        listener,
+        portal_segment,
+        region,
+        raw_query,
+        mcp_base,
+    } = *request;
     let query = FormData::parse(raw_query.as_bytes());
     let expected_kind = match listener {
         Listener::Api => AppKind::Standard,
@@ -364,6 +407,22 @@ fn decide_inner(
             .cloned()
             .ok_or_else(|| AuthorizeError::UnknownLogin(login.clone()))?,
     };
+
+    // The MCP host sends an account of another data centre to its regional host (module docs).
+    if listener == Listener::Mcp {
+        match region {
+            None if portal.hublet != "na1" => {
+                let path = regional_path(&portal.hublet, portal.hub_id);
+                return Ok(Outcome::Redirect(redirect(&format!(
+                    "{mcp_base}{path}?{raw_query}"
+                ))));
+            }
+            Some(r) if r != portal.hublet => {
+                return Err(AuthorizeError::UnknownPortal(portal.hub_id.to_string()))
+            }
+            _ => {}
+        }
+    }
 
     // Install rights (§1.9): account-level apps need a Super Admin or App Marketplace Access;
     // on user-level and MCP apps each user installs for themselves.

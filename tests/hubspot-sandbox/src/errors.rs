@@ -61,6 +61,12 @@ impl OAuthError {
         error: "invalid_grant",
         message: "missing or invalid code verifier",
     };
+    /// A standard app whose fixture says `rejects_pkce` (UNCERTAIN wording, see `AppFixture`).
+    pub const PKCE_NOT_SUPPORTED: OAuthError = OAuthError {
+        status: "BAD_CODE_VERIFIER",
+        error: "invalid_request",
+        message: "PKCE (code_verifier) is not supported for this app",
+    };
     pub const BAD_REFRESH_TOKEN: OAuthError = OAuthError {
         status: "BAD_REFRESH_TOKEN",
         error: "invalid_grant",

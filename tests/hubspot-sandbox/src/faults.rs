@@ -101,6 +101,8 @@ impl FaultRng {
 
 /// Whether a path is one of the OAuth endpoints faults apply to (token, introspect, revoke).
 pub(crate) fn is_faultable(path: &str) -> bool {
+    // The MCP host also serves its OAuth routes under a prefix (the `relocated` metadata switch).
+    let path = path.strip_prefix(crate::mcp::RELOCATED).unwrap_or(path);
     path.starts_with("/oauth/")
         && (path.ends_with("/token")
             || path.ends_with("/token/introspect")
@@ -135,6 +137,7 @@ mod tests {
         assert!(is_faultable("/oauth/v1/token"));
         assert!(is_faultable("/oauth/2026-09/token/introspect"));
         assert!(is_faultable("/oauth/v3/token/revoke"));
+        assert!(is_faultable("/relocated/oauth/v3/token"));
         assert!(!is_faultable("/oauth/authorize"));
         assert!(!is_faultable("/oauth/v1/access-tokens/x"));
     }

@@ -76,6 +76,13 @@ pub struct AppFixture {
     /// Optional hard block on every install of this app.
     #[serde(default)]
     pub install_block: Option<InstallBlock>,
+    /// Plays a HubSpot that refuses PKCE on this (standard) app: the code exchange answers 400
+    /// `BAD_CODE_VERIFIER` "PKCE (code_verifier) is not supported for this app" whenever a
+    /// `code_verifier` is sent, and succeeds without one. HubSpot's PKCE handling on standard apps is
+    /// undocumented (hubspot-oauth.md §1.4, UNCERTAIN), so a client must cope with this; the
+    /// wording is the sandbox's choice.
+    #[serde(default)]
+    pub rejects_pkce: bool,
 }
 
 impl AppFixture {
@@ -172,8 +179,11 @@ pub const DEMO_MCP_CLIENT_ID: &str = "7a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d";
 pub const DEMO_USER_LEVEL_CLIENT_ID: &str = "c0ffee00-1234-4abc-8def-0123456789ab";
 /// Hub id of the demo Professional portal (has everything but Enterprise-only custom objects).
 pub const DEMO_PRO_HUB_ID: u64 = 24_681_357;
-/// Hub id of the demo Starter portal (lacks `automation`, custom objects and other paid tools).
+/// Hub id of the demo Starter portal (lacks `automation`, custom objects and other paid tools),
+/// the EU one (`hublet: eu1`).
 pub const DEMO_STARTER_HUB_ID: u64 = 13_572_468;
+/// The demo user who belongs to the EU portal only.
+pub const DEMO_EU_USER: &str = "kim@sprocket.example";
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
@@ -189,10 +199,12 @@ impl Fixture {
     /// - **Hubkey MCP** (MCP auth app, user-level).
     /// - **Hubkey User-Level** (standard, user-level, private distribution).
     /// - Portal **Acme Corp** (`na1`, Professional): lacks custom objects.
-    /// - Portal **Sprocket Ltd** (`eu1`, Starter): lacks `automation`, custom objects and more.
+    /// - Portal **Sprocket Ltd** (`eu1`, Starter): lacks `automation`, custom objects and more. It
+    ///   is the EU portal: the MCP host sends it on to its regional host (see `authorize.rs`).
     /// - `alex@acme.example` is a Super Admin of both (the default signed-in user, so the account
     ///   picker appears); `robin@acme.example` has no install rights; `morgan@acme.example` has App
-    ///   Marketplace Access but cannot read deals.
+    ///   Marketplace Access but cannot read deals; `kim@sprocket.example` is a Super Admin of the EU
+    ///   portal only (`login_as` it to land there without the picker).
     pub fn demo() -> Fixture {
         // The same HubSpot user is a Super Admin of both demo accounts (user ids are global).
         let alex = || UserFixture {
@@ -224,6 +236,7 @@ impl Fixture {
                     is_user_level: false,
                     distribution: "marketplace".to_owned(),
                     install_block: None,
+                    rejects_pkce: false,
                 },
                 AppFixture {
                     name: "Hubkey MCP".to_owned(),
@@ -244,6 +257,7 @@ impl Fixture {
                     is_user_level: true,
                     distribution: "marketplace".to_owned(),
                     install_block: None,
+                    rejects_pkce: false,
                 },
                 AppFixture {
                     name: "Hubkey User-Level".to_owned(),
@@ -261,6 +275,7 @@ impl Fixture {
                     is_user_level: true,
                     distribution: "private".to_owned(),
                     install_block: None,
+                    rejects_pkce: false,
                 },
             ],
             portals: vec![
@@ -308,7 +323,15 @@ impl Fixture {
                         "crm.schemas.custom.read",
                         "marketing.campaigns.read",
                     ]),
-                    users: vec![alex()],
+                    users: vec![
+                        alex(),
+                        UserFixture {
+                            user_id: 1_004,
+                            email: "kim@sprocket.example".to_owned(),
+                            super_admin: true,
+                            marketplace_access: true,
+                        },
+                    ],
                     missing_permissions: BTreeMap::new(),
                 },
             ],

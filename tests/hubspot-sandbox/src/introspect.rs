@@ -7,7 +7,8 @@
 //! - Revoke deletes a refresh token; access tokens minted from it stay valid until they expire.
 //!   Bad input (no form, bad client credentials, no token, an access token or another app's
 //!   token) → 400 generic `VALIDATION_ERROR`. UNCERTAIN: an unknown or already revoked refresh
-//!   token answers 200, as RFC 7009 asks, so a double logout is harmless.
+//!   token answers 200 by default, as RFC 7009 asks, so a double logout is harmless; the
+//!   `revoke_dead_token` switch makes it answer `invalid_grant` or `VALIDATION_ERROR` instead.
 //! - v1 `GET /oauth/v1/access-tokens/{t}`: `token_type: "access"`; unknown → 404, expired → 401
 //!   `EXPIRED_AUTHENTICATION` (both UNCERTAIN, §3.1). `GET`/`DELETE /oauth/v1/refresh-tokens/{t}`:
 //!   `token_type: "refresh"` (UNCERTAIN, §4.1); DELETE → 204; unknown → 404.
@@ -24,9 +25,10 @@ use sha2::{Digest, Sha256};
 
 use crate::api::expired_message;
 use crate::errors::{
-    api_error, content_type, is_form, no_store, not_found, unsupported_media_type, validation_error, FormData,
+    api_error, content_type, is_form, no_store, not_found, unsupported_media_type, validation_error,
+    FormData, OAuthError,
 };
-use crate::state::{AccessLookup, AccessRecord, Grant, Inner};
+use crate::state::{AccessLookup, AccessRecord, Grant, Inner, RevokeDeadToken};
 use crate::token::{authenticate_client, Version};
 use crate::Ctx;
 
@@ -185,7 +187,11 @@ pub(crate) async fn revoke(
         }
         Some(_) => validation_error(),
         None if inner.access.contains_key(token) => validation_error(),
-        None => StatusCode::OK.into_response(),
+        None => match inner.switches.revoke_dead_token {
+            RevokeDeadToken::Ok => StatusCode::OK.into_response(),
+            RevokeDeadToken::InvalidGrant => OAuthError::BAD_REFRESH_TOKEN.into_response(),
+            RevokeDeadToken::ValidationError => validation_error(),
+        },
     }
 }
 

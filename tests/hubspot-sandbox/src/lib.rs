@@ -57,13 +57,13 @@ mod token;
 
 pub use faults::{Fault, FaultPlan, RandomFaults};
 pub use fixture::{
-    AppFixture, AppKind, Fixture, InstallBlock, PortalFixture, UserFixture, DEMO_MCP_CLIENT_ID,
+    AppFixture, AppKind, Fixture, InstallBlock, PortalFixture, UserFixture, DEMO_EU_USER, DEMO_MCP_CLIENT_ID,
     DEMO_PRO_HUB_ID, DEMO_STANDARD_CLIENT_ID, DEMO_STARTER_HUB_ID, DEMO_USER_LEVEL_CLIENT_ID,
 };
 pub use log::LoggedRequest;
 pub use mcp::MCP_PROTOCOL_VERSION;
-pub use scopes::is_known_scope;
-pub use state::{Listener, Switches, Tokens};
+pub use scopes::{is_known_scope, known_scopes};
+pub use state::{Listener, McpMetadata, RevokeDeadToken, Switches, Tokens};
 
 use net::{ConnHandle, KillableListener};
 use state::Shared;
@@ -226,6 +226,26 @@ fn api_router(shared: &Arc<Shared>) -> Router {
         .with_state(ctx)
 }
 
+/// The MCP host's OAuth routes (authorize, consent, token, introspect, revoke), served at the root
+/// and again under [`mcp::RELOCATED`] (for the `relocated` metadata switch).
+fn mcp_oauth_routes() -> Router<Ctx> {
+    Router::new()
+        .route("/oauth/authorize/user", get(authorize::authorize))
+        .route(
+            "/oauth/{segment}/authorize/user",
+            get(authorize::authorize_for_portal),
+        )
+        .route("/oauth/authorize/user/grant", post(authorize::grant))
+        .route("/oauth/{segment}/token", post(token::token))
+        .route("/oauth/{segment}/token/introspect", post(introspect::introspect))
+        .route("/oauth/{segment}/token/revoke", post(introspect::revoke))
+        // The regional MCP host (`mcp-eu1…`), emulated by a path prefix (authorize.rs).
+        .route(
+            "/{region}/oauth/{segment}/authorize/user",
+            get(authorize::authorize_regional),
+        )
+}
+
 fn mcp_router(shared: &Arc<Shared>) -> Router {
     let ctx = Ctx {
         shared: Arc::clone(shared),
@@ -238,18 +258,15 @@ fn mcp_router(shared: &Arc<Shared>) -> Router {
             get(mcp::authorization_server),
         )
         .route(
+            "/.well-known/oauth-authorization-server/relocated",
+            get(mcp::relocated_authorization_server),
+        )
+        .route(
             "/.well-known/oauth-protected-resource",
             get(mcp::protected_resource),
         )
-        .route("/oauth/authorize/user", get(authorize::authorize))
-        .route(
-            "/oauth/{segment}/authorize/user",
-            get(authorize::authorize_for_portal),
-        )
-        .route("/oauth/authorize/user/grant", post(authorize::grant))
-        .route("/oauth/{segment}/token", post(token::token))
-        .route("/oauth/{segment}/token/introspect", post(introspect::introspect))
-        .route("/oauth/{segment}/token/revoke", post(introspect::revoke))
+        .merge(mcp_oauth_routes())
+        .nest(mcp::RELOCATED, mcp_oauth_routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(ctx.clone(), log::record))
         .with_state(ctx)

@@ -3,10 +3,12 @@
 //!
 //! The authorize, token, introspect and revoke routes of this listener reuse the modules of the app
 //! and API host; what differs (PKCE required, MCP apps only, `scope` ignored, v3 only) is decided
-//! there from the listener. The MCP endpoint accepts only **user-level** access tokens:
-//! - no or unknown/expired token → 401 with
+//! there from the listener. The MCP endpoint accepts only **user-level** access tokens, and refuses
+//! the others in exactly HubSpot's shapes (hubspot-oauth.md, Corrections of 2026-12-02):
+//! - no, unknown or expired token → an **empty** 401 with
 //!   `WWW-Authenticate: Bearer resource_metadata="<mcp base>/.well-known/oauth-protected-resource"`;
-//! - an account-level token → 401 "This endpoint requires a user level OAuth token";
+//! - an account-level token → 401 with the **plain-text** body "This endpoint requires a user level
+//!   OAuth token" (`text/plain`, not JSON: the MCP SDKs print it raw);
 //! - otherwise JSON-RPC: `initialize` (protocol `2025-06-18`, answers an `mcp-session-id` header),
 //!   `notifications/*` (202), `ping`, `tools/list`, `tools/call` of `get_user_details`.
 
@@ -18,55 +20,105 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::api::bearer;
-use crate::state::{new_opaque_id, AccessLookup, AccessRecord};
+use crate::errors::not_found;
+use crate::state::{new_opaque_id, AccessLookup, AccessRecord, McpMetadata};
 use crate::Ctx;
 
 /// MCP protocol version the emulated server speaks.
 pub const MCP_PROTOCOL_VERSION: &str = "2025-06-18";
 
+/// The prefix under which the MCP listener also serves its OAuth routes ([`McpMetadata::Relocated`]).
+pub(crate) const RELOCATED: &str = "/relocated";
+
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414). No `registration_endpoint`: HubSpot
-/// has no dynamic client registration.
-pub(crate) async fn authorization_server(State(ctx): State<Ctx>) -> Json<Value> {
-    let base = &ctx.shared.mcp_base_url;
-    Json(json!({
-        "issuer": base,
-        "authorization_endpoint": format!("{base}/oauth/authorize/user"),
-        "token_endpoint": format!("{base}/oauth/v3/token"),
-        "introspection_endpoint": format!("{base}/oauth/v3/token/introspect"),
+/// has no dynamic client registration, and no `revocation_endpoint`: HubSpot does not advertise one
+/// (hubspot-oauth.md, Corrections of 2026-12-02).
+pub(crate) async fn authorization_server(State(ctx): State<Ctx>) -> Response {
+    let base = ctx.shared.mcp_base_url.clone();
+    let mode = ctx.shared.lock().switches.mcp_metadata;
+    match mode {
+        McpMetadata::Served => Json(as_document(&base, &base)).into_response(),
+        McpMetadata::Unsafe => Json(as_document(&base, "http://mcp.example.invalid")).into_response(),
+        // The relocated server's document lives at its own RFC 8414 path (below); this one is absent.
+        McpMetadata::Missing | McpMetadata::Relocated => not_found(),
+        McpMetadata::Malformed => malformed(),
+    }
+}
+
+/// `GET /.well-known/oauth-authorization-server/relocated` (RFC 8414 §3.1: the issuer's path goes
+/// after the well-known name).
+pub(crate) async fn relocated_authorization_server(State(ctx): State<Ctx>) -> Response {
+    let base = ctx.shared.mcp_base_url.clone();
+    if ctx.shared.lock().switches.mcp_metadata != McpMetadata::Relocated {
+        return not_found();
+    }
+    let issuer = format!("{base}{RELOCATED}");
+    Json(as_document(&issuer, &issuer)).into_response()
+}
+
+fn as_document(issuer: &str, endpoints_base: &str) -> Value {
+    json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{endpoints_base}/oauth/authorize/user"),
+        "token_endpoint": format!("{endpoints_base}/oauth/v3/token"),
+        "introspection_endpoint": format!("{endpoints_base}/oauth/v3/token/introspect"),
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "token_endpoint_auth_methods_supported": ["client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
-    }))
+    })
 }
 
 /// `GET /.well-known/oauth-protected-resource` (RFC 9728).
-pub(crate) async fn protected_resource(State(ctx): State<Ctx>) -> Json<Value> {
-    let base = &ctx.shared.mcp_base_url;
+pub(crate) async fn protected_resource(State(ctx): State<Ctx>) -> Response {
+    let base = ctx.shared.mcp_base_url.clone();
+    let mode = ctx.shared.lock().switches.mcp_metadata;
+    let server = match mode {
+        McpMetadata::Missing => return not_found(),
+        McpMetadata::Malformed => return malformed(),
+        McpMetadata::Relocated => format!("{base}{RELOCATED}"),
+        McpMetadata::Served | McpMetadata::Unsafe => base.clone(),
+    };
     Json(json!({
         "resource": base,
-        "authorization_servers": [base],
+        "authorization_servers": [server],
         "scopes_supported": [],
         "resource_documentation": "https://developers.hubspot.com/mcp",
     }))
+    .into_response()
 }
 
-fn unauthorized(ctx: &Ctx, message: &str, invalid_token: bool) -> Response {
-    let metadata = format!("{}/.well-known/oauth-protected-resource", ctx.shared.mcp_base_url);
-    let challenge = if invalid_token {
-        format!("Bearer error=\"invalid_token\", resource_metadata=\"{metadata}\"")
-    } else {
-        format!("Bearer resource_metadata=\"{metadata}\"")
-    };
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        Json(json!({"status": "error", "message": message, "category": "INVALID_AUTHENTICATION"})),
+fn malformed() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        "{\"issuer\": \"http://",
     )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        .into_response()
+}
+
+/// The text of HubSpot's 401 for an account-level token (a plain-text body).
+pub(crate) const USER_LEVEL_REQUIRED: &str = "This endpoint requires a user level OAuth token";
+
+/// A missing, unknown or expired token: an empty 401 whose challenge names the protected-resource
+/// metadata (RFC 9728 §5.1).
+fn unauthorized(ctx: &Ctx) -> Response {
+    let metadata = format!("{}/.well-known/oauth-protected-resource", ctx.shared.mcp_base_url);
+    let mut response = StatusCode::UNAUTHORIZED.into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("Bearer resource_metadata=\"{metadata}\"")) {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
     response
+}
+
+/// An account-level token: 401 with a plain-text body.
+fn user_level_required() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        USER_LEVEL_REQUIRED,
+    )
+        .into_response()
 }
 
 fn rpc_result(id: &Value, result: Value) -> Value {
@@ -82,18 +134,12 @@ pub(crate) async fn endpoint(State(ctx): State<Ctx>, headers: HeaderMap, body: B
     let record: AccessRecord = {
         let inner = ctx.shared.lock();
         match bearer(&headers).map(|t| inner.lookup_access(t)) {
-            None => return unauthorized(&ctx, "Authentication credentials not found.", false),
-            Some(AccessLookup::Unknown) => {
-                return unauthorized(&ctx, "Authentication credentials not found.", true)
-            }
-            Some(AccessLookup::Expired(_)) => {
-                return unauthorized(&ctx, "The OAuth token used to make this call expired.", true)
-            }
+            None | Some(AccessLookup::Unknown) | Some(AccessLookup::Expired(_)) => return unauthorized(&ctx),
             Some(AccessLookup::Valid(record)) => record,
         }
     };
     if !record.grant.is_user_level {
-        return unauthorized(&ctx, "This endpoint requires a user level OAuth token", true);
+        return user_level_required();
     }
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return (

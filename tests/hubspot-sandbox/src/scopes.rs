@@ -1,10 +1,16 @@
-//! The catalog of scope names HubSpot knows about (hubspot-oauth.md §6.2).
+//! The catalog of scope names HubSpot knows about (hubspot-oauth.md §6.2 and its corrections of
+//! 2026-12-02).
 //!
 //! HubSpot rejects an install URL naming a scope that does not exist with "An invalid scope name was
-//! provided" (§1.3 rule 3), so the emulator needs *some* list to check names against. This is the
-//! union of the 2023 docs table (§6.2 a), the user-selectable families extracted from HubSpot's
-//! OpenAPI collection (§6.2 b) and the legacy broad scopes that still appear in install URLs. It is
+//! provided" (§1.3 rule 3), so the emulator needs *some* list to check names against. This is
+//! HubSpot's published scope table as the doc collects it: the 2023 docs table (§6.2 a), the
+//! user-selectable families extracted from HubSpot's OpenAPI collection (§6.2 b), the legacy broad
+//! scopes that still appear in install URLs, and the engagement scopes the corrections add
+//! (`crm.objects.{tickets,notes,calls,tasks,meetings,emails,communications}.{read,write}`). It is
 //! deliberately generous: a false "invalid scope" would make the emulator stricter than HubSpot.
+//!
+//! The sandbox plays HubSpot, so it keeps its own list rather than reading Hubkey's catalog; a
+//! hubkey-core test compares the two ([`known_scopes`]) so they cannot drift apart.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -133,19 +139,24 @@ const SINGLE: &[&str] = &[
 /// `crm.objects.<obj>.read` and `.write`.
 const OBJECTS_READ_WRITE: &[&str] = &[
     "appointments",
+    "calls",
     "carts",
     "commercepayments",
+    "communications",
     "companies",
     "contacts",
     "courses",
     "custom",
     "deals",
+    "emails",
     "goals",
     "invoices",
     "leads",
     "line_items",
     "listings",
     "marketing_events",
+    "meetings",
+    "notes",
     "orders",
     "partner-clients",
     "partner-services",
@@ -154,20 +165,17 @@ const OBJECTS_READ_WRITE: &[&str] = &[
     "quotes",
     "services",
     "subscriptions",
+    "tasks",
+    "tickets",
     "users",
 ];
 
 /// `crm.objects.<obj>.read` only.
 const OBJECTS_READ_ONLY: &[&str] = &[
-    "calls",
     "contracts",
-    "emails",
     "feedback_submissions",
     "feedback_submission",
-    "meetings",
-    "notes",
     "owners",
-    "tasks",
 ];
 
 /// Objects with `.sensitive.*` and `.highly_sensitive.*` variants.
@@ -228,6 +236,14 @@ pub fn is_known_scope(name: &str) -> bool {
     CATALOG.contains(name)
 }
 
+/// Every scope name the sandbox accepts, sorted (for the test that keeps Hubkey's catalog and this
+/// list equal).
+pub fn known_scopes() -> Vec<String> {
+    let mut all: Vec<String> = CATALOG.iter().cloned().collect();
+    all.sort();
+    all
+}
+
 /// Splits a scope parameter on whitespace (after form decoding, `+` and `%20` are both spaces),
 /// dropping empty pieces and duplicates while keeping the first-seen order.
 pub fn split_scopes(raw: &str) -> Vec<String> {
@@ -251,6 +267,16 @@ mod tests {
         assert!(is_known_scope("crm.objects.contacts.read"));
         assert!(is_known_scope("crm.objects.deals.highly_sensitive.write.v2"));
         assert!(is_known_scope("crm.schemas.tickets.write"));
+        // The engagement scopes real apps request every day (corrections of 2026-12-02).
+        for name in [
+            "crm.objects.tasks.write",
+            "crm.objects.notes.write",
+            "crm.objects.calls.write",
+            "crm.objects.tickets.read",
+            "crm.objects.communications.write",
+        ] {
+            assert!(is_known_scope(name), "{name}");
+        }
         assert!(!is_known_scope("crm.objects.owners.write"));
         assert!(!is_known_scope("crm.objects.contact.read"));
         assert!(!is_known_scope(""));

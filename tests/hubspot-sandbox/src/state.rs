@@ -42,6 +42,46 @@ pub struct Switches {
     pub faults: FaultPlan,
     /// Protected-API limit per hub per rolling 10 s (§5.3; 110 for Marketplace OAuth apps). 0 disables.
     pub api_rate_limit_per_10s: u32,
+    /// What the MCP host's OAuth metadata documents look like (RFC 9728, RFC 8414).
+    pub mcp_metadata: McpMetadata,
+    /// What revoking a refresh token HubSpot does not know (unknown or already revoked) answers.
+    pub revoke_dead_token: RevokeDeadToken,
+}
+
+/// How the MCP host serves `/.well-known/oauth-protected-resource` and
+/// `/.well-known/oauth-authorization-server`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum McpMetadata {
+    /// As HubSpot's (hubspot-oauth.md, Corrections of 2026-12-02): the host is its own authorization
+    /// server, with today's paths. The default.
+    #[default]
+    Served,
+    /// Both documents answer 404.
+    Missing,
+    /// Both documents answer 200 with a body that is not JSON.
+    Malformed,
+    /// The authorization-server document points every endpoint at `http://mcp.example.invalid`
+    /// (plain http, not loopback): a client must not use them.
+    Unsafe,
+    /// The protected resource names the authorization server `{mcp}/relocated`, whose document
+    /// (`/.well-known/oauth-authorization-server/relocated`, RFC 8414 §3.1) lists endpoints under
+    /// `{mcp}/relocated/oauth/…`, which the MCP listener also serves: a client that reads the
+    /// metadata calls those.
+    Relocated,
+}
+
+/// The answer of `…/token/revoke` for a refresh token that is unknown or already revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeDeadToken {
+    /// 200, as RFC 7009 §2.2 asks (the default; UNCERTAIN for HubSpot).
+    #[default]
+    Ok,
+    /// 400 `invalid_grant` / `BAD_REFRESH_TOKEN`, HubSpot's token-endpoint shape (§2.6).
+    InvalidGrant,
+    /// 400 with the generic `VALIDATION_ERROR` body of HubSpot's revoke reference (§4.3).
+    ValidationError,
 }
 
 impl Default for Switches {
@@ -55,6 +95,8 @@ impl Default for Switches {
             deny: false,
             faults: FaultPlan::default(),
             api_rate_limit_per_10s: 110,
+            mcp_metadata: McpMetadata::Served,
+            revoke_dead_token: RevokeDeadToken::Ok,
         }
     }
 }

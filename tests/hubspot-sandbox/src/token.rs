@@ -7,7 +7,9 @@
 //! (`BAD_CLIENT_SECRET`) → `grant_type` (`BAD_GRANT_TYPE`) → then per grant:
 //! - `authorization_code`: `code` (`BAD_AUTH_CODE`; the code is consumed even if a later check
 //!   fails) → `redirect_uri` (`BAD_REDIRECT_URI`) → `code_verifier` when a challenge was stored
-//!   (`BAD_CODE_VERIFIER`). A verifier never replaces the secret.
+//!   (`BAD_CODE_VERIFIER`). A verifier never replaces the secret. An app whose fixture says
+//!   `rejects_pkce` refuses any `code_verifier` instead (`BAD_CODE_VERIFIER`, "PKCE (code_verifier)
+//!   is not supported for this app").
 //! - `refresh_token`: unknown, revoked or another app's token → `BAD_REFRESH_TOKEN`; the account
 //!   was deleted → `BAD_HUB`.
 //! - `client_credentials` (v3 and 2026-03 only): webhooks-journal developer scopes only, no refresh
@@ -147,7 +149,12 @@ fn exchange_code(
     if form.get("redirect_uri") != Some(code.redirect_uri.as_str()) {
         return Err(OAuthError::BAD_REDIRECT_URI);
     }
-    if let Some(challenge) = &code.code_challenge {
+    if app.rejects_pkce {
+        // A HubSpot that refuses PKCE on this app: any verifier is refused, the stored challenge ignored.
+        if form.non_empty("code_verifier").is_some() {
+            return Err(OAuthError::PKCE_NOT_SUPPORTED);
+        }
+    } else if let Some(challenge) = &code.code_challenge {
         let verifier = form
             .non_empty("code_verifier")
             .ok_or(OAuthError::BAD_CODE_VERIFIER)?;

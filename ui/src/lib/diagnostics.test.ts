@@ -70,6 +70,7 @@ const check = (over: Partial<McpCheckView>): McpCheckView => ({
   protocol_version: null,
   server_name: null,
   http_status: null,
+  asked_server: true,
   ...over,
 });
 
@@ -97,9 +98,25 @@ describe("mcpResult", () => {
     expect(r.text).toContain("create an MCP auth app");
   });
 
+  it("says so without quoting HubSpot when the connection was known to be account-level (nothing was sent)", () => {
+    const r = mcpResult(
+      check({
+        outcome: "not_user_level",
+        asked_server: false,
+        summary: "This connection's token is not a user-level token; the server was not asked.",
+        fix: "Create an MCP auth app or a user-level app.",
+      }),
+    );
+    expect(r.title).toBe("Not a user-level token");
+    expect(r.text).toBe(
+      "This connection's token is not a user-level token; the server was not asked. Create an MCP auth app or a user-level app.",
+    );
+    expect(r.text).not.toContain("said");
+  });
+
   it("reports unauthorized and unexpected answers with the fix", () => {
-    const u = mcpResult(check({ outcome: "unauthorized", summary: "Refused.", fix: "Sign in again." }));
-    expect(u).toEqual({ tone: "danger", title: "Unauthorized", text: "Refused. Sign in again." });
+    const u = mcpResult(check({ outcome: "unauthorized", summary: "Expired or revoked.", fix: "Refresh the connection." }));
+    expect(u).toEqual({ tone: "danger", title: "Expired or revoked", text: "Expired or revoked. Refresh the connection." });
     expect(mcpResult(check({ outcome: "unexpected", http_status: 404 })).title).toBe("Unexpected answer (HTTP 404)");
   });
 });

@@ -66,12 +66,14 @@ export function mcpResult(check: McpCheckView): { tone: McpTone; title: string; 
       return {
         tone: "warn",
         title: "Not a user-level token",
-        text: `HubSpot's MCP server said “${check.hubspot_message ?? "This endpoint requires a user level OAuth token"}”. ${check.fix ?? ""}`.trim(),
+        text: check.asked_server
+          ? `HubSpot's MCP server said “${check.hubspot_message ?? "This endpoint requires a user level OAuth token"}”. ${check.fix ?? ""}`.trim()
+          : [check.summary, check.fix].filter(Boolean).join(" "),
       };
     case "unauthorized":
       return {
         tone: "danger",
-        title: "Unauthorized",
+        title: "Expired or revoked",
         text: [check.summary, check.fix].filter(Boolean).join(" "),
       };
     case "unexpected":

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GUIDE_AFTER_SECS } from "./installErrors";
-import { restoredSince, restorePending, type PendingLogin } from "./logins";
+import { restoredSince, restorePending, retryOffer, type PendingLogin } from "./logins";
 import { loginDeadlines } from "./ticks";
 import type { LoginStarted } from "./types";
 
@@ -73,5 +73,27 @@ describe("restorePending", () => {
     const pending = restorePending(shown, [], new Set(), now);
     expect(pending).toEqual(shown);
     expect(pending).not.toBe(shown);
+  });
+});
+
+describe("retryOffer", () => {
+  const standard = { name: "demo", kind: "standard" as const };
+  it("offers one sign-in without PKCE when HubSpot refused the verifier of a standard app (issue 13)", () => {
+    expect(retryOffer({ code: "pkce_rejected" }, standard)).toEqual({
+      label: "Retry without PKCE",
+      args: { app: "demo", without_pkce: true },
+    });
+    expect(retryOffer({ code: "pkce_rejected" }, standard, 24681357)?.args).toEqual({
+      app: "demo",
+      without_pkce: true,
+      portal_id: 24681357,
+    });
+  });
+
+  it("offers nothing for other failures, MCP auth apps (PKCE is required) or an app no longer registered", () => {
+    expect(retryOffer({ code: "consent_denied" }, standard)).toBeNull();
+    expect(retryOffer(null, standard)).toBeNull();
+    expect(retryOffer({ code: "pkce_rejected" }, { name: "mcp", kind: "mcp" })).toBeNull();
+    expect(retryOffer({ code: "pkce_rejected" }, undefined)).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
  * Sign-ins outlive the page: closing the window destroys it, and the page of the window built again asks the
  * host (`login_state`) for the sign-ins still waiting for HubSpot, to show them as this page would have.
  */
-import type { LoginStarted } from "./types";
+import type { AppView, CommandError, LoginStarted, StartLoginArgs } from "./types";
 
 /** A sign-in shown as waiting: what `start_login` returned, and since when (epoch ms) the user waits. */
 export interface PendingLogin {
@@ -38,4 +38,24 @@ export function restorePending(
     }
   }
   return pending;
+}
+
+/**
+ * The one-time retry to offer after a failed sign-in, or null: when HubSpot refused the PKCE verifier of a
+ * standard app (`pkce_rejected`), "Retry without PKCE" signs in once without it (the app's setting stays). MCP
+ * auth apps always need PKCE, so they get no such offer. `portalId` is the portal the failed sign-in preselected.
+ */
+export function retryOffer(
+  error: Pick<CommandError, "code"> | null | undefined,
+  app: Pick<AppView, "name" | "kind"> | undefined,
+  portalId?: number,
+): { label: string; args: StartLoginArgs } | null {
+  if (error?.code !== "pkce_rejected" || app === undefined || app.kind !== "standard") {
+    return null;
+  }
+  const args: StartLoginArgs = { app: app.name, without_pkce: true };
+  if (portalId !== undefined) {
+    args.portal_id = portalId;
+  }
+  return { label: "Retry without PKCE", args };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { stateBadge, tokenLevel } from "./status";
+import { dataCentre, stateBadge, tokenLevel } from "./status";
 
 const now = Date.parse("2026-11-23T10:00:00Z");
 const later = "2026-11-23T10:30:00Z";
@@ -43,5 +43,17 @@ describe("tokenLevel", () => {
     expect(tokenLevel(true)).toMatchObject({ label: "User-level", mcpReady: true });
     expect(tokenLevel(false).explanation).toContain("accepts only user-level tokens");
     expect(tokenLevel(null).mcpReady).toBeNull();
+  });
+});
+
+describe("dataCentre", () => {
+  it("names the region of HubSpot's hublet, and shows nothing when HubSpot did not say", () => {
+    expect(dataCentre("eu1")).toBe("Europe (eu1)");
+    expect(dataCentre("na1")).toBe("North America (na1)");
+    expect(dataCentre("ap1")).toBe("Asia Pacific (ap1)");
+    expect(dataCentre("xx9")).toBe("xx9");
+    expect(dataCentre(null)).toBeNull();
+    expect(dataCentre(undefined)).toBeNull();
+    expect(dataCentre("")).toBeNull();
   });
 });

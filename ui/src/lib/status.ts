@@ -70,3 +70,20 @@ export function tokenLevel(isUserLevel: boolean | null): { label: string; explan
     mcpReady: null,
   };
 }
+
+/**
+ * The portal's data centre for the card, from introspection's `hublet` (`na1`, `eu1`…): "Europe (eu1)".
+ * Null when HubSpot did not say (nothing is shown then).
+ */
+export function dataCentre(hublet: string | null | undefined): string | null {
+  if (!hublet) {
+    return null;
+  }
+  const regions: [string, string][] = [
+    ["na", "North America"],
+    ["eu", "Europe"],
+    ["ap", "Asia Pacific"],
+  ];
+  const region = regions.find(([prefix]) => hublet.startsWith(prefix))?.[1];
+  return region ? `${region} (${hublet})` : hublet;
+}

@@ -27,20 +27,35 @@ describe("validate", () => {
     );
   });
 
-  it("warns when oauth is missing and refuses it as optional", () => {
+  it("refuses oauth missing or optional (HubSpot refuses the install URL)", () => {
     const missing = validate({ ...good, scopes: "crm.objects.contacts.read" });
-    expect(hasErrors(missing)).toBe(false);
-    expect(missing.map((i) => [i.field, i.level])).toEqual([["scopes", "warning"]]);
+    expect(hasErrors(missing)).toBe(true);
+    expect(missing.map((i) => [i.field, i.level])).toEqual([["scopes", "error"]]);
+    expect(missing[0]?.message).toBe(
+      "HubSpot adds oauth to every app as a required scope and refuses an install URL without it; add it here.",
+    );
 
     const optional = validate({ ...good, scopes: "crm.objects.contacts.read", optional_scopes: "oauth" });
     expect(hasErrors(optional)).toBe(true);
     expect(optional[0]?.message).toBe("oauth is always a required scope; move it to the required list.");
   });
 
+  it("never blocks on a scope name it does not know: HubSpot decides (issue 13)", () => {
+    const real = validate({
+      ...good,
+      scopes: "oauth crm.objects.tasks.write crm.objects.notes.write crm.objects.calls.write",
+      optional_scopes: "crm.objects.tickets.read",
+    });
+    expect(real).toEqual([]);
+    // Made up, or a case slip: the catalog check (a warning) runs in Rust; nothing here blocks saving.
+    const madeUp = validate({ ...good, scopes: "oauth Contacts.Read zz.made.up" });
+    expect(hasErrors(madeUp)).toBe(false);
+  });
+
   it("rejects garbage scopes and an empty required list", () => {
-    const issues = validate({ ...good, scopes: "oauth Contacts.Read", optional_scopes: "crm.objects.deals.read;automation" });
+    const issues = validate({ ...good, scopes: "oauth crm/objects.read", optional_scopes: "crm.objects.deals.read;automation" });
     expect(issues).toHaveLength(2);
-    expect(issues[0]?.message).toBe("“Contacts.Read” is not a scope name; scopes look like crm.objects.contacts.read.");
+    expect(issues[0]?.message).toBe("“crm/objects.read” is not a scope name; scopes look like crm.objects.contacts.read.");
     expect(issues[1]?.field).toBe("optional_scopes");
     expect(validate({ ...good, scopes: "  " })).toEqual([
       { field: "scopes", level: "error", message: "Add the app's required scopes (at least oauth)." },
@@ -97,11 +112,11 @@ describe("scopes", () => {
     expect(parseScopes(" , \n")).toEqual([]);
   });
 
-  it("are lowercase dotted words", () => {
-    for (const ok of ["oauth", "crm.objects.contacts.read", "sales-email-read", "business_units_view.read", "e-commerce"]) {
+  it("are URL-safe words, as in Rust (is_scope_token)", () => {
+    for (const ok of ["oauth", "crm.objects.contacts.read", "sales-email-read", "business_units_view.read", "e-commerce", "Contacts", "crm..read"]) {
       expect(isScopeName(ok)).toBe(true);
     }
-    for (const bad of ["", "Contacts", "crm..read", ".crm", "crm.", "crm objects", "1oauth", "crm/objects", "scope=x"]) {
+    for (const bad of ["", "crm objects", "crm/objects", "scope=x", "a;b", "a&b", "x".repeat(101)]) {
       expect(isScopeName(bad)).toBe(false);
     }
   });

@@ -1,6 +1,10 @@
 /**
  * The app registration rules, as you type. They mirror src-tauri/src/validation.rs (same rules, same messages);
  * the Rust side checks again before anything is saved, and its verdict is the one that counts.
+ *
+ * One Rust check is not mirrored: a scope name missing from Hubkey's catalog (the catalog lives in Rust). It is
+ * only ever a warning ("not in HubSpot's scope list as of …"), never blocks saving, and comes back in
+ * `register_app`'s warnings.
  */
 import type { Field, Issue } from "./types";
 
@@ -24,9 +28,12 @@ export function parseScopes(text: string): string[] {
   return out;
 }
 
-/** `crm.objects.contacts.read`, `sales-email-read`, `oauth`: lowercase words of letters, digits, `_`, `-`, joined by dots. */
+/**
+ * Whether a word can be a scope in the install URL at all: 1 to 100 letters, digits, `.`, `_`, `-` or `:`
+ * (hubkey_core::scopes::is_scope_token). Whether HubSpot knows the name is HubSpot's call, never an error here.
+ */
 export function isScopeName(word: string): boolean {
-  return word.length <= 128 && /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/.test(word);
+  return /^[A-Za-z0-9._:-]{1,100}$/.test(word);
 }
 
 function isAppName(name: string): boolean {
@@ -199,9 +206,9 @@ export function validate(form: AppForm): Issue[] {
     issues.push(error("scopes", "Add the app's required scopes (at least oauth)."));
   } else if (!required.includes("oauth") && !optional.includes("oauth")) {
     issues.push(
-      warning(
+      error(
         "scopes",
-        "HubSpot adds oauth to every app as a required scope; add it here, or the install URL will not match the app's configured scopes.",
+        "HubSpot adds oauth to every app as a required scope and refuses an install URL without it; add it here.",
       ),
     );
   }

@@ -269,6 +269,9 @@ pub struct AppAddArgs {
     /// The app is an MCP auth app (user-level tokens from mcp.hubspot.com).
     #[arg(long)]
     pub mcp: bool,
+    /// Sign in without PKCE (standard apps only), for an app whose HubSpot refuses the code verifier.
+    #[arg(long)]
+    pub no_pkce: bool,
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +322,10 @@ pub struct LoginArgs {
     /// Print the connection as JSON (the fields of one `status --json` entry).
     #[arg(long)]
     pub json: bool,
+    /// This one sign-in without PKCE (standard apps only), when HubSpot refused the code verifier; to
+    /// turn PKCE off for good, register the app again with `hubkey app add … --no-pkce`.
+    #[arg(long)]
+    pub no_pkce: bool,
 }
 
 #[derive(Debug, Args)]

@@ -43,6 +43,26 @@ pub fn preflight_notes(report: &PreflightReport) -> Vec<String> {
         .collect()
 }
 
+/// What `hubkey app add` prints after saving: one line per warning, and per error, which does not stop
+/// the save (HubSpot's settings may be what is being fixed) but will stop `hubkey login` until it is
+/// fixed. Notes are left out. A scope name Hubkey does not know is a warning here as everywhere.
+pub fn registration_notes(report: &PreflightReport) -> Vec<String> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .map(|f| match f.severity {
+            Severity::Error => format!(
+                "hubkey: warning: {} `hubkey login` will refuse to start until this is fixed. Fix: {}",
+                sentence(&f.message),
+                sentence(&f.fix)
+            )
+            .replace(['\n', '\r'], " "),
+            _ => finding_line(f),
+        })
+        .collect()
+}
+
 /// `None` when the sign-in may start; else the failure `hubkey login` stops with: exit 2, one
 /// line per error (each with its fix), then the warnings. Notes are left out: they would bury
 /// the errors.
@@ -204,6 +224,44 @@ mod tests {
             "{notes:?}"
         );
         assert!(notes.iter().all(|n| !n.contains('\n')));
+    }
+
+    #[test]
+    fn given_a_made_up_scope_and_a_mismatch_when_registering_then_each_is_one_warning_line_and_notes_are_left_out(
+    ) {
+        let report = preflight(
+            &app(
+                "http://localhost:53682/callback",
+                &["oauth", "zz.made.up", "x.y"],
+                &["x.y", "automation"],
+            ),
+            &PreflightEnv::without_port_check(),
+        );
+        let lines = registration_notes(&report);
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.starts_with("hubkey: warning: ") && !l.contains('\n')),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("zz.made.up is not in HubSpot's scope list as of")
+                    && !l.contains("will refuse")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("mismatch between the scopes")
+                && l.contains("`hubkey login` will refuse to start")),
+            "{lines:?}"
+        );
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.contains("automation is one of HubSpot's legacy")),
+            "{lines:?}"
+        );
     }
 
     #[test]

@@ -77,6 +77,9 @@ pub fn connection_summary(c: &Connection, now: OffsetDateTime) -> Vec<String> {
         ));
     }
     lines.push(format!("  user-level:      {}", yes_no(c.is_user_level)));
+    if let Some(hublet) = c.hublet.as_deref() {
+        lines.push(format!("  data centre:     {hublet}"));
+    }
     lines.push(format!(
         "  token expires:   {} ({})",
         relative(c.expires_at, now),
@@ -220,6 +223,23 @@ mod tests {
             rfc3339(datetime!(2030-01-01 10:30:05.123456789 UTC)),
             "2030-01-01T10:30:05Z"
         );
+    }
+
+    #[test]
+    fn given_a_connection_with_a_hublet_when_summarised_then_the_data_centre_is_a_line_and_absent_without_one(
+    ) {
+        let mut c: Connection = serde_json::from_value(serde_json::json!({
+            "app": "demo", "hub_id": 13572468, "scopes": ["oauth"], "hublet": "eu1",
+            "expires_at": "2030-01-01T00:30:00Z", "connected_at": "2030-01-01T00:00:00Z",
+            "state": "fresh", "token_generation": 1
+        }))
+        .unwrap();
+        let now = datetime!(2030-01-01 0:00 UTC);
+        assert!(connection_summary(&c, now).contains(&"  data centre:     eu1".to_owned()));
+        c.hublet = None;
+        assert!(!connection_summary(&c, now)
+            .iter()
+            .any(|l| l.contains("data centre")));
     }
 
     #[test]

@@ -116,6 +116,7 @@ mod tests {
             optional_scopes_missing: vec![],
             is_user_level: None,
             installing_user_id: None,
+            hublet: None,
             expires_at: datetime!(2030-01-01 0:00 UTC),
             state: ConnectionState::Fresh,
             state_reason: None,

@@ -58,6 +58,7 @@ async fn given_a_new_app_when_a_portal_is_connected_used_refreshed_and_logged_ou
         "scopes",
         "optional_scopes_missing",
         "is_user_level",
+        "hublet",
         "expires_at",
         "state",
     ] {
@@ -65,6 +66,8 @@ async fn given_a_new_app_when_a_portal_is_connected_used_refreshed_and_logged_ou
     }
     assert_eq!(c["app_id"], 3_141_592);
     assert_eq!(c["is_user_level"], false);
+    // The portal's data centre, from introspection (issue 13).
+    assert_eq!(c["hublet"], "na1");
     assert!(c["scopes"]
         .as_array()
         .unwrap()

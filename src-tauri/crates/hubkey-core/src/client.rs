@@ -11,6 +11,7 @@
 
 mod authorize;
 mod classify;
+mod discovery;
 mod wire;
 
 pub use authorize::{check_redirect_uri, new_pkce, new_state, pkce_challenge_s256, AuthorizeRequest};
@@ -20,8 +21,8 @@ pub use wire::{
     HubSpotTokenResponse, SignedAccessToken,
 };
 
-use crate::app::AppConfig;
-use crate::config::Endpoints;
+use crate::app::{AppConfig, AppKind};
+use crate::config::{Endpoints, OAuthEndpoints};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::token::{Refreshed, TokenMetadata, TokenSet};
@@ -102,6 +103,7 @@ impl HubSpotClientBuilder {
     pub fn build(self) -> Result<HubSpotClient> {
         Ok(HubSpotClient {
             endpoints: self.endpoints,
+            mcp_endpoints: Arc::default(),
             http: LazyHttp {
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
@@ -156,6 +158,8 @@ pub(crate) fn new_http_client(
 #[derive(Debug, Clone)]
 pub struct HubSpotClient {
     endpoints: Endpoints,
+    /// The MCP host's endpoints once its metadata settled them ([`discovery`]), shared by clones.
+    mcp_endpoints: Arc<tokio::sync::OnceCell<OAuthEndpoints>>,
     http: LazyHttp,
     timeout: Duration,
 }
@@ -181,9 +185,55 @@ impl HubSpotClient {
         &self.endpoints
     }
 
+    /// The OAuth endpoints of an app kind. Standard apps: today's paths on the app and API hosts. MCP
+    /// auth apps: what the MCP host's metadata says (RFC 9728, RFC 8414), read once per client, with
+    /// today's paths as the fallback for anything it does not settle (see [`discovery`]).
+    pub async fn oauth_endpoints(&self, kind: AppKind) -> OAuthEndpoints {
+        if kind == AppKind::Standard {
+            return self.endpoints.oauth_defaults(kind);
+        }
+        let Ok(http) = self.http.get() else {
+            return self.endpoints.oauth_defaults(kind);
+        };
+        let settled = self
+            .mcp_endpoints
+            .get_or_try_init(|| async {
+                match discovery::discover(http, &self.endpoints).await {
+                    discovery::Discovery::Settled(e) => Ok(e),
+                    discovery::Discovery::Temporary(e) => Err(e),
+                }
+            })
+            .await;
+        match settled {
+            Ok(e) => e.clone(),
+            Err(defaults) => defaults,
+        }
+    }
+
+    /// As [`HubSpotClient::oauth_endpoints`] without asking anything: the MCP host's endpoints if
+    /// they were settled already, else today's paths.
+    pub fn known_oauth_endpoints(&self, kind: AppKind) -> OAuthEndpoints {
+        match (kind, self.mcp_endpoints.get()) {
+            (AppKind::Mcp, Some(e)) => e.clone(),
+            _ => self.endpoints.oauth_defaults(kind),
+        }
+    }
+
+    /// The authorize page of an app kind, with the preselected portal for standard apps (MCP auth
+    /// apps: HubSpot picks the account, and redirects EU users to their region itself).
+    fn authorize_page(&self, kind: AppKind, portal_id: Option<u64>) -> Url {
+        match kind {
+            AppKind::Mcp => self.known_oauth_endpoints(kind).authorize,
+            AppKind::Standard => self.endpoints.authorize_url(kind, portal_id),
+        }
+    }
+
     /// Starts a sign-in: a fresh `state` and (when the app uses PKCE) a fresh S256 verifier, and
     /// the authorize URL carrying them. Refuses unsafe hosts, unservable redirect URLs and scope
-    /// values that could smuggle parameters, before anything is built.
+    /// values that could smuggle parameters, before anything is built. The page is the one the
+    /// client knows ([`HubSpotClient::known_oauth_endpoints`]): await
+    /// [`HubSpotClient::oauth_endpoints`] first to read the MCP host's metadata
+    /// ([`crate::connect::PortalConnector::connect`] does).
     pub fn begin_authorization(&self, app: &AppConfig, portal_id: Option<u64>) -> Result<AuthorizeRequest> {
         let state = new_state();
         let (challenge, verifier) = match app.uses_pkce() {
@@ -212,7 +262,7 @@ impl HubSpotClient {
         challenge: Option<&str>,
         portal_id: Option<u64>,
     ) -> Result<Url> {
-        authorize::build_authorize_url(&self.endpoints, app, state, challenge, portal_id)
+        authorize::build_authorize_url(self.authorize_page(app.kind, portal_id), app, state, challenge)
     }
 
     /// Exchanges an authorization code for tokens at the app kind's token endpoint (form body:
@@ -239,7 +289,7 @@ impl HubSpotClient {
             url: redirect_uri.to_owned(),
             reason: format!("not a URL ({e})"),
         })?;
-        let client = self.token_client(app, client_secret)?;
+        let client = self.token_client(app, client_secret).await?;
         let mut request = client
             .exchange_code(AuthorizationCode::new(code.expose().to_owned()))
             .set_redirect_uri(std::borrow::Cow::Owned(redirect));
@@ -265,7 +315,7 @@ impl HubSpotClient {
         now: OffsetDateTime,
     ) -> Result<Refreshed> {
         let op = Operation::Refresh;
-        let client = self.token_client(app, client_secret)?;
+        let client = self.token_client(app, client_secret).await?;
         let rt = RefreshToken::new(refresh_token.expose().to_owned());
         let send = Transport { client: self, op };
         let response = client
@@ -286,19 +336,31 @@ impl HubSpotClient {
         client_secret: &Secret,
         access_token: &Secret,
     ) -> Result<Option<TokenMetadata>> {
+        self.introspect_as(app, client_secret, access_token, "access_token")
+            .await
+    }
+
+    /// Introspection of `token` with this `token_type_hint` (`access_token` or `refresh_token`).
+    async fn introspect_as(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+        token: &Secret,
+        hint: &str,
+    ) -> Result<Option<TokenMetadata>> {
         let op = Operation::Introspect;
-        let url = self.endpoints.introspect_url(app.kind);
+        let url = self.oauth_endpoints(app.kind).await.introspect;
         check_endpoint_url(&url, "introspection endpoint")?;
         let client: OAuthClient<EndpointSet, EndpointNotSet> =
             oauth2::Client::new(ClientId::new(app.client_id.clone()))
                 .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
                 .set_auth_type(AuthType::RequestBody)
                 .set_introspection_url(IntrospectionUrl::from_url(url));
-        let token = AccessToken::new(access_token.expose().to_owned());
+        let token = AccessToken::new(token.expose().to_owned());
         let send = Transport { client: self, op };
         let response = client
             .introspect(&token)
-            .set_token_type_hint("access_token")
+            .set_token_type_hint(hint)
             .request_async(&send)
             .await
             .map_err(|e| self.map_oauth_error(op, e))?;
@@ -306,9 +368,21 @@ impl HubSpotClient {
     }
 
     /// Revokes a refresh token: POST form `token`, `token_type_hint=refresh_token`, `client_id`,
-    /// `client_secret`. Any 2xx is success (HubSpot's success body is undocumented). A token
-    /// HubSpot already considers invalid (`invalid_grant`, `BAD_REFRESH_TOKEN`, `BAD_HUB`) counts
-    /// as revoked (RFC 7009 §2.2): the goal, a dead refresh token, is met.
+    /// `client_secret` to each revocation endpoint of the app's kind in turn, until one revokes it:
+    /// MCP auth apps at the MCP host first (`/oauth/v3/token/revoke`, or the metadata's
+    /// `revocation_endpoint`), then the API host; standard apps at the API host. Any 2xx is success
+    /// (HubSpot's success body is undocumented).
+    ///
+    /// A token HubSpot already considers dead counts as revoked (RFC 7009 §2.2: the goal, a dead
+    /// refresh token, is met), and the answer says so ([`Revocation::AlreadyInvalid`]):
+    /// * a 400 `invalid_grant` (`BAD_REFRESH_TOKEN`, `BAD_HUB`);
+    /// * a 400 with HubSpot's generic `VALIDATION_ERROR`, the only error body its revoke reference
+    ///   documents (hubspot-oauth.md §4.3). That body does not say *why*, and a wrong client secret
+    ///   may get it too, so the refresh token is introspected once to tell: inactive (or HubSpot
+    ///   unreachable) counts as revoked; still active, or refused client credentials, is the error.
+    ///
+    /// A "dead" answer from the MCP host does not stop the fallback (the API host may know the
+    /// token); it makes the sign-out succeed when no endpoint revokes the token.
     ///
     /// Sent with reqwest directly: oauth2's `revoke_token` refuses any non-`https` revocation URL
     /// (oauth2 5 `revocation.rs`), which rules out the loopback sandbox, and it accepts only 200.
@@ -317,10 +391,48 @@ impl HubSpotClient {
         app: &AppConfig,
         client_secret: &Secret,
         refresh_token: &Secret,
-    ) -> Result<()> {
+    ) -> Result<Revocation> {
+        let mut already_dead = false;
+        let mut unclear = None;
+        let mut last_error = None;
+        for url in self.oauth_endpoints(app.kind).await.revoke {
+            match self.revoke_at(&url, app, client_secret, refresh_token).await {
+                Ok(Answer::Revoked) => return Ok(Revocation::Revoked),
+                Ok(Answer::Dead) => already_dead = true,
+                Ok(Answer::Unclear(e)) => unclear = Some(e),
+                Err(e) => {
+                    tracing::info!(target: "hubkey::client", path = url.path(), outcome = e.code().as_str(), "revocation not done here");
+                    last_error = Some(e);
+                }
+            }
+        }
+        if already_dead {
+            return Ok(Revocation::AlreadyInvalid);
+        }
+        if let Some(validation_error) = unclear {
+            return match self
+                .introspect_as(app, client_secret, refresh_token, "refresh_token")
+                .await
+            {
+                Ok(None) => Ok(Revocation::AlreadyInvalid),
+                Ok(Some(_)) => Err(validation_error),
+                Err(e) if e.is_transient() => Ok(Revocation::AlreadyInvalid),
+                Err(e) => Err(e),
+            };
+        }
+        Err(last_error.unwrap_or_else(|| Error::Config("no revocation endpoint".into())))
+    }
+
+    /// One revocation attempt at `url`.
+    async fn revoke_at(
+        &self,
+        url: &Url,
+        app: &AppConfig,
+        client_secret: &Secret,
+        refresh_token: &Secret,
+    ) -> Result<Answer> {
         let op = Operation::Revoke;
-        let url = self.endpoints.revoke_url(app.kind);
-        check_endpoint_url(&url, "revocation endpoint")?;
+        check_endpoint_url(url, "revocation endpoint")?;
         let body = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("token", refresh_token.expose())
             .append_pair("token_type_hint", "refresh_token")
@@ -335,7 +447,7 @@ impl HubSpotClient {
             .body(body.into_bytes())
             .map_err(|_| Error::Config("could not build the revocation request".into()))?;
         match self.send(op, request).await {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(Answer::Revoked),
             Err(Error::NeedsReauth(fault)) => {
                 tracing::info!(
                     target: "hubkey::client",
@@ -343,19 +455,25 @@ impl HubSpotClient {
                     status = fault.http_status,
                     "refresh token was already invalid at HubSpot; treated as revoked"
                 );
-                Ok(())
+                Ok(Answer::Dead)
+            }
+            Err(Error::HubSpotConfig(fault))
+                if fault.http_status == 400 && fault.status.as_deref() == Some("VALIDATION_ERROR") =>
+            {
+                tracing::info!(target: "hubkey::client", op = op.as_str(), "VALIDATION_ERROR to the revocation");
+                Ok(Answer::Unclear(Error::HubSpotConfig(fault)))
             }
             Err(e) => Err(e),
         }
     }
 
     /// oauth2's client for the token endpoint of the app's kind, with `client_secret_post`.
-    fn token_client(
+    async fn token_client(
         &self,
         app: &AppConfig,
         client_secret: &Secret,
     ) -> Result<OAuthClient<EndpointNotSet, EndpointSet>> {
-        let url = self.endpoints.token_url(app.kind);
+        let url = self.oauth_endpoints(app.kind).await.token;
         check_endpoint_url(&url, "token endpoint")?;
         Ok(oauth2::Client::new(ClientId::new(app.client_id.clone()))
             .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
@@ -529,6 +647,25 @@ impl HubSpotClient {
         };
         Ok((tokens, rotated))
     }
+}
+
+/// What [`HubSpotClient::revoke`] achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// HubSpot revoked the refresh token.
+    Revoked,
+    /// HubSpot no longer accepted it (already revoked, uninstalled or unknown): just as dead.
+    AlreadyInvalid,
+}
+
+/// What one revocation endpoint said.
+enum Answer {
+    /// It revoked the token.
+    Revoked,
+    /// The token was already dead there (`invalid_grant`).
+    Dead,
+    /// HubSpot's generic `VALIDATION_ERROR`: dead, or a bad request (see [`HubSpotClient::revoke`]).
+    Unclear(Error),
 }
 
 /// oauth2's HTTP client for one call. A named type with a boxed `Send` future rather than a

@@ -9,8 +9,18 @@ use crate::error::{Error, Result};
 use std::path::PathBuf;
 use url::Url;
 
-/// HubSpot's dated OAuth API version used for token, introspect and revoke (design.md §2.3).
-/// v1 stops working on 2027-02-16 and puts tokens in URLs; `2026-03` is an alias of v3.
+/// HubSpot's dated OAuth API version used for token, introspect and revoke (design.md §2.3), the one
+/// place it is named: every URL below is built from it, and `tests/default_urls.rs` lists them all,
+/// so a version change is one reviewed diff.
+///
+/// v1 stops working on 2027-02-16 and puts tokens in URLs; `2026-03` is an alias of v3 and stays
+/// "supported" until about September 2027. Decision (issue 13): stay on `2026-03` rather than move
+/// to `2026-09`, which is now "current". Hubkey needs introspection's `user`, `hub_domain`,
+/// `signed_access_token.isUserLevel` and `signed_access_token.hublet`, and the only source on
+/// `2026-09` introspection, HubSpot's 2026-09 spec, reduces the response schema to `{active}`
+/// (hubspot-oauth.md §3.2, §10 q7: possibly incomplete, but unrefuted). The grant types 2026-09
+/// drops (`client_credentials`, `client_assertion`) are not used, so the move is only blocked by
+/// that evidence; revisit when a 2026-09 introspection answer is seen with those fields.
 pub const OAUTH_API_VERSION: &str = "2026-03";
 
 /// Default hosts.
@@ -110,16 +120,85 @@ impl Endpoints {
         }
     }
 
-    /// The revocation endpoint. MCP apps' revoke URL is undocumented (hubspot-oauth.md §4.3), so
-    /// refresh tokens of every kind are revoked on the API host's dated endpoint.
+    /// The API host's revocation endpoint (every kind of app falls back to it).
     pub fn revoke_url(&self, _kind: AppKind) -> Url {
         join(&self.api_base, &format!("oauth/{OAUTH_API_VERSION}/token/revoke"))
+    }
+
+    /// Where to revoke a refresh token, in the order to try. MCP auth apps: the MCP host's
+    /// `/oauth/v3/token/revoke` first (not advertised in its metadata, used by community code:
+    /// hubspot-oauth.md, Corrections of 2026-12-02), then the API host's; standard apps: the API host.
+    pub fn revoke_urls(&self, kind: AppKind) -> Vec<Url> {
+        match kind {
+            AppKind::Mcp => vec![
+                join(&self.mcp_base, "oauth/v3/token/revoke"),
+                self.revoke_url(kind),
+            ],
+            AppKind::Standard => vec![self.revoke_url(kind)],
+        }
+    }
+
+    /// The OAuth endpoints of an app kind when no metadata says otherwise (today's paths). For
+    /// standard apps `authorize` is the one without a preselected portal.
+    pub fn oauth_defaults(&self, kind: AppKind) -> OAuthEndpoints {
+        OAuthEndpoints {
+            authorize: self.authorize_url(kind, None),
+            token: self.token_url(kind),
+            introspect: self.introspect_url(kind),
+            revoke: self.revoke_urls(kind),
+            source: EndpointSource::Defaults,
+        }
+    }
+
+    /// The MCP host's protected-resource metadata (RFC 9728 §3.1).
+    pub fn protected_resource_metadata_url(&self) -> Url {
+        well_known(&self.mcp_base, "oauth-protected-resource")
+    }
+
+    /// An authorization server's metadata (RFC 8414 §3.1: the issuer's path, if any, goes after the
+    /// well-known name).
+    pub fn authorization_server_metadata_url(issuer: &Url) -> Url {
+        well_known(issuer, "oauth-authorization-server")
     }
 
     /// The MCP server (streamable HTTP, JSON-RPC at the root).
     pub fn mcp_server_url(&self) -> Url {
         self.mcp_base.clone()
     }
+}
+
+/// Where a set of OAuth endpoints came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointSource {
+    /// The MCP host's metadata (RFC 9728 and RFC 8414).
+    Metadata,
+    /// Today's paths ([`Endpoints::oauth_defaults`]).
+    Defaults,
+}
+
+/// The OAuth endpoints Hubkey uses for one kind of app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthEndpoints {
+    /// The authorize page.
+    pub authorize: Url,
+    /// The token endpoint.
+    pub token: Url,
+    /// The introspection endpoint.
+    pub introspect: Url,
+    /// The revocation endpoints, in the order to try.
+    pub revoke: Vec<Url>,
+    /// Metadata or defaults.
+    pub source: EndpointSource,
+}
+
+/// `{origin}/.well-known/{name}{path}` (the RFC 8414 / RFC 9728 construction).
+fn well_known(base: &Url, name: &str) -> Url {
+    let mut url = base.clone();
+    let path = base.path().trim_end_matches('/').to_string();
+    url.set_path(&format!("/.well-known/{name}{path}"));
+    url.set_query(None);
+    url.set_fragment(None);
+    url
 }
 
 /// Parses one of the compile-time constants above (covered by the tests below).

@@ -18,7 +18,7 @@
 //!
 //! Nothing is stored unless every step succeeded; a failure leaves existing tokens untouched.
 
-use crate::app::AppConfig;
+use crate::app::{AppConfig, AppKind};
 use crate::callback::RedirectTarget;
 use crate::client::HubSpotClient;
 use crate::clock::Clock;
@@ -39,6 +39,10 @@ pub struct LoginOptions {
     pub portal_id: Option<u64>,
     /// How long to wait for the redirect (default: 10 minutes).
     pub timeout: Option<Duration>,
+    /// This one sign-in without PKCE, whatever the app's setting (standard apps only: HubSpot
+    /// requires PKCE for MCP auth apps). The retry offered when HubSpot refuses the verifier
+    /// ([`crate::Error::PkceRejected`]); the app's stored setting is not changed.
+    pub without_pkce: bool,
 }
 
 /// Runs logins and stores their results. Cheap to clone; share one per process so that deep
@@ -101,8 +105,19 @@ impl PortalConnector {
     where
         F: FnOnce(&Url) -> Result<()>,
     {
-        let app = self.store.app(app_name).await?;
+        let mut app = self.store.app(app_name).await?;
+        if options.without_pkce {
+            if app.kind == AppKind::Mcp {
+                return Err(Error::Config(format!(
+                    "the app {app_name:?} is an MCP auth app, and HubSpot requires PKCE for those; a sign-in \
+                     without PKCE is only possible for standard apps"
+                )));
+            }
+            app.pkce = false;
+        }
         let client_secret = self.store.client_secret(app_name).await?;
+        // The MCP host's endpoints from its metadata, before the authorize URL is built.
+        self.client.oauth_endpoints(app.kind).await;
         let request = self.client.begin_authorization(&app, options.portal_id)?;
         let url = request.url;
         let (mut pending, target) = PendingLogin::for_redirect(
@@ -216,6 +231,7 @@ pub fn connection_from(
         optional_scopes_missing,
         is_user_level: metadata.and_then(|m| m.is_user_level),
         installing_user_id: metadata.and_then(|m| m.installing_user_id),
+        hublet: metadata.and_then(|m| m.hublet.clone()),
         expires_at: tokens.expires_at,
         state: ConnectionState::Fresh,
         state_reason: None,
@@ -230,8 +246,11 @@ pub fn connection_from(
 /// What signing out did.
 #[derive(Debug)]
 pub struct SignOutReport {
-    /// True when HubSpot confirmed the refresh token is revoked.
+    /// True when HubSpot confirmed the refresh token is revoked, or no longer accepted it.
     pub revoked: bool,
+    /// True when HubSpot no longer accepted the refresh token (already revoked, uninstalled or
+    /// unknown): counted as revoked, said differently.
+    pub already_invalid: bool,
     /// Why the revoke failed (local deletion happened anyway), when it did.
     pub revoke_error: Option<Error>,
     /// Revocation does not cut access tokens short: the last one works until this time.
@@ -254,6 +273,7 @@ pub async fn sign_out(
         .ok_or_else(|| Error::NotFound(format!("no connection of app {app_name:?} to portal {hub_id}")))?;
     let mut report = SignOutReport {
         revoked: false,
+        already_invalid: false,
         revoke_error: None,
         access_token_valid_until: Some(connection.expires_at),
     };
@@ -266,7 +286,10 @@ pub async fn sign_out(
         }
         .await;
         match outcome {
-            Ok(()) => report.revoked = true,
+            Ok(how) => {
+                report.revoked = true;
+                report.already_invalid = how == crate::client::Revocation::AlreadyInvalid;
+            }
             Err(e) => {
                 tracing::warn!(
                     app = app_name,
@@ -342,6 +365,7 @@ mod tests {
             ],
             is_user_level: Some(false),
             installing_user_id: Some(1001),
+            hublet: Some("eu1".into()),
             ..Default::default()
         };
         let c = connection_from(&app(), &t, Some(&m), datetime!(2026-11-23 10:00 UTC)).unwrap();
@@ -351,6 +375,16 @@ mod tests {
         assert_eq!(c.user_id, Some(7), "the token response's user_id wins");
         assert_eq!(c.app_id, Some(3141592));
         assert_eq!(c.is_user_level, Some(false));
+        assert_eq!(c.hublet.as_deref(), Some("eu1"));
+        // Without introspection: absent, not an error.
+        let bare = connection_from(
+            &app(),
+            &tokens(Some(42), &[]),
+            None,
+            datetime!(2026-11-23 10:00 UTC),
+        )
+        .unwrap();
+        assert_eq!(bare.hublet, None);
         assert_eq!(
             c.optional_scopes_missing,
             vec!["crm.objects.deals.read".to_string()]

@@ -246,15 +246,20 @@ fn keychain_check(result: Result<()>) -> Check {
     }
 }
 
+/// What [`check_reachability`] asks: (check id, title, URL) per host.
+pub fn reachability_targets(endpoints: &Endpoints) -> [(&'static str, &'static str, &Url); 3] {
+    [
+        ("network.app_host", "Authorize page host", &endpoints.app_base),
+        ("network.api_host", "API host", &endpoints.api_base),
+        ("network.mcp_host", "MCP server host", &endpoints.mcp_base),
+    ]
+}
+
 /// One request to each configured HubSpot host (the same host is asked once), with `timeout`:
 /// any HTTP answer counts as reachable; a DNS, connection, TLS or timeout failure fails with the
 /// host named.
 pub async fn check_reachability(endpoints: &Endpoints, timeout: Duration) -> Vec<Check> {
-    let targets = [
-        ("network.app_host", "Authorize page host", &endpoints.app_base),
-        ("network.api_host", "API host", &endpoints.api_base),
-        ("network.mcp_host", "MCP server host", &endpoints.mcp_base),
-    ];
+    let targets = reachability_targets(endpoints);
     let http = match crate::mcp::build_http_client(timeout, timeout) {
         Ok(h) => h,
         Err(e) => {

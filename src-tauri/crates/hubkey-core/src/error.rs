@@ -41,6 +41,7 @@ pub enum ErrorCode {
     NotFound,
     Ambiguous,
     Io,
+    PkceRejected,
 }
 
 impl ErrorCode {
@@ -72,6 +73,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::Ambiguous => "ambiguous",
             ErrorCode::Io => "io",
+            ErrorCode::PkceRejected => "pkce_rejected",
         }
     }
 }
@@ -134,6 +136,13 @@ pub enum Error {
     /// The callback's `state` is not the pending login's.
     #[error("the sign-in callback does not belong to the pending login (state mismatch)")]
     StateMismatch,
+
+    /// The code exchange failed with an error naming the PKCE verifier or challenge
+    /// (`BAD_CODE_VERIFIER`, or an `error_description` mentioning `code_verifier`/`code_challenge`):
+    /// HubSpot's handling of PKCE on standard apps is undocumented (hubspot-oauth.md §1.4), and an app
+    /// may be one that refuses it. Nothing was stored.
+    #[error("HubSpot refused this sign-in's PKCE code verifier ({0})")]
+    PkceRejected(HubSpotFault),
 
     /// HubSpot redirected back with `error` (for example `access_denied`).
     #[error("HubSpot did not grant access: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
@@ -247,6 +256,7 @@ impl Error {
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Ambiguous(_) => ErrorCode::Ambiguous,
             Error::Io(_) => ErrorCode::Io,
+            Error::PkceRejected(_) => ErrorCode::PkceRejected,
         }
     }
 
@@ -266,6 +276,10 @@ impl Error {
             },
             Error::StateMissing | Error::StateMismatch | Error::CallbackInvalid(_) => {
                 "Ignore this callback; if you started a sign-in, finish it in the browser window Hubkey opened.".into()
+            }
+            Error::PkceRejected(_) => "If HubSpot refuses the verifier on every sign-in, it does not accept PKCE for this app: retry once without PKCE (`hubkey login --no-pkce`, or \"Retry without PKCE\" in the window), or turn PKCE off for the app (`hubkey app add NAME … --no-pkce`, or the PKCE switch when registering it in the window). MCP auth apps always need PKCE.".into(),
+            Error::ConsentDenied { error, .. } if is_refused_code(error) => {
+                "Start the sign-in again: HubSpot's authorization code was refused (it is single-use and expires within minutes).".into()
             }
             Error::ConsentDenied { .. } => "Start the sign-in again and choose \"Grant access\" on HubSpot's consent page.".into(),
             Error::NoPendingLogin | Error::AlreadyCompleted => "Nothing to do; start a new sign-in if you need one.".into(),
@@ -321,6 +335,11 @@ impl Error {
     }
 }
 
+/// A refused authorization code (not a user's "no" on the consent page).
+fn is_refused_code(error: &str) -> bool {
+    matches!(error, "BAD_AUTH_CODE" | "EXPIRED_AUTH_CODE" | "invalid_grant")
+}
+
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Error::Io(e.to_string())
@@ -330,6 +349,38 @@ impl From<std::io::Error> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn given_a_pkce_refusal_then_the_code_is_new_and_the_hint_names_both_fixes_not_grant_access() {
+        let e = Error::PkceRejected(HubSpotFault {
+            http_status: 400,
+            status: Some("BAD_CODE_VERIFIER".into()),
+            ..Default::default()
+        });
+        assert_eq!(e.code().as_str(), "pkce_rejected");
+        assert!(e.to_string().contains("PKCE code verifier"), "{e}");
+        let hint = e.hint();
+        assert!(
+            hint.contains("--no-pkce") && hint.contains("PKCE switch"),
+            "the per-app setting: {hint}"
+        );
+        assert!(
+            hint.contains("hubkey login --no-pkce") && hint.contains("Retry without PKCE"),
+            "the retry: {hint}"
+        );
+        assert!(!hint.contains("Grant access"), "{hint}");
+        // A refused code is not a \"no\" on the consent page either.
+        let code = Error::ConsentDenied {
+            error: "BAD_AUTH_CODE".into(),
+            description: None,
+        };
+        assert!(!code.hint().contains("Grant access"), "{}", code.hint());
+        let denied = Error::ConsentDenied {
+            error: "access_denied".into(),
+            description: None,
+        };
+        assert!(denied.hint().contains("Grant access"));
+    }
 
     #[test]
     fn given_each_error_when_coded_then_the_code_string_is_stable_snake_case() {
@@ -356,7 +407,8 @@ mod tests {
             .exit_code(),
             5
         );
-        assert_eq!(Error::HubSpotConfig(fault).exit_code(), 2);
+        assert_eq!(Error::HubSpotConfig(fault.clone()).exit_code(), 2);
+        assert_eq!(Error::PkceRejected(fault).exit_code(), 2, "a setting to change");
         assert_eq!(Error::Config("x".into()).exit_code(), 2);
     }
 }

@@ -1,4 +1,5 @@
-//! Does HubSpot's remote MCP server accept this token? (hubspot-oauth.md §7.2, §7.3)
+//! Does HubSpot's remote MCP server accept this token? (hubspot-oauth.md §7.2, §7.3 and its
+//! corrections of 2026-12-02)
 //!
 //! [`check_mcp_server`] sends the MCP `initialize` request (JSON-RPC over streamable HTTP, protocol
 //! `2025-06-18`) to [`Endpoints::mcp_server_url`] with the access token as a bearer token, and
@@ -6,22 +7,31 @@
 //!
 //! * `200` with an `initialize` result → [`McpCheck::Accepted`] (protocol version, server name,
 //!   whether an `mcp-session-id` came back);
-//! * `401` "This endpoint requires a user level OAuth token" → [`McpCheck::NotUserLevel`] with
-//!   what to do ([`NOT_USER_LEVEL_EXPLANATION`]);
-//! * any other `401` → [`McpCheck::Unauthorized`], with the `resource_metadata` URL of the
-//!   `WWW-Authenticate` challenge when there is one;
+//! * `401` whose body says "This endpoint requires a user level OAuth token" → [`McpCheck::NotUserLevel`]
+//!   with what to do ([`NOT_USER_LEVEL_EXPLANATION`]). HubSpot sends that body as **plain text**, not
+//!   JSON; it is recognised whatever the content type (plain text, a JSON `message`, or mislabelled);
+//! * any other `401`, typically HubSpot's **empty** one with `WWW-Authenticate: Bearer
+//!   resource_metadata=…` → [`McpCheck::Unauthorized`]: the token is expired or revoked (or missing);
 //! * `429`, `5xx`, timeouts and broken connections → [`Error::Transient`];
 //! * anything else → [`McpCheck::Unexpected`].
 //!
+//! [`check_connection`] comes first for a stored connection: when its metadata already says the
+//! token is account-level (`is_user_level = false`, from introspection at sign-in), it answers
+//! [`McpCheck::AccountLevelToken`] without fetching the token or calling the server. Such a token
+//! can never become user-level, so no message ever tells the user to sign in again for it: the fix
+//! is another app (an MCP auth app or a user-level app).
+//!
 //! The token is never logged and never part of a result or an error; neither is a response body
-//! (only HubSpot's short `message`, when it does not contain the token).
+//! (only HubSpot's short message, when it does not contain the token).
 
 use crate::config::{parse_base_url, Endpoints};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::store::Connection;
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::future::Future;
 use std::time::Duration;
 
 /// The MCP protocol version Hubkey asks for (the one HubSpot's server speaks, §7.3).
@@ -31,6 +41,16 @@ pub const MCP_PROTOCOL_VERSION: &str = "2025-06-18";
 pub const NOT_USER_LEVEL_EXPLANATION: &str =
     "HubSpot's MCP server accepts only user-level tokens: create an \
 MCP auth app (Development → MCP Auth Apps) or a user-level app (isUserLevel: true)";
+
+/// HubSpot's 401 body for an account-level token.
+const USER_LEVEL_REQUIRED: &str = "This endpoint requires a user level OAuth token";
+/// What identifies it (lowercase).
+const USER_LEVEL_PHRASE: &str = "requires a user level oauth token";
+
+/// Why signing in again cannot help an account-level token, appended to its fix.
+const ANOTHER_APP: &str =
+    "This app's tokens will never be user-level: register that app in Hubkey and connect \
+the portal with it.";
 
 /// Largest answer read from the MCP server.
 const MAX_BODY: usize = 256 * 1024;
@@ -57,7 +77,14 @@ pub enum McpCheck {
         /// What to do ([`NOT_USER_LEVEL_EXPLANATION`]).
         explanation: String,
     },
-    /// Another 401: no, unknown, expired or revoked token.
+    /// Known before asking: the connection's metadata says the token is account-level
+    /// (`is_user_level = false`), which the MCP server always refuses. Nothing was sent.
+    AccountLevelToken {
+        /// What to do ([`NOT_USER_LEVEL_EXPLANATION`]).
+        explanation: String,
+    },
+    /// Another 401 (HubSpot's is empty, with a `WWW-Authenticate` challenge): the token is expired or
+    /// revoked, or was missing.
     Unauthorized {
         /// The protected-resource metadata URL from `WWW-Authenticate`, when present.
         resource_metadata: Option<String>,
@@ -90,14 +117,19 @@ impl McpCheck {
                 "HubSpot's MCP server accepts this token ({}, protocol {protocol_version}).",
                 server_name.as_deref().unwrap_or("unnamed server")
             ),
-            McpCheck::NotUserLevel { hubspot_message, .. } => {
-                format!("HubSpot's MCP server refuses this token: \"{hubspot_message}\".")
-            }
+            McpCheck::NotUserLevel { hubspot_message, .. } => format!(
+                "HubSpot's MCP server refuses this token: it is not a user-level token (\"{}\").",
+                hubspot_message.trim_end_matches('.')
+            ),
+            McpCheck::AccountLevelToken { .. } => "This connection's token is not a user-level token (HubSpot \
+                 said so when the portal was connected), and HubSpot's MCP server accepts only user-level tokens; \
+                 the server was not asked."
+                .to_owned(),
             McpCheck::Unauthorized { message, .. } => format!(
-                "HubSpot's MCP server does not accept this token{}.",
+                "HubSpot's MCP server says this token is expired or revoked{}.",
                 message
                     .as_deref()
-                    .map(|m| format!(" (\"{m}\")"))
+                    .map(|m| format!(" (\"{}\")", m.trim_end_matches('.')))
                     .unwrap_or_default()
             ),
             McpCheck::Unexpected { status, detail } => {
@@ -110,9 +142,11 @@ impl McpCheck {
     pub fn fix(&self) -> Option<String> {
         match self {
             McpCheck::Accepted { .. } => None,
-            McpCheck::NotUserLevel { explanation, .. } => Some(format!("{explanation}.")),
+            McpCheck::NotUserLevel { explanation, .. } | McpCheck::AccountLevelToken { explanation } => {
+                Some(format!("{explanation}. {ANOTHER_APP}"))
+            }
             McpCheck::Unauthorized { .. } => Some(
-                "The token is missing, expired or revoked: refresh the connection or sign in again."
+                "The token is expired or revoked (or was missing): refresh the connection or sign in again."
                     .to_owned(),
             ),
             McpCheck::Unexpected { .. } => {
@@ -131,6 +165,34 @@ pub fn http_client() -> Result<reqwest::Client> {
 
 pub(crate) fn build_http_client(connect_timeout: Duration, timeout: Duration) -> Result<reqwest::Client> {
     crate::client::new_http_client(connect_timeout, timeout, crate::client::USER_AGENT).map_err(Error::Config)
+}
+
+/// Checks a stored connection: [`McpCheck::AccountLevelToken`] at once, without calling `token`
+/// or the server, when the connection is known to be account-level; otherwise fetches the token
+/// with `token` (which may refresh it) and asks the server ([`check_mcp_server`]).
+pub async fn check_connection<F, Fut>(
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    connection: &Connection,
+    token: F,
+) -> Result<McpCheck>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Secret>>,
+{
+    if connection.is_user_level == Some(false) {
+        tracing::info!(
+            target: "hubkey::mcp",
+            app = %connection.app,
+            hub_id = connection.hub_id,
+            "account-level token: MCP server not asked"
+        );
+        return Ok(McpCheck::AccountLevelToken {
+            explanation: NOT_USER_LEVEL_EXPLANATION.to_owned(),
+        });
+    }
+    let token = token().await?;
+    check_mcp_server(http, endpoints, &token).await
 }
 
 /// Sends MCP `initialize` with `access_token` to the MCP server and says what it answered (see
@@ -201,14 +263,17 @@ fn classify(status: u16, headers: &HeaderMap, body: &[u8], token: &Secret) -> Re
     match status {
         200 => accepted(headers, body),
         401 => {
+            // Whatever the content type or the wrapping: HubSpot sends this one as plain text.
             let message = safe_message(body, token);
-            let needs_user_level = message.as_deref().is_some_and(|m| {
-                m.to_ascii_lowercase()
-                    .contains("requires a user level oauth token")
-            });
+            let needs_user_level = String::from_utf8_lossy(body)
+                .to_ascii_lowercase()
+                .contains(USER_LEVEL_PHRASE);
             if needs_user_level {
+                let hubspot_message = message
+                    .filter(|m| m.to_ascii_lowercase().contains(USER_LEVEL_PHRASE))
+                    .unwrap_or_else(|| USER_LEVEL_REQUIRED.to_owned());
                 return Ok(McpCheck::NotUserLevel {
-                    hubspot_message: message.unwrap_or_default(),
+                    hubspot_message,
                     explanation: NOT_USER_LEVEL_EXPLANATION.to_owned(),
                 });
             }
@@ -302,15 +367,21 @@ fn sse_messages(body: &[u8]) -> Vec<Value> {
     out
 }
 
-/// HubSpot's `message` from a JSON error body, control characters removed, shortened, and dropped
-/// entirely if it echoes the token.
+/// HubSpot's message from an error body: the `message` of a JSON body, else the body itself when it
+/// is short plain text (HubSpot's 401 for an account-level token is "This endpoint requires a user
+/// level OAuth token" as text, whatever the content type says). Control characters removed,
+/// shortened, and dropped entirely if it echoes the token. HTML pages and long bodies give `None`.
 fn safe_message(body: &[u8], token: &Secret) -> Option<String> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    let m = v.get("message").and_then(Value::as_str)?;
+    let text = std::str::from_utf8(body).ok()?.trim();
+    let m = match serde_json::from_str::<Value>(text) {
+        Ok(v) => v.get("message").and_then(Value::as_str)?.to_owned(),
+        Err(_) if text.len() <= MAX_MESSAGE && !text.starts_with('<') => text.to_owned(),
+        Err(_) => return None,
+    };
     if !token.is_empty() && m.contains(token.expose()) {
         return None;
     }
-    let cleaned = clean(m);
+    let cleaned = clean(m.trim());
     (!cleaned.is_empty()).then_some(cleaned)
 }
 
@@ -394,6 +465,111 @@ mod tests {
             }
         );
         assert!(!format!("{got:?}").contains("tok-123456"));
+    }
+
+    /// HubSpot's body for an account-level token, verbatim: "The MCP server's 401 for an account-level
+    /// token has a plain-text body: \"This endpoint requires a user level OAuth token\". It is not JSON"
+    /// (hubspot-oauth.md, Corrections of 2026-12-02; community.hubspot.com thread "401 Error with
+    /// User-Level OAuth Token for mcp.hubspot.com").
+    const HUBSPOT_NOT_USER_LEVEL: &[u8] = b"This endpoint requires a user level OAuth token";
+
+    #[test]
+    fn given_hubspots_plain_text_401_under_any_content_type_when_classified_then_not_user_level() {
+        let token = Secret::new("tok-123456");
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("text/plain; charset=utf-8"),
+            Some("application/json"),
+            Some("text/html"),
+        ] {
+            let mut headers = HeaderMap::new();
+            if let Some(ct) = content_type {
+                headers.insert(CONTENT_TYPE, ct.parse().unwrap());
+            }
+            let got = classify(401, &headers, HUBSPOT_NOT_USER_LEVEL, &token).unwrap();
+            assert_eq!(
+                got,
+                McpCheck::NotUserLevel {
+                    hubspot_message: "This endpoint requires a user level OAuth token".into(),
+                    explanation: NOT_USER_LEVEL_EXPLANATION.into(),
+                },
+                "{content_type:?}"
+            );
+            assert!(
+                got.summary().contains("not a user-level token"),
+                "{}",
+                got.summary()
+            );
+            let fix = got.fix().unwrap();
+            assert!(
+                fix.contains("MCP auth app") && fix.contains("user-level app"),
+                "{fix}"
+            );
+            assert!(!fix.contains("sign in again"), "{fix}");
+        }
+        // With a trailing new line, or inside a JSON `message`, too.
+        for body in [
+            &b"This endpoint requires a user level OAuth token\n"[..],
+            br#"{"message":"This endpoint requires a user level OAuth token"}"#,
+        ] {
+            assert!(matches!(
+                classify(401, &HeaderMap::new(), body, &token).unwrap(),
+                McpCheck::NotUserLevel { .. }
+            ));
+        }
+    }
+
+    #[test]
+    fn given_hubspots_empty_401_with_a_challenge_when_classified_then_expired_or_revoked() {
+        // "A missing or expired token gets an empty 401 with `WWW-Authenticate: Bearer
+        // resource_metadata="https://mcp.hubspot.com/.well-known/oauth-protected-resource"`"
+        // (hubspot-oauth.md, Corrections of 2026-12-02).
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            WWW_AUTHENTICATE,
+            "Bearer resource_metadata=\"https://mcp.hubspot.com/.well-known/oauth-protected-resource\""
+                .parse()
+                .unwrap(),
+        );
+        let got = classify(401, &headers, b"", &Secret::new("t")).unwrap();
+        assert_eq!(
+            got,
+            McpCheck::Unauthorized {
+                resource_metadata: Some(
+                    "https://mcp.hubspot.com/.well-known/oauth-protected-resource".into()
+                ),
+                message: None,
+            }
+        );
+        assert_eq!(
+            got.summary(),
+            "HubSpot's MCP server says this token is expired or revoked."
+        );
+        assert!(got.fix().unwrap().contains("refresh the connection"));
+    }
+
+    #[test]
+    fn given_an_html_or_long_401_when_classified_then_no_body_text_is_kept() {
+        let token = Secret::new("t");
+        // The phrase still decides, even wrapped in a page; the page itself is never shown.
+        let page = b"<html><body><p>This endpoint requires a user level OAuth token</p></body></html>";
+        assert_eq!(
+            classify(401, &HeaderMap::new(), page, &token).unwrap(),
+            McpCheck::NotUserLevel {
+                hubspot_message: USER_LEVEL_REQUIRED.into(),
+                explanation: NOT_USER_LEVEL_EXPLANATION.into(),
+            }
+        );
+        assert!(matches!(
+            classify(401, &HeaderMap::new(), b"<html>Unauthorized</html>", &token).unwrap(),
+            McpCheck::Unauthorized { message: None, .. }
+        ));
+        let long = "x".repeat(MAX_MESSAGE + 1);
+        assert!(matches!(
+            classify(401, &HeaderMap::new(), long.as_bytes(), &token).unwrap(),
+            McpCheck::Unauthorized { message: None, .. }
+        ));
     }
 
     #[test]

@@ -11,6 +11,12 @@
 //! it. Run preflight *before* starting the loopback listener, or the check finds Hubkey's own
 //! listener.
 //!
+//! Severities follow one rule: [`Severity::Error`] only where HubSpot's own rules make the refusal
+//! certain (a redirect URL HubSpot refuses, a scope in both lists, `oauth` or every required scope
+//! missing) or where Hubkey cannot build the URL or receive the redirect (a name with URL
+//! characters, a busy port). A scope name Hubkey does not know is a [`Severity::Warning`] with a
+//! "did you mean": only HubSpot decides which scopes exist, so it never blocks a sign-in.
+//!
 //! Finding ids (stable, see [`ids`]): `client_id.*`, `redirect.*`, `scopes.*`, `mcp.*`, `pkce.*`.
 
 use crate::app::{AppConfig, AppKind};
@@ -50,7 +56,7 @@ pub mod ids {
     pub const REDIRECT_PORT_UNAVAILABLE: &str = "redirect.port_unavailable";
     /// An https redirect to a relay page (desktop app only).
     pub const REDIRECT_RELAY: &str = "redirect.relay";
-    /// A scope name with characters HubSpot scope names never have.
+    /// A scope name with characters that cannot go into an install URL (an error).
     pub const SCOPES_MALFORMED: &str = "scopes.malformed";
     /// No required scopes on a standard app.
     pub const SCOPES_NONE: &str = "scopes.none";
@@ -60,7 +66,7 @@ pub mod ids {
     pub const SCOPES_IN_BOTH_LISTS: &str = "scopes.in_both_lists";
     /// `oauth` is not among the required scopes.
     pub const SCOPES_OAUTH_MISSING: &str = "scopes.oauth_missing";
-    /// A scope name not in Hubkey's catalog.
+    /// A scope name not in HubSpot's scope list as Hubkey knows it (a warning, never an error).
     pub const SCOPES_UNKNOWN: &str = "scopes.unknown";
     /// A scope that cannot be requested in an install URL.
     pub const SCOPES_NOT_SELECTABLE: &str = "scopes.not_selectable";
@@ -526,18 +532,11 @@ fn check_loopback_port(url: &Url, uri: &str, shown: &str, env: &PreflightEnv, ou
 
 // ----- scopes ----------------------------------------------------------------------------------
 
-fn well_formed_scope(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 100
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
-}
-
 /// Reports malformed names; returns the well-formed ones.
 fn well_formed<'a>(param: &str, scopes: &'a [String], out: &mut Vec<Finding>) -> Vec<&'a str> {
     let mut ok = Vec::new();
     for s in scopes {
-        if well_formed_scope(s) {
+        if crate::scopes::is_scope_token(s) {
             ok.push(s.as_str());
         } else {
             out.push(
@@ -607,14 +606,16 @@ fn check_standard_scopes(app: &AppConfig, catalog: &ScopeCatalog, out: &mut Vec<
         } else {
             ""
         };
+        // Certain from HubSpot's own rules: every app has oauth as a required scope (it cannot be
+        // removed), and an install URL missing a required scope is refused (§1.3 rule 1, §6.1).
         out.push(
             Finding::new(
                 ids::SCOPES_OAUTH_MISSING,
-                Severity::Warning,
+                Severity::Error,
                 format!(
                     "oauth is not among the required scopes.{where_} Every HubSpot app has oauth: HubSpot adds it \
                      to every app's required scopes and it cannot be removed, so an install URL without it is \
-                     likely refused with \"{}\"",
+                     refused with \"{}\"",
                     hs::INSUFFICIENT_SCOPES
                 ),
                 "Add oauth to the required scopes.",
@@ -747,41 +748,35 @@ fn check_standard_scopes(app: &AppConfig, catalog: &ScopeCatalog, out: &mut Vec<
     }
 }
 
-/// Edit distance up to which an unknown scope is taken for a typo of a known one (an error);
-/// further, the suggestion is kept but the finding is a warning, since the catalog may lag behind
-/// HubSpot (e.g. a `.write` twin of a known `.read` scope).
-const TYPO_DISTANCE: usize = 2;
-
+/// A name the catalog lacks: always a warning, never an error. Only HubSpot decides which scopes
+/// exist, and its table grows (the first catalog called `crm.objects.tasks.write` a typo of
+/// `crm.objects.carts.write` and blocked real apps); the "did you mean" stays as a hint.
 fn unknown_scope(s: &str, catalog: &ScopeCatalog) -> Finding {
     let invalid = hs::INVALID_SCOPE_NAME;
-    let finding = match catalog.closest_with_distance(s) {
-        Some((near, distance)) if distance <= TYPO_DISTANCE => Finding::new(
-            ids::SCOPES_UNKNOWN,
-            Severity::Error,
-            format!("{s} is not a HubSpot scope — did you mean {}? HubSpot would show: \"{invalid}\"", near.name),
-            format!("Replace {s} with {} (here and at HubSpot).", near.name),
+    let note = catalog
+        .unknown_note(s)
+        .unwrap_or_else(|| format!("{s} is not in HubSpot's scope list."));
+    let fix = match catalog.closest(s) {
+        Some(near) => format!(
+            "If it is a typo, use {} (here and at HubSpot); if the app's Auth tab at HubSpot lists {s}, nothing to \
+             change.",
+            near.name
         ),
-        Some((near, _)) => Finding::new(
-            ids::SCOPES_UNKNOWN,
-            Severity::Warning,
-            format!(
-                "{s} is not in Hubkey's scope catalog — did you mean {}? If HubSpot does not know it either, it \
-                 shows: \"{invalid}\"",
-                near.name
-            ),
-            format!(
-                "Check {s} against the app's Auth tab at HubSpot; if it is a typo, use {}.",
-                near.name
-            ),
-        ),
-        None => Finding::new(
-            ids::SCOPES_UNKNOWN,
-            Severity::Warning,
-            format!("{s} is not in Hubkey's scope catalog. If HubSpot does not know it either, it shows: \"{invalid}\""),
-            "Check the spelling against the app's Auth tab at HubSpot.",
+        None => format!(
+            "Check {s} against the app's Auth tab at HubSpot; if it is listed there, nothing to change."
         ),
     };
-    finding.about(s).quoting(invalid)
+    Finding::new(
+        ids::SCOPES_UNKNOWN,
+        Severity::Warning,
+        format!(
+            "{note} HubSpot decides: the sign-in goes ahead, and if HubSpot does not know the name either it shows: \
+             \"{invalid}\""
+        ),
+        fix,
+    )
+    .about(s)
+    .quoting(invalid)
 }
 
 // ----- MCP auth apps ---------------------------------------------------------------------------

@@ -2,13 +2,20 @@
 //! whether it is a legacy broad name or a sensitive-data variant, and its family.
 //!
 //! The catalog is data, not code: `src/scopes/catalog.json`, embedded at compile time and parsed
-//! once ([`ScopeCatalog::embedded`]). Its sources are hubspot-oauth.md §6.2 (a) (the 2023 docs
-//! table with required tiers), §6.2 (b) (the selectable families of HubSpot's API spec) and the
-//! community notes on legacy and sensitive scopes. A `tier` of `null` means *unknown*, not free.
+//! once ([`ScopeCatalog::embedded`]). It is HubSpot's published scope table as hubspot-oauth.md
+//! collects it (§6.2 (a) the 2023 docs table with required tiers, §6.2 (b) the scope strings of
+//! HubSpot's API spec, the community notes on legacy and sensitive scopes, and the corrections of
+//! 2026-12-02); the file names its source and the date it was last checked ([`ScopeCatalog::as_of`]).
+//! A `tier` of `null` means *unknown*, not free.
+//!
+//! The catalog explains; it never decides. Only HubSpot knows which scopes exist, and its table
+//! grows, so a name the catalog lacks is a warning everywhere ([`ScopeCatalog::unknown_note`]),
+//! never a reason to refuse a sign-in or a registration. The one hard rule on names is
+//! [`is_scope_token`]: characters that could change the install URL are refused (security.md C11).
 //!
 //! Used by [`crate::preflight`] (unknown names with "did you mean", legacy names), by
-//! [`ScopeDiff`] (why an optional scope was dropped), and by the UI
-//! (autocompletion with [`ScopeCatalog::suggest`], explanations with [`ScopeCatalog::get`]).
+//! [`ScopeDiff`] (why an optional scope was dropped), by the window's form validation, and by the
+//! UI (autocompletion with [`ScopeCatalog::suggest`], explanations with [`ScopeCatalog::get`]).
 
 use crate::app::{AppConfig, AppKind};
 use serde::{Deserialize, Serialize};
@@ -17,6 +24,36 @@ use std::sync::OnceLock;
 
 /// The embedded catalog file.
 const CATALOG_JSON: &str = include_str!("scopes/catalog.json");
+
+/// Longest scope name Hubkey puts in an install URL (HubSpot's are under 60 characters).
+pub const MAX_SCOPE_LEN: usize = 100;
+
+/// Whether `name` can go into an install URL as one scope: 1 to [`MAX_SCOPE_LEN`] ASCII letters,
+/// digits, `.`, `_`, `-` or `:`. Anything else (`&`, `=`, `#`, `/`, spaces inside one entry…) could
+/// add or change a query parameter (security.md C11), so it is refused everywhere: the authorize URL
+/// builder, preflight, the window's form and `hubkey app add` all use this one rule. Whether HubSpot
+/// *knows* the name is a different question, answered only by HubSpot (see the module docs).
+pub fn is_scope_token(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_SCOPE_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
+}
+
+/// The shape of every name in HubSpot's table: lowercase words of letters, digits, `_` and `-`,
+/// joined by dots, starting with a letter (`crm.objects.contacts.read`, `sales-email-read`). Every
+/// catalog entry has it (a test checks); a name without it is still only a warning.
+pub fn is_canonical_scope_name(name: &str) -> bool {
+    is_scope_token(name)
+        && name.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        })
+}
 
 /// A subscription level a scope needs (hubspot-oauth.md §6.2 (a) "Required account tier").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +136,8 @@ pub(crate) fn article_lower(label: &str) -> String {
 
 #[derive(Deserialize)]
 struct RawCatalog {
+    source: String,
+    as_of: String,
     tiers: Vec<TierInfo>,
     families: Vec<FamilyInfo>,
     scopes: Vec<RawScope>,
@@ -130,6 +169,8 @@ fn yes() -> bool {
 /// The scope catalog: every scope Hubkey can explain, sorted by name.
 #[derive(Debug, Clone)]
 pub struct ScopeCatalog {
+    source: String,
+    as_of: String,
     scopes: Vec<ScopeInfo>,
     by_name: HashMap<String, usize>,
     families: Vec<FamilyInfo>,
@@ -152,6 +193,8 @@ impl ScopeCatalog {
 
     fn empty() -> Self {
         Self {
+            source: String::new(),
+            as_of: String::new(),
             scopes: Vec::new(),
             by_name: HashMap::new(),
             families: Vec::new(),
@@ -206,10 +249,37 @@ impl ScopeCatalog {
             }
         }
         Ok(Self {
+            source: raw.source,
+            as_of: raw.as_of,
             scopes,
             by_name,
             families: raw.families,
             tiers: raw.tiers,
+        })
+    }
+
+    /// Where the list comes from (the file's `source`).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The date the list was last checked against HubSpot's table (`YYYY-MM-DD`).
+    pub fn as_of(&self) -> &str {
+        &self.as_of
+    }
+
+    /// What to say about a name the catalog lacks, as one sentence: "x is not in HubSpot's scope
+    /// list as of 2026-12-02; did you mean y?" (the question only when a known name is close; else
+    /// it ends with a full stop). `None` for a known name. A warning's wording, never an error's: HubSpot's
+    /// list grows, and only HubSpot decides.
+    pub fn unknown_note(&self, name: &str) -> Option<String> {
+        if self.contains(name) {
+            return None;
+        }
+        let base = format!("{name} is not in HubSpot's scope list as of {}", self.as_of);
+        Some(match self.closest(name) {
+            Some(near) => format!("{base}; did you mean {}?", near.name),
+            None => format!("{base}."),
         })
     }
 
@@ -426,8 +496,162 @@ mod tests {
     }
 
     #[test]
+    fn given_every_catalog_name_then_each_is_well_formed_and_unique_even_ignoring_case() {
+        let c = ScopeCatalog::embedded();
+        let mut seen = std::collections::HashSet::new();
+        for s in c.all() {
+            assert!(
+                is_canonical_scope_name(&s.name),
+                "{:?} is not a well-formed scope name",
+                s.name
+            );
+            assert!(is_scope_token(&s.name), "{:?}", s.name);
+            assert_eq!(s.name.trim(), s.name);
+            assert!(
+                seen.insert(s.name.to_ascii_lowercase()),
+                "{:?} is listed twice",
+                s.name
+            );
+        }
+        // The raw file, too (the parser sorts and would hide an exact duplicate behind an error).
+        let raw: serde_json::Value = serde_json::from_str(CATALOG_JSON).unwrap();
+        let names: Vec<&str> = raw["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), seen.len());
+    }
+
+    #[test]
+    fn given_the_catalog_then_it_names_its_source_and_the_date_it_was_checked() {
+        let c = ScopeCatalog::embedded();
+        assert!(c.source().contains("developers.hubspot.com"), "{}", c.source());
+        assert!(c.source().contains("hubspot-oauth.md"), "{}", c.source());
+        assert!(
+            time::Date::parse(
+                c.as_of(),
+                &time::macros::format_description!("[year]-[month]-[day]")
+            )
+            .is_ok(),
+            "{}",
+            c.as_of()
+        );
+    }
+
+    #[test]
+    fn given_the_families_the_issue_lists_then_the_catalog_has_them_all() {
+        // Issue 13, point 1: HubSpot's whole published table, not only what the first catalog held.
+        let c = ScopeCatalog::embedded();
+        for obj in [
+            "contacts",
+            "companies",
+            "deals",
+            "tickets",
+            "line_items",
+            "quotes",
+            "products",
+            "notes",
+            "calls",
+            "tasks",
+            "meetings",
+            "emails",
+            "communications",
+            "leads",
+            "goals",
+            "carts",
+            "orders",
+            "invoices",
+        ] {
+            for access in ["read", "write"] {
+                let name = format!("crm.objects.{obj}.{access}");
+                assert!(c.contains(&name), "{name}");
+            }
+        }
+        for name in [
+            "crm.objects.owners.read",
+            "crm.schemas.contacts.read",
+            "crm.schemas.custom.write",
+            "crm.lists.read",
+            "crm.lists.write",
+            "crm.import",
+            "crm.export",
+            "crm.dealsplits.read_write",
+            "automation",
+            "content",
+            "forms",
+            "files",
+            "timeline",
+            "tickets",
+            "e-commerce",
+            "conversations.read",
+            "conversations.write",
+            "settings.users.read",
+            "settings.users.write",
+            "settings.users.teams.read",
+            "settings.currencies.read",
+            "settings.currencies.write",
+            "oauth",
+            "crm.objects.contacts.sensitive.read.v2",
+            "crm.objects.deals.highly_sensitive.write",
+            "crm.objects.tickets.highly_sensitive.read",
+            "tickets.sensitive.v2",
+        ] {
+            assert!(c.contains(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn given_scope_tokens_then_only_url_safe_names_pass_and_canonical_ones_are_lowercase_dotted() {
+        for ok in [
+            "oauth",
+            "crm.objects.contacts.read",
+            "sales-email-read",
+            "Contacts.Read",
+            "a:b",
+        ] {
+            assert!(is_scope_token(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "crm.objects.contacts.read&x=1",
+            "a b",
+            "a/b",
+            "a#b",
+            "ünïcode",
+            &"a".repeat(101),
+        ] {
+            assert!(!is_scope_token(bad), "{bad}");
+        }
+        for not_canonical in ["Contacts.Read", "crm..read", ".crm", "crm.", "1oauth", "a:b"] {
+            assert!(
+                is_scope_token(not_canonical) && !is_canonical_scope_name(not_canonical),
+                "{not_canonical}"
+            );
+        }
+    }
+
+    #[test]
+    fn given_unknown_names_then_the_note_is_a_dated_warning_with_a_suggestion_when_one_is_close() {
+        let c = ScopeCatalog::embedded();
+        assert_eq!(c.unknown_note("crm.objects.tasks.write"), None);
+        assert_eq!(
+            c.unknown_note("crm.objects.contact.read").unwrap(),
+            format!(
+                "crm.objects.contact.read is not in HubSpot's scope list as of {}; did you mean crm.objects.contacts.read?",
+                c.as_of()
+            )
+        );
+        assert_eq!(
+            c.unknown_note("zz.made.up").unwrap(),
+            format!("zz.made.up is not in HubSpot's scope list as of {}.", c.as_of())
+        );
+    }
+
+    #[test]
     fn given_a_catalog_with_a_duplicate_when_parsed_then_it_is_refused() {
-        let json = r#"{"tiers":[],"families":[{"id":"f","label":"F"}],"scopes":[
+        let json = r#"{"source":"t","as_of":"2026-01-01","tiers":[],"families":[{"id":"f","label":"F"}],"scopes":[
             {"name":"a","grants":"x","family":"f","tier":null},
             {"name":"a","grants":"y","family":"f","tier":null}]}"#;
         assert!(ScopeCatalog::from_json(json).unwrap_err().contains("duplicate"));

@@ -97,10 +97,11 @@ async fn c3_given_an_injected_code_issued_for_another_challenge_when_exchanging_
         )
         .await
         .unwrap_err();
-    let Error::ConsentDenied { error, .. } = &err else {
+    // Issue 13: an error naming the verifier is said exactly (PkceRejected, not a consent failure).
+    let Error::PkceRejected(fault) = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(error, "BAD_CODE_VERIFIER");
+    assert_eq!(fault.status.as_deref(), Some("BAD_CODE_VERIFIER"));
     assert_hidden(&shown(&err), &[&injected, victim.pkce_verifier.as_ref().unwrap()]);
     s.shutdown().await;
 }
@@ -291,5 +292,55 @@ async fn given_an_expired_access_token_when_introspecting_then_none() {
             .unwrap(),
         None
     );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn given_a_hubspot_that_refuses_pkce_on_a_standard_app_when_exchanging_then_pkce_rejected_and_without_pkce_it_works(
+) {
+    // The sandbox's `rejects_pkce` switch plays a HubSpot that refuses PKCE on this app (its PKCE handling on
+    // standard apps is undocumented: hubspot-oauth.md §1.4).
+    let mut fixture = hubspot_sandbox::Fixture::demo();
+    fixture.apps[0].rejects_pkce = true;
+    let s = hubspot_sandbox::Sandbox::start(fixture).await.unwrap();
+    s.update_switches(|sw| sw.auto_grant = true);
+    let c = client(&s);
+    let app = standard_app();
+    let secret = secret_of(&s, &app);
+    let (req, code) = authorize(&c, &app, None).await;
+    let err = c
+        .exchange_code(
+            &app,
+            &secret,
+            &code,
+            &req.redirect_uri,
+            req.pkce_verifier.as_ref(),
+            now(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PkceRejected, "{err}");
+    assert!(
+        err.to_string().contains("PKCE (code_verifier) is not supported"),
+        "{err}"
+    );
+    assert!(
+        err.hint().contains("Retry without PKCE") && err.hint().contains("--no-pkce"),
+        "{}",
+        err.hint()
+    );
+    assert_hidden(
+        &shown(&err),
+        &[&code, req.pkce_verifier.as_ref().unwrap(), &secret],
+    );
+    // Without PKCE, the same app signs in.
+    let mut off = app.clone();
+    off.pkce = false;
+    let (req, code) = authorize(&c, &off, None).await;
+    assert!(req.pkce_verifier.is_none());
+    assert!(!req.url.as_str().contains("code_challenge"));
+    c.exchange_code(&off, &secret, &code, &req.redirect_uri, None, now())
+        .await
+        .unwrap();
     s.shutdown().await;
 }

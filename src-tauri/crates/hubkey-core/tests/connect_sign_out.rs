@@ -34,7 +34,7 @@ async fn t15_given_a_connection_when_signing_out_then_hubspot_revokes_and_local_
         .await
         .unwrap();
 
-    assert!(report.revoked);
+    assert!(report.revoked && !report.already_invalid);
     assert!(report.revoke_error.is_none());
     assert_eq!(
         report.access_token_valid_until,
@@ -157,4 +157,39 @@ async fn given_no_such_connection_when_signing_out_then_not_found_and_nothing_se
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
     assert_eq!(env.sandbox.count("/token/revoke", None), 0);
+}
+
+#[tokio::test]
+async fn given_a_refresh_token_hubspot_already_dropped_when_signing_out_then_it_completes_without_an_error() {
+    // Issue 13, point 5: HubSpot answering 400 invalid_grant or VALIDATION_ERROR to the revocation of a
+    // dead token (hubspot-oauth.md §2.6, §4.3) counts as revoked.
+    for answer in [
+        hubspot_sandbox::RevokeDeadToken::InvalidGrant,
+        hubspot_sandbox::RevokeDeadToken::ValidationError,
+    ] {
+        let env = env("dead-on-revoke").await;
+        env.connect(PRO).await;
+        assert_eq!(env.sandbox.uninstall(&env.app.client_id, PRO), 1);
+        env.sandbox.update_switches(|s| s.revoke_dead_token = answer);
+
+        let report = sign_out(&client(&env.sandbox), &env.store, APP, PRO, false)
+            .await
+            .unwrap();
+
+        assert!(report.revoked && report.already_invalid, "{answer:?}");
+        assert!(
+            report.revoke_error.is_none(),
+            "{answer:?}: {:?}",
+            report.revoke_error
+        );
+        let revokes: Vec<u16> = env
+            .sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/token/revoke"))
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(revokes, vec![400], "{answer:?}");
+        assert!(env.store.connection(APP, PRO).await.unwrap().is_none());
+    }
 }

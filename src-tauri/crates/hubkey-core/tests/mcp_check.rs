@@ -1,18 +1,23 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! `check_mcp_server` against the HubSpot sandbox's MCP listener (hubspot-oauth.md §7.3): user-level
-//! tokens are accepted, account-level ones refused with HubSpot's message and the explanation,
-//! missing or bad ones unauthorized with the protected-resource metadata URL.
+//! `check_mcp_server` against the HubSpot sandbox's MCP listener (hubspot-oauth.md §7.3 and its
+//! corrections of 2026-12-02): user-level tokens are accepted; account-level ones get HubSpot's
+//! plain-text 401 and "not a user-level token" with the fix; missing, bad or expired ones get the
+//! empty 401 with the protected-resource metadata URL and "expired or revoked". `check_connection`
+//! answers for a connection known to be account-level without any request.
 
 mod preflight_support;
 
 use hubkey_core::mcp::{
-    check_mcp_server, http_client, McpCheck, MCP_PROTOCOL_VERSION, NOT_USER_LEVEL_EXPLANATION,
+    check_connection, check_mcp_server, http_client, McpCheck, MCP_PROTOCOL_VERSION,
+    NOT_USER_LEVEL_EXPLANATION,
 };
+use hubkey_core::store::Connection;
 use hubkey_core::{ErrorCode, Secret};
 use hubspot_sandbox::{
     DEMO_MCP_CLIENT_ID, DEMO_PRO_HUB_ID, DEMO_STANDARD_CLIENT_ID, DEMO_USER_LEVEL_CLIENT_ID,
 };
 use preflight_support::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 async fn check_with(sb: &hubspot_sandbox::SandboxHandle, token: &str) -> McpCheck {
     check_mcp_server(&http_client().unwrap(), &endpoints(sb), &Secret::new(token))
@@ -74,7 +79,91 @@ async fn given_an_account_level_token_when_checked_then_not_user_level_with_the_
     let fix = got.fix().unwrap();
     assert!(fix.contains("create an MCP auth app (Development → MCP Auth Apps)"));
     assert!(fix.contains("isUserLevel: true"));
+    assert!(
+        !fix.contains("sign in again"),
+        "it can never be user-level: {fix}"
+    );
+    assert!(
+        got.summary().contains("not a user-level token"),
+        "{}",
+        got.summary()
+    );
     assert!(got.summary().contains("requires a user level OAuth token"));
+}
+
+/// A stored connection of the demo standard app, as introspection left it.
+fn connection(is_user_level: Option<bool>) -> Connection {
+    serde_json::from_value(serde_json::json!({
+        "app": "demo",
+        "hub_id": DEMO_PRO_HUB_ID,
+        "scopes": ["oauth", "crm.objects.contacts.read"],
+        "is_user_level": is_user_level,
+        "expires_at": "2030-01-01T00:30:00Z",
+        "connected_at": "2030-01-01T00:00:00Z",
+        "state": "fresh",
+        "token_generation": 1
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn given_a_connection_known_to_be_account_level_when_checked_then_it_is_said_without_any_request() {
+    let sb = sandbox().await;
+    let t = sb
+        .issue_tokens_directly(DEMO_STANDARD_CLIENT_ID, DEMO_PRO_HUB_ID, None)
+        .unwrap();
+    sb.clear_requests();
+    let fetched = AtomicBool::new(false);
+    let got = check_connection(
+        &http_client().unwrap(),
+        &endpoints(&sb),
+        &connection(Some(false)),
+        || async {
+            fetched.store(true, Ordering::SeqCst);
+            Ok(Secret::new(t.access_token.clone()))
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        got,
+        McpCheck::AccountLevelToken {
+            explanation: NOT_USER_LEVEL_EXPLANATION.into()
+        }
+    );
+    assert!(
+        !fetched.load(Ordering::SeqCst),
+        "the token was not even fetched (no refresh)"
+    );
+    assert!(
+        sb.requests().is_empty(),
+        "nothing reached HubSpot: {:?}",
+        sb.requests()
+    );
+    assert!(
+        got.summary().contains("not a user-level token"),
+        "{}",
+        got.summary()
+    );
+    assert!(got.summary().contains("the server was not asked"));
+    let fix = got.fix().unwrap();
+    assert!(
+        fix.contains("MCP auth app") && fix.contains("user-level app"),
+        "{fix}"
+    );
+    assert!(!fix.contains("sign in again"), "{fix}");
+
+    // Without that knowledge the server is asked, and answers the same in its own words.
+    let asked = check_connection(
+        &http_client().unwrap(),
+        &endpoints(&sb),
+        &connection(None),
+        || async { Ok(Secret::new(t.access_token.clone())) },
+    )
+    .await
+    .unwrap();
+    assert!(matches!(asked, McpCheck::NotUserLevel { .. }), "{asked:?}");
+    assert_eq!(sb.requests().iter().filter(|r| r.path == "/").count(), 1);
 }
 
 #[tokio::test]
@@ -82,23 +171,25 @@ async fn given_no_token_or_a_garbage_one_when_checked_then_unauthorized_with_the
     let sb = sandbox().await;
     let metadata = format!("{}/.well-known/oauth-protected-resource", sb.mcp_base_url());
     for token in ["", "not-a-real-token"] {
-        match check_with(&sb, token).await {
+        let got = check_with(&sb, token).await;
+        match &got {
             McpCheck::Unauthorized {
                 resource_metadata,
                 message,
             } => {
                 assert_eq!(resource_metadata.as_deref(), Some(metadata.as_str()), "{token:?}");
-                assert_eq!(message.as_deref(), Some("Authentication credentials not found."));
+                assert_eq!(*message, None, "HubSpot's 401 is empty");
             }
             other => panic!("{token:?}: {other:?}"),
         }
+        assert!(got.summary().contains("expired or revoked"), "{}", got.summary());
     }
     // No Authorization header at all for an empty token.
     assert!(sb.requests().iter().any(|r| r.path == "/" && !r.had_bearer));
 }
 
 #[tokio::test]
-async fn given_an_expired_user_level_token_when_checked_then_unauthorized_with_hubspots_message() {
+async fn given_an_expired_user_level_token_when_checked_then_expired_or_revoked() {
     let sb = sandbox().await;
     let t = sb
         .issue_tokens_directly(DEMO_MCP_CLIENT_ID, DEMO_PRO_HUB_ID, None)
@@ -106,9 +197,16 @@ async fn given_an_expired_user_level_token_when_checked_then_unauthorized_with_h
     sb.advance_clock(t.expires_in + 1);
     let got = check_with(&sb, &t.access_token).await;
     assert!(
-        matches!(&got, McpCheck::Unauthorized { message: Some(m), .. } if m.contains("expired")),
+        matches!(
+            &got,
+            McpCheck::Unauthorized {
+                message: None,
+                resource_metadata: Some(_)
+            }
+        ),
         "{got:?}"
     );
+    assert!(got.summary().contains("expired or revoked"), "{}", got.summary());
     assert!(got
         .fix()
         .unwrap()

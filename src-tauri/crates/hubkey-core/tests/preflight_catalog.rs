@@ -1,66 +1,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! The scope catalog against the HubSpot sandbox's list of known scopes: the two must agree, so
-//! that preflight never calls a scope unknown that the sandbox accepts, nor passes one the sandbox
-//! rejects with "An invalid scope name was provided".
-//!
-//! The sandbox exposes only `is_known_scope(name)`, not its list, so the list is read from the
-//! sandbox's source (`tests/hubspot-sandbox/src/scopes.rs`) and expanded the way the sandbox
-//! expands it. If the sandbox's layout changes, this test fails loudly instead of passing vacuously.
+//! The scope catalog against the HubSpot sandbox's list of known scopes: the two must be the same
+//! set, so that preflight never calls a scope unknown that the sandbox accepts, nor passes one the
+//! sandbox rejects with "An invalid scope name was provided". The sandbox plays HubSpot and keeps its
+//! own list (`tests/hubspot-sandbox/src/scopes.rs`); this test is what keeps the two from drifting.
 
 use hubkey_core::scopes::ScopeCatalog;
-use hubspot_sandbox::is_known_scope;
+use hubspot_sandbox::{is_known_scope, known_scopes};
 use std::collections::BTreeSet;
 
-const SANDBOX_SCOPES_RS: &str = include_str!("../../../../tests/hubspot-sandbox/src/scopes.rs");
-
-/// The string literals of `const NAME: &[&str] = &[ … ];` in the sandbox source.
-fn sandbox_array(name: &str) -> Vec<String> {
-    let start = SANDBOX_SCOPES_RS
-        .find(&format!("const {name}: &[&str] = &["))
-        .unwrap_or_else(|| panic!("the sandbox no longer defines {name}"));
-    let body = &SANDBOX_SCOPES_RS[start..];
-    let body = &body[body.find("&[").unwrap() + 2..body.find("];").unwrap()];
-    let mut out = Vec::new();
-    for line in body.lines() {
-        let line = line.split("//").next().unwrap();
-        let mut rest = line;
-        while let Some(open) = rest.find('"') {
-            let after = &rest[open + 1..];
-            let close = after.find('"').unwrap();
-            out.push(after[..close].to_owned());
-            rest = &after[close + 1..];
-        }
-    }
-    assert!(!out.is_empty(), "{name} is empty");
-    out
-}
-
-/// The sandbox's whole catalog, expanded as its `CATALOG` does.
+/// The sandbox's whole list.
 fn sandbox_known_scopes() -> BTreeSet<String> {
-    let mut set: BTreeSet<String> = sandbox_array("SINGLE").into_iter().collect();
-    for obj in sandbox_array("OBJECTS_READ_WRITE") {
-        set.insert(format!("crm.objects.{obj}.read"));
-        set.insert(format!("crm.objects.{obj}.write"));
-    }
-    for obj in sandbox_array("OBJECTS_READ_ONLY") {
-        set.insert(format!("crm.objects.{obj}.read"));
-    }
-    for obj in sandbox_array("SENSITIVE_OBJECTS") {
-        for level in ["sensitive", "highly_sensitive"] {
-            for access in ["read", "write"] {
-                set.insert(format!("crm.objects.{obj}.{level}.{access}"));
-                set.insert(format!("crm.objects.{obj}.{level}.{access}.v2"));
-            }
-        }
-    }
-    for obj in sandbox_array("SCHEMAS_READ_WRITE") {
-        set.insert(format!("crm.schemas.{obj}.read"));
-        set.insert(format!("crm.schemas.{obj}.write"));
-    }
-    for obj in sandbox_array("SCHEMAS_READ_ONLY") {
-        set.insert(format!("crm.schemas.{obj}.read"));
-    }
-    set
+    known_scopes().into_iter().collect()
 }
 
 /// Scopes the sandbox knows that are *not* user-selectable, and why (the catalog has them, marked
@@ -79,26 +29,27 @@ const NOT_SELECTABLE: &[(&str, &str)] = &[
         "client-credentials developer scope (§2.2)",
     ),
     (
-        "crm.objects.emails.read",
-        "reportedly not selectable; use sales-email-read (§6.2)",
-    ),
-    (
         "crm.schemas.emails.read",
         "reportedly not selectable; use sales-email-read (§6.2)",
     ),
 ];
 
 #[test]
-fn given_the_sandbox_source_when_expanded_then_the_sandbox_itself_knows_every_name() {
-    // Guards the parsing above: a mis-read name would not be known to the sandbox.
-    let known = sandbox_known_scopes();
-    assert!(known.len() > 200, "{}", known.len());
-    for s in &known {
-        assert!(
-            is_known_scope(s),
-            "{s} parsed from the sandbox source but unknown to it"
-        );
-    }
+fn given_the_sandbox_and_the_catalog_then_they_hold_exactly_the_same_names() {
+    let sandbox = sandbox_known_scopes();
+    assert!(sandbox.len() > 240, "{}", sandbox.len());
+    assert!(sandbox.iter().all(|s| is_known_scope(s)));
+    let catalog: BTreeSet<String> = ScopeCatalog::embedded()
+        .all()
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let only_sandbox: Vec<&String> = sandbox.difference(&catalog).collect();
+    let only_catalog: Vec<&String> = catalog.difference(&sandbox).collect();
+    assert!(
+        only_sandbox.is_empty() && only_catalog.is_empty(),
+        "only in the sandbox: {only_sandbox:?}; only in the catalog: {only_catalog:?}"
+    );
 }
 
 #[test]

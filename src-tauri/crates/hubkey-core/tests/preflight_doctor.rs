@@ -92,14 +92,28 @@ async fn given_an_app_with_an_ip_redirect_when_doctor_runs_then_a_config_failure
 
 #[tokio::test]
 async fn given_a_warning_only_app_when_doctor_runs_then_it_warns_and_still_exits_0() {
+    // Issue 13: a made-up scope name is a warning (only HubSpot decides), so doctor exits 0.
     let sb = sandbox().await;
-    let app = with_scopes(demo_app(), &["crm.objects.contacts.read"], &[]);
+    let app = with_scopes(
+        demo_app(),
+        &["oauth", "crm.objects.contacts.read", "zz.made.up"],
+        &[],
+    );
     let report = run(&[app], &endpoints(&sb), Ok(())).await;
+    let unknown = report.find("scopes.unknown").unwrap();
+    assert_eq!(unknown.status, CheckStatus::Warn);
+    assert!(unknown
+        .detail
+        .contains("zz.made.up is not in HubSpot's scope list as of"));
+    assert_eq!(report.exit_code(), 0);
+    // oauth missing, by contrast, is certain from HubSpot's rules: a failure.
+    let no_oauth = with_scopes(demo_app(), &["crm.objects.contacts.read"], &[]);
+    let report = run(&[no_oauth], &endpoints(&sb), Ok(())).await;
     assert_eq!(
         report.find("scopes.oauth_missing").unwrap().status,
-        CheckStatus::Warn
+        CheckStatus::Fail
     );
-    assert_eq!(report.exit_code(), 0);
+    assert_eq!(report.exit_code(), 2);
 }
 
 #[tokio::test]

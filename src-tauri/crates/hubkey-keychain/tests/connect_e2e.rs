@@ -40,6 +40,7 @@ async fn given_a_standard_app_when_a_portal_is_connected_through_the_loopback_th
     let options = LoginOptions {
         portal_id: Some(DEMO_STARTER_HUB_ID),
         timeout: None,
+        ..Default::default()
     };
     let conn = world
         .connector
@@ -168,6 +169,82 @@ async fn given_an_mcp_auth_app_when_a_portal_is_connected_then_pkce_is_used_and_
     world.cleanup().await;
 }
 
+/// A browser stand-in that follows every redirect, as a real browser does, and records where it ended.
+fn following_browser(
+    ended_at: Arc<Mutex<Option<(url::Url, u16)>>>,
+) -> impl FnOnce(&url::Url) -> hubkey_core::Result<()> {
+    move |authorize: &url::Url| {
+        let authorize = authorize.clone();
+        tokio::spawn(async move {
+            let browser = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::limited(10))
+                .build()
+                .unwrap();
+            let page = browser.get(authorize).send().await.unwrap();
+            *ended_at.lock().unwrap() = Some((page.url().clone(), page.status().as_u16()));
+        });
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn given_an_eu_portal_when_an_mcp_app_connects_then_the_browser_follows_hubspot_to_mcp_eu1_and_the_connection_shows_eu1(
+) {
+    // HubSpot sends an EU portal from mcp.hubspot.com to mcp-eu1…/oauth/<hub_id>/authorize/user; the
+    // browser follows it; token exchange works on the main hosts; introspection carries `hublet`
+    // (hubspot-oauth.md §5.4 and the Corrections of 2026-12-02). The sandbox's EU portal plays it.
+    let world = World::start("eu").await;
+    world
+        .sandbox
+        .update_switches(|s| s.login_as = Some(hubspot_sandbox::DEMO_EU_USER.to_owned()));
+    let (app, secret) = world.mcp_app();
+    world.store.save_app(&app, &secret).await.unwrap();
+
+    let ended_at = Arc::new(Mutex::new(None));
+    let conn = world
+        .connector
+        .connect(
+            "mcp",
+            LoginOptions::default(),
+            following_browser(ended_at.clone()),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(conn.hub_id, DEMO_STARTER_HUB_ID);
+    assert_eq!(conn.hublet.as_deref(), Some("eu1"));
+    let (end, status) = ended_at.lock().unwrap().clone().unwrap();
+    assert!(end.as_str().starts_with(&world.mcp_redirect), "{end}");
+    assert_eq!(status, 200, "Hubkey's loopback page");
+    // The way there: the canonical authorize page, then the regional one, then the exchange on the
+    // main MCP host.
+    let requests = world.sandbox.requests();
+    let paths: Vec<(&str, u16)> = requests
+        .iter()
+        .filter(|r| r.path.contains("/authorize/user") || r.grant_type.is_some())
+        .map(|r| (r.path.as_str(), r.status))
+        .collect();
+    let regional = format!("/mcp-eu1/oauth/{DEMO_STARTER_HUB_ID}/authorize/user");
+    assert_eq!(
+        paths,
+        vec![
+            ("/oauth/authorize/user", 302),
+            (regional.as_str(), 302),
+            ("/oauth/v3/token", 200)
+        ]
+    );
+    // status --json's source, the index, carries it too.
+    let stored = world
+        .store
+        .connection("mcp", DEMO_STARTER_HUB_ID)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.hublet.as_deref(), Some("eu1"));
+    assert_eq!(serde_json::to_value(&stored).unwrap()["hublet"], "eu1");
+    world.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn given_a_connected_portal_when_it_is_connected_again_then_the_tokens_are_replaced_and_the_old_generation_is_gone(
 ) {
@@ -177,6 +254,7 @@ async fn given_a_connected_portal_when_it_is_connected_again_then_the_tokens_are
     let options = || LoginOptions {
         portal_id: Some(DEMO_PRO_HUB_ID),
         timeout: None,
+        ..Default::default()
     };
 
     let first = world

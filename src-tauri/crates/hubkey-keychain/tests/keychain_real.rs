@@ -169,6 +169,7 @@ fn connection(app: &str, hub_id: u64) -> Connection {
         optional_scopes_missing: vec![],
         is_user_level: Some(false),
         installing_user_id: Some(1),
+        hublet: None,
         expires_at: now + time::Duration::minutes(30),
         state: ConnectionState::Fresh,
         state_reason: None,

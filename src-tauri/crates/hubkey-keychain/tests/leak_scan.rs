@@ -60,6 +60,7 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
     let options = LoginOptions {
         portal_id: Some(DEMO_PRO_HUB_ID),
         timeout: None,
+        ..Default::default()
     };
     world
         .connector

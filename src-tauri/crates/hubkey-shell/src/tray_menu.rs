@@ -227,6 +227,7 @@ mod tests {
             optional_scopes_missing: vec![],
             is_user_level: None,
             installing_user_id: None,
+            hublet: None,
             expires_at: expires,
             state,
             state_reason: None,

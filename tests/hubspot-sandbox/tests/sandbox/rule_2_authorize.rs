@@ -186,6 +186,54 @@ async fn rule_2_scope_rule_3_unknown_scope_name_is_invalid() {
 }
 
 #[tokio::test]
+async fn rule_2_scope_rule_3_the_engagement_scopes_of_hubspots_table_are_valid_names() {
+    // HubSpot's scope table lists crm.objects.{tickets,notes,calls,tasks,…}.{read,write}
+    // (hubspot-oauth.md, Corrections of 2026-12-02); apps request them every day. Given an app
+    // configured with them, when its install URL asks for them, then HubSpot shows its consent page,
+    // not "An invalid scope name was provided".
+    let engagement = [
+        "crm.objects.tasks.write",
+        "crm.objects.notes.write",
+        "crm.objects.calls.write",
+        "crm.objects.tickets.read",
+        "crm.objects.meetings.write",
+        "crm.objects.emails.write",
+        "crm.objects.communications.read",
+    ];
+    let mut fixture = Fixture::demo();
+    fixture.apps[0]
+        .required_scopes
+        .extend(engagement.iter().map(|s| (*s).to_owned()));
+    let e = env_with(fixture).await;
+    let scope = format!("{BASE_SCOPE} {}", engagement.join(" "));
+    let url = e.authorize_url(&pro_path(), &[("scope", &scope)]);
+    let location = e.consent_flow(&url).await;
+    let code = query_value(&location, "code").expect("a code");
+    let tokens = e
+        .token(
+            "2026-03",
+            &[
+                ("grant_type", "authorization_code"),
+                ("client_id", hubspot_sandbox::DEMO_STANDARD_CLIENT_ID),
+                ("client_secret", STD_SECRET),
+                ("redirect_uri", REDIRECT),
+                ("code", &code),
+            ],
+        )
+        .await
+        .json();
+    let granted: Vec<&str> = tokens["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    for s in engagement {
+        assert!(granted.contains(&s), "{s} not granted: {granted:?}");
+    }
+}
+
+#[tokio::test]
 async fn rule_2_scope_rule_4_account_lacking_tier_for_requested_conditional_scope_fails() {
     let e = env().await;
     // Given the Professional portal lacks Enterprise custom objects, when the install URL puts the

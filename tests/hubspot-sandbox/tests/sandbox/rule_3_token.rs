@@ -187,31 +187,56 @@ async fn rule_3_pkce_verifier_mismatch_is_bad_code_verifier() {
         ("code_challenge", challenge.as_str()),
         ("code_challenge_method", "S256"),
     ];
-    let exchange = |code: String, verifier: Option<String>| {
-        let e = &e;
-        async move {
-            let mut fields = vec![
-                ("grant_type", "authorization_code".to_owned()),
-                ("client_id", DEMO_STANDARD_CLIENT_ID.to_owned()),
-                ("client_secret", STD_SECRET.to_owned()),
-                ("redirect_uri", REDIRECT.to_owned()),
-                ("code", code),
-            ];
-            if let Some(v) = verifier {
-                fields.push(("code_verifier", v));
-            }
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            e.token("v1", &fields).await
-        }
-    };
     // Wrong verifier and missing verifier are BAD_CODE_VERIFIER (not BAD_AUTH_CODE).
-    let wrong = exchange(e.code(&pkce_params).await, Some("x".repeat(43))).await;
+    let wrong = exchange_code(&e, "v1", e.code(&pkce_params).await, Some(&"x".repeat(43))).await;
     assert_oauth_error(&wrong, "BAD_CODE_VERIFIER", "invalid_grant");
-    let missing = exchange(e.code(&pkce_params).await, None).await;
+    let missing = exchange_code(&e, "v1", e.code(&pkce_params).await, None).await;
     assert_oauth_error(&missing, "BAD_CODE_VERIFIER", "invalid_grant");
     // The right one works.
-    let ok = exchange(e.code(&pkce_params).await, Some(verifier)).await;
+    let ok = exchange_code(&e, "v1", e.code(&pkce_params).await, Some(&verifier)).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+}
+
+#[tokio::test]
+async fn rule_3_an_app_that_rejects_pkce_refuses_any_verifier_and_accepts_a_sign_in_without_one() {
+    // Given a standard app whose HubSpot refuses PKCE (the fixture switch: HubSpot's PKCE handling
+    // on standard apps is undocumented, hubspot-oauth.md §1.4),
+    let mut fixture = hubspot_sandbox::Fixture::demo();
+    fixture.apps[0].rejects_pkce = true;
+    let e = env_with(fixture).await;
+    let (verifier, challenge) = pkce();
+    // when a sign-in with PKCE is exchanged, then the answer names the verifier;
+    let code = e
+        .code(&[("code_challenge", &challenge), ("code_challenge_method", "S256")])
+        .await;
+    let refused = exchange_code(&e, "2026-03", code, Some(&verifier)).await;
+    assert_oauth_error(&refused, "BAD_CODE_VERIFIER", "invalid_request");
+    assert!(
+        refused.json()["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("code_verifier"),
+        "{}",
+        refused.text
+    );
+    // and a sign-in without PKCE works.
+    let ok = exchange_code(&e, "2026-03", e.code(&[]).await, None).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+}
+
+/// The standard demo app's code exchange on `version`, with `verifier` when given.
+async fn exchange_code(e: &Env, version: &str, code: String, verifier: Option<&str>) -> Answer {
+    let mut fields = vec![
+        ("grant_type", "authorization_code"),
+        ("client_id", DEMO_STANDARD_CLIENT_ID),
+        ("client_secret", STD_SECRET),
+        ("redirect_uri", REDIRECT),
+        ("code", code.as_str()),
+    ];
+    if let Some(v) = verifier {
+        fields.push(("code_verifier", v));
+    }
+    e.token(version, &fields).await
 }
 
 #[tokio::test]

@@ -13,6 +13,10 @@ export type ConnectionView = { app: string, app_kind: AppKindView | null, hub_id
  */
 user: string | null, user_id: number | null, installing_user_id: number | null, app_id: number | null, is_user_level: boolean | null, 
 /**
+ * The portal's data centre (`na1`, `eu1`…), from introspection; `None` when HubSpot did not say.
+ */
+hublet: string | null, 
+/**
  * Every granted scope, as HubSpot reported it.
  */
 scopes: Array<string>, 

@@ -28,4 +28,8 @@ server_name: string | null,
 /**
  * `unexpected`: the HTTP status.
  */
-http_status: number | null, };
+http_status: number | null, 
+/**
+ * Whether the MCP server was asked; false when the connection was already known to be account-level.
+ */
+asked_server: boolean, };

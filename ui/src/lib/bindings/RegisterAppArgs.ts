@@ -12,4 +12,9 @@ scopes: string,
 /**
  * Optional scopes, same format.
  */
-optional_scopes: string, kind: AppKindView, };
+optional_scopes: string, kind: AppKindView, 
+/**
+ * Send PKCE S256 (default true). Off only for a standard app whose HubSpot refuses the verifier
+ * (`pkce_rejected`); MCP auth apps use PKCE whatever this says.
+ */
+pkce?: boolean, };

@@ -6,9 +6,14 @@ import type { CommandError } from "./CommandError";
  */
 export type SignOutView = { app: string, hub_id: number, 
 /**
- * HubSpot confirmed the refresh token is revoked.
+ * HubSpot confirmed the refresh token is revoked (or no longer accepted it: `already_invalid`).
  */
 revoked: boolean, 
+/**
+ * HubSpot no longer accepted the refresh token (already revoked, uninstalled or unknown): as good as
+ * revoked.
+ */
+already_invalid: boolean, 
 /**
  * The revoke was skipped on purpose (`keep_remote`).
  */

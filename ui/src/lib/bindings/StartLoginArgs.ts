@@ -6,4 +6,9 @@ export type StartLoginArgs = { app: string,
 /**
  * Preselect a portal (skips HubSpot's account picker).
  */
-portal_id?: number, };
+portal_id?: number, 
+/**
+ * This one sign-in without PKCE (standard apps only): the "Retry without PKCE" action offered when
+ * HubSpot refused the verifier (`pkce_rejected`). The app's setting is not changed.
+ */
+without_pkce?: boolean, };

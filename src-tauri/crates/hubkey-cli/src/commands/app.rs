@@ -3,11 +3,14 @@
 
 use super::context;
 use crate::cli::AppAddArgs;
+use crate::explain;
 use crate::failure::Failure;
 use crate::output::Output;
 use crate::render;
 use crate::secret_input;
 use hubkey_core::app::{AppConfig, AppKind};
+use hubkey_core::preflight::{preflight, PreflightEnv};
+use hubkey_core::scopes::is_scope_token;
 use hubkey_core::Error;
 
 /// Splits a scope list given as one argument ("a b", also "a,b").
@@ -39,9 +42,29 @@ fn app_from_args(args: &AppAddArgs) -> Result<AppConfig, Error> {
             args.redirect_uri
         )));
     }
+    if args.mcp && args.no_pkce {
+        return Err(Error::Config(
+            "--no-pkce is for standard apps: HubSpot requires PKCE for MCP auth apps".into(),
+        ));
+    }
     let scopes = split_scopes(&args.scopes);
     if scopes.is_empty() {
         return Err(Error::Config("--scopes is empty".into()));
+    }
+    let optional_scopes = args
+        .optional_scopes
+        .as_deref()
+        .map(split_scopes)
+        .unwrap_or_default();
+    // The one hard rule on names (the URL builder's): a word with URL characters can never be sent.
+    // A name HubSpot may not know is only a warning, printed after saving.
+    for (flag, list) in [("--scopes", &scopes), ("--optional-scopes", &optional_scopes)] {
+        if let Some(bad) = list.iter().find(|s| !is_scope_token(s)) {
+            return Err(Error::Config(format!(
+                "{flag}: {:?} is not a scope name (scope names have only letters, digits, '.', '_', '-' and ':')",
+                bad.chars().take(60).collect::<String>()
+            )));
+        }
     }
     Ok(AppConfig {
         name: name.to_string(),
@@ -49,13 +72,9 @@ fn app_from_args(args: &AppAddArgs) -> Result<AppConfig, Error> {
         // Kept exactly as typed (trimmed): HubSpot compares it byte for byte.
         redirect_uri: args.redirect_uri.trim().to_string(),
         scopes,
-        optional_scopes: args
-            .optional_scopes
-            .as_deref()
-            .map(split_scopes)
-            .unwrap_or_default(),
+        optional_scopes,
         kind: if args.mcp { AppKind::Mcp } else { AppKind::Standard },
-        pkce: true,
+        pkce: !args.no_pkce,
     })
 }
 
@@ -64,14 +83,21 @@ pub async fn add(args: AppAddArgs, out: &mut Output) -> Result<(), Failure> {
     let ctx = context()?;
     let secret = secret_input::read_client_secret(&app.name)?;
     ctx.store.save_app(&app, &secret).await?;
-    let kind = match app.kind {
-        AppKind::Standard => "standard app",
-        AppKind::Mcp => "MCP auth app",
+    let kind = match (app.kind, app.uses_pkce()) {
+        (AppKind::Standard, true) => "standard app",
+        (AppKind::Standard, false) => "standard app, without PKCE",
+        (AppKind::Mcp, _) => "MCP auth app",
     };
     out.line(&format!(
         "Saved the app {} ({kind}, client id {}); its client secret is in the keychain. Connect a portal with `hubkey login --app {}`.",
         app.name, app.client_id, app.name
     ))?;
+    // HubSpot's rules, as `hubkey login` will check them (without the port check: nothing listens yet
+    // and the port may be busy now for unrelated reasons).
+    let report = preflight(&app, &PreflightEnv::without_port_check());
+    for line in explain::registration_notes(&report) {
+        out.note(&line);
+    }
     Ok(())
 }
 
@@ -132,8 +158,31 @@ mod tests {
             scopes: "oauth".into(),
             optional_scopes: None,
             mcp: false,
+            no_pkce: false,
         };
         assert_eq!(app_from_args(&args).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn given_a_scope_with_url_characters_when_building_the_app_then_it_is_refused_but_unknown_names_are_kept()
+    {
+        let mut args = AppAddArgs {
+            name: "a".into(),
+            client_id: "id".into(),
+            redirect_uri: "http://localhost:53682/callback".into(),
+            scopes: "oauth crm.objects.contacts.read&x=1".into(),
+            optional_scopes: None,
+            mcp: false,
+            no_pkce: false,
+        };
+        let err = app_from_args(&args).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--scopes"), "{err}");
+        args.scopes = "oauth zz.made.up crm.objects.tasks.write".into();
+        assert_eq!(
+            app_from_args(&args).unwrap().scopes,
+            vec!["oauth", "zz.made.up", "crm.objects.tasks.write"]
+        );
     }
 
     #[test]
@@ -145,10 +194,31 @@ mod tests {
             scopes: "oauth crm.objects.contacts.read".into(),
             optional_scopes: Some("crm.objects.deals.read".into()),
             mcp: true,
+            no_pkce: false,
         };
         let app = app_from_args(&args).unwrap();
         assert_eq!(app.kind, AppKind::Mcp);
         assert!(app.uses_pkce());
         assert_eq!(app.optional_scopes, vec!["crm.objects.deals.read"]);
+    }
+
+    #[test]
+    fn given_no_pkce_when_building_the_app_then_a_standard_app_keeps_it_off_and_an_mcp_app_refuses_it() {
+        let mut args = AppAddArgs {
+            name: "s".into(),
+            client_id: "id".into(),
+            redirect_uri: "http://localhost:53682/callback".into(),
+            scopes: "oauth".into(),
+            optional_scopes: None,
+            mcp: false,
+            no_pkce: true,
+        };
+        let app = app_from_args(&args).unwrap();
+        assert!(!app.pkce && !app.uses_pkce());
+        args.no_pkce = false;
+        assert!(app_from_args(&args).unwrap().uses_pkce(), "PKCE is on by default");
+        args.mcp = true;
+        args.no_pkce = true;
+        assert_eq!(app_from_args(&args).unwrap_err().exit_code(), 2);
     }
 }

@@ -10,6 +10,9 @@
 //! warnings; nothing reaches HubSpot. Otherwise warnings and notes are printed as short stderr
 //! lines and the login goes on.
 //!
+//! `--no-pkce` signs in once without PKCE (standard apps): the retry named when HubSpot refuses the
+//! code verifier (`pkce_rejected`), next to the per-app setting `hubkey app add … --no-pkce`.
+//!
 //! When no redirect arrives in time, HubSpot most likely showed one of its install-error pages
 //! (they never redirect back): the error line is then followed by the install-failure guide, the
 //! one documented exception to "one stderr line per error" (see `failure.rs`).
@@ -47,6 +50,7 @@ pub async fn run(args: LoginArgs, out: &mut Output) -> Result<(), Failure> {
     let options = LoginOptions {
         portal_id: args.portal,
         timeout,
+        without_pkce: args.no_pkce,
     };
     let wait = timeout.unwrap_or(DEFAULT_LOGIN_TIMEOUT);
     let connector = PortalConnector::new(ctx.client.clone(), ctx.store.clone(), Arc::new(SystemClock));
@@ -56,7 +60,7 @@ pub async fn run(args: LoginArgs, out: &mut Output) -> Result<(), Failure> {
         Ok(())
     };
     let connection = tokio::select! {
-        result = connector.connect(&app.name, options, announce) => result.map_err(with_guide)?,
+        result = connector.connect(&app.name, options, announce) => result.map_err(|e| explain_failure(e, &app.name))?,
         // `Ok` only: if no SIGINT handler can be installed, this branch is disabled, not taken.
         Ok(()) = tokio::signal::ctrl_c() => return Err(Error::LoginCancelled.into()),
     };
@@ -70,15 +74,23 @@ pub async fn run(args: LoginArgs, out: &mut Output) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A login that timed out gets the install-failure guide after its error line.
-fn with_guide(error: Error) -> Failure {
-    let timed_out = matches!(error, Error::LoginTimedOut(_));
-    let failure = Failure::from(error);
-    if timed_out {
-        failure.followed_by(explain::guide_lines(install_guide()))
-    } else {
-        failure
+/// A login that timed out gets the install-failure guide after its error line; one whose PKCE
+/// verifier HubSpot refused gets both fixes as commands for this app.
+fn explain_failure(error: Error, app: &str) -> Failure {
+    match error {
+        Error::LoginTimedOut(_) => Failure::from(error).followed_by(explain::guide_lines(install_guide())),
+        Error::PkceRejected(_) => Failure::with_hint(error, pkce_hint(app)),
+        other => Failure::from(other),
     }
+}
+
+/// The two fixes for a refused PKCE verifier, as commands: the one-time retry and the per-app setting.
+fn pkce_hint(app: &str) -> String {
+    format!(
+        "If HubSpot refuses the verifier on every sign-in, it does not accept PKCE for this app: retry once \
+         without it with `hubkey login --app {app} --no-pkce`, or turn it off for the app by registering it \
+         again with `hubkey app add {app} … --no-pkce`."
+    )
 }
 
 /// Called once Hubkey listens for the redirect: prints the URL and opens the browser.

@@ -24,6 +24,8 @@ pub async fn run(args: LogoutArgs, out: &mut Output) -> Result<(), Failure> {
     let report = sign_out(&ctx.client, &ctx.store, &app, hub_id, args.keep_remote).await?;
     let remote = if args.keep_remote {
         "the refresh token was kept at HubSpot (--keep-remote)"
+    } else if report.already_invalid {
+        "HubSpot no longer accepted the refresh token (already revoked or invalid), so it is dead"
     } else if report.revoked {
         "the refresh token was revoked at HubSpot"
     } else {

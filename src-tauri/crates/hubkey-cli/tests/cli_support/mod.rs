@@ -79,8 +79,14 @@ pub fn free_port() -> u16 {
 
 impl World {
     pub async fn start() -> World {
+        Self::start_with(|_| {}).await
+    }
+
+    /// As [`World::start`], with the demo fixture changed by `change` first (HubSpot's side of an app).
+    pub async fn start_with(change: impl FnOnce(&mut Fixture)) -> World {
         let port = free_port();
         let mut fixture = Fixture::demo();
+        change(&mut fixture);
         for app in &mut fixture.apps {
             if app.client_id == DEMO_STANDARD_CLIENT_ID {
                 app.redirect_urls
@@ -186,25 +192,28 @@ impl World {
 
     /// `hubkey app add demo …` with the secret on stdin; asserts success.
     pub async fn add_app(&self) -> Outcome {
+        self.add_app_with(&[]).await
+    }
+
+    /// As [`World::add_app`], with more flags (e.g. `--no-pkce`).
+    pub async fn add_app_with(&self, extra: &[&str]) -> Outcome {
         let redirect = self.redirect_uri();
+        let mut args = vec![
+            "app",
+            "add",
+            APP,
+            "--client-id",
+            DEMO_STANDARD_CLIENT_ID,
+            "--redirect-uri",
+            &redirect,
+            "--scopes",
+            "oauth crm.objects.contacts.read",
+            "--optional-scopes",
+            "crm.objects.deals.read automation",
+        ];
+        args.extend_from_slice(extra);
         let out = self
-            .run_with(
-                &[
-                    "app",
-                    "add",
-                    APP,
-                    "--client-id",
-                    DEMO_STANDARD_CLIENT_ID,
-                    "--redirect-uri",
-                    &redirect,
-                    "--scopes",
-                    "oauth crm.objects.contacts.read",
-                    "--optional-scopes",
-                    "crm.objects.deals.read automation",
-                ],
-                Some(&format!("{CLIENT_SECRET}\n")),
-                &[],
-            )
+            .run_with(&args, Some(&format!("{CLIENT_SECRET}\n")), &[])
             .await;
         assert_eq!(out.code, 0, "{out:?}");
         out

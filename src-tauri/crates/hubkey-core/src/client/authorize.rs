@@ -7,7 +7,7 @@
 //! [`oauth2::CsrfToken`]).
 
 use crate::app::{AppConfig, AppKind};
-use crate::config::{is_loopback_host, Endpoints};
+use crate::config::is_loopback_host;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use oauth2::{CsrfToken, PkceCodeChallenge, PkceCodeVerifier};
@@ -61,13 +61,13 @@ pub fn pkce_challenge_s256(verifier: &Secret) -> String {
         .to_owned()
 }
 
-/// Builds the authorize URL after checking everything that goes into it.
+/// Builds the authorize URL on `page` (the app kind's authorize page, with the portal when one is
+/// preselected) after checking everything that goes into it.
 pub(crate) fn build_authorize_url(
-    endpoints: &Endpoints,
+    page: Url,
     app: &AppConfig,
     state: &Secret,
     challenge: Option<&str>,
-    portal_id: Option<u64>,
 ) -> Result<Url> {
     check_client_id(&app.client_id)?;
     check_redirect_uri(&app.redirect_uri)?;
@@ -105,7 +105,7 @@ pub(crate) fn build_authorize_url(
         _ => {}
     }
 
-    let mut url = endpoints.authorize_url(app.kind, portal_id);
+    let mut url = page;
     check_browser_url(&url)?;
 
     let joined_scopes = app.scopes.join(" ");
@@ -242,16 +242,13 @@ fn check_client_id(client_id: &str) -> Result<()> {
     }
 }
 
-/// Scope names: letters, digits, `.`, `_`, `-`, `:`. Anything else (`&`, `=`, `#`, spaces inside
-/// one entry…) is refused, so no configuration value can add or override a query parameter
-/// (security.md C11).
+/// Scope names: letters, digits, `.`, `_`, `-`, `:` ([`crate::scopes::is_scope_token`]). Anything
+/// else (`&`, `=`, `#`, spaces inside one entry…) is refused, so no configuration value can add or
+/// override a query parameter (security.md C11). Whether HubSpot knows the name is not checked here:
+/// only HubSpot decides.
 fn check_scopes(param: &str, scopes: &[String]) -> Result<()> {
     for s in scopes {
-        let ok = !s.is_empty()
-            && s.len() <= 100
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'));
-        if !ok {
+        if !crate::scopes::is_scope_token(s) {
             let shown: String = s.chars().take(60).collect();
             return Err(Error::Config(format!(
                 "invalid scope {shown:?} in {param}: scope names contain only letters, digits, '.', '_', '-' and ':'"

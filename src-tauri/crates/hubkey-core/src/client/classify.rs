@@ -54,8 +54,20 @@ const CONFIG_STATUSES: &[&str] = &[
 /// RFC 6749 `error` values that mean the same.
 const CONFIG_ERRORS: &[&str] = &["invalid_client", "unauthorized_client", "unsupported_grant_type"];
 
-/// HubSpot `status` values that mean "this sign-in's code (or its PKCE verifier) was refused".
-const CODE_STATUSES: &[&str] = &["BAD_AUTH_CODE", "EXPIRED_AUTH_CODE", "BAD_CODE_VERIFIER"];
+/// HubSpot `status` values that mean "this sign-in's code was refused".
+const CODE_STATUSES: &[&str] = &["BAD_AUTH_CODE", "EXPIRED_AUTH_CODE"];
+
+/// HubSpot's `status` for a refused PKCE verifier (hubspot-oauth.md §1.4, §2.6).
+const PKCE_STATUS: &str = "BAD_CODE_VERIFIER";
+
+/// Words that name PKCE in an `error_description` or `message` (lowercase).
+const PKCE_WORDS: &[&str] = &[
+    "code_verifier",
+    "code_challenge",
+    "code verifier",
+    "code challenge",
+    "pkce",
+];
 
 /// HubSpot `status` values that mean "the grant is gone" (revoked, uninstalled, portal deleted).
 const REVOKED_STATUSES: &[&str] = &["BAD_REFRESH_TOKEN", "BAD_HUB"];
@@ -73,7 +85,8 @@ const MAX_FIELD: usize = 200;
 /// | 3xx | `UnexpectedResponse` (redirects are never followed, security.md T2) |
 /// | 408, 423, 429, 477, 5xx | `Transient` with `retry_after` from `Retry-After` |
 /// | 415, `BAD_CLIENT_ID`, `BAD_CLIENT_SECRET`, `BAD_REDIRECT_URI`, `BAD_GRANT_TYPE`, `invalid_client`… | `HubSpotConfig` |
-/// | `BAD_AUTH_CODE`, `EXPIRED_AUTH_CODE`, `BAD_CODE_VERIFIER`; on exchange also `invalid_grant`, `access_denied`, `BAD_HUB` | `ConsentDenied` (this sign-in failed; nothing to store) |
+/// | on exchange: `BAD_CODE_VERIFIER`, or an `error_description`/`message` naming `code_verifier`, `code_challenge` or PKCE | `PkceRejected` (this sign-in failed; the fix is a setting) |
+/// | `BAD_AUTH_CODE`, `EXPIRED_AUTH_CODE`; on exchange also `invalid_grant`, `access_denied`, `BAD_HUB` | `ConsentDenied` (this sign-in failed; nothing to store) |
 /// | 4xx with `invalid_grant`, `access_denied`, `BAD_REFRESH_TOKEN`, `BAD_HUB` | `NeedsReauth` |
 /// | other 401/403, other 4xx with a readable HubSpot error body | `HubSpotConfig` |
 /// | anything else | `UnexpectedResponse` |
@@ -104,11 +117,25 @@ pub fn classify_failure(
 
     let parsed: Option<HubSpotErrorResponse> = serde_json::from_slice(body).ok();
     let readable = parsed.as_ref().is_some_and(HubSpotErrorResponse::is_meaningful);
+    let names_pkce = parsed.as_ref().is_some_and(|b| {
+        b.status.as_deref() == Some(PKCE_STATUS)
+            || [&b.error_description, &b.message]
+                .into_iter()
+                .flatten()
+                .any(|text| {
+                    let text = text.to_ascii_lowercase();
+                    PKCE_WORDS.iter().any(|w| text.contains(w))
+                })
+    });
     let fault = fault_from(http_status, parsed.unwrap_or_default());
     let status = fault.status.as_deref();
     let error = fault.error.as_deref();
     let is_in = |v: Option<&str>, set: &[&str]| v.is_some_and(|v| set.contains(&v));
 
+    if op == Operation::Exchange && names_pkce {
+        // Only the exchange sends a verifier. Said exactly, with its own fix (Error::hint).
+        return Error::PkceRejected(fault);
+    }
     if http_status == 415 || is_in(status, CONFIG_STATUSES) || is_in(error, CONFIG_ERRORS) {
         return Error::HubSpotConfig(fault);
     }
@@ -281,8 +308,9 @@ mod tests {
                 400,
                 Some("invalid_grant"),
                 Some("BAD_CODE_VERIFIER"),
-                C::ConsentDenied,
+                C::PkceRejected,
             ),
+            (Exchange, 400, None, Some("BAD_CODE_VERIFIER"), C::PkceRejected),
             (Exchange, 400, Some("invalid_grant"), None, C::ConsentDenied),
             (
                 Exchange,
@@ -315,6 +343,33 @@ mod tests {
                 "{op} HTTP {http} error={error:?} status={status:?}: {got}"
             );
         }
+    }
+
+    #[test]
+    fn given_an_exchange_error_naming_the_verifier_or_challenge_when_classified_then_pkce_rejected() {
+        // BAD_CODE_VERIFIER is what HubSpot's MCP host answers a verifier mismatch with (hubspot-oauth.md
+        // §1.4, community live test); its standard apps' PKCE handling is undocumented, so any error whose
+        // description names the verifier or the challenge counts too.
+        let bodies = [
+            r#"{"status":"BAD_CODE_VERIFIER","message":"missing or invalid code verifier","error":"invalid_grant","error_description":"missing or invalid code verifier"}"#,
+            r#"{"error":"invalid_request","error_description":"code_verifier is not supported for this client"}"#,
+            r#"{"error":"invalid_grant","error_description":"The code_challenge does not match"}"#,
+            r#"{"status":"error","message":"PKCE is not enabled for this app","category":"VALIDATION_ERROR"}"#,
+        ];
+        for b in bodies {
+            let err = classify_failure(Exchange, 400, None, b.as_bytes());
+            assert_eq!(err.code(), ErrorCode::PkceRejected, "{b}: {err}");
+            assert!(!err.hint().contains("Grant access"), "{}", err.hint());
+        }
+        // Elsewhere, or without those words, the usual classification holds.
+        let refresh = classify_failure(Refresh, 400, None, bodies[0].as_bytes());
+        assert_ne!(refresh.code(), ErrorCode::PkceRejected);
+        let code =
+            br#"{"status":"BAD_AUTH_CODE","error":"invalid_grant","message":"missing or unknown auth code"}"#;
+        assert_eq!(
+            classify_failure(Exchange, 400, None, code).code(),
+            ErrorCode::ConsentDenied
+        );
     }
 
     #[test]

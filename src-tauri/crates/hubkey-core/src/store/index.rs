@@ -81,6 +81,10 @@ pub struct Connection {
     /// `installingUserId`, when HubSpot reported it.
     #[serde(default)]
     pub installing_user_id: Option<u64>,
+    /// The portal's data centre, `signed_access_token.hublet` (`na1`, `eu1`…), when introspection
+    /// reported it (absent otherwise, and in indexes written before it existed).
+    #[serde(default)]
+    pub hublet: Option<String>,
     /// When the current access token expires.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,

@@ -201,6 +201,7 @@ impl Env {
             optional_scopes_missing: vec![],
             is_user_level: Some(false),
             installing_user_id: None,
+            hublet: None,
             expires_at: tokens.expires_at,
             state: ConnectionState::Fresh,
             state_reason: None,

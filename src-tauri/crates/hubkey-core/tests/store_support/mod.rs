@@ -88,6 +88,7 @@ pub fn connection(app: &str, hub_id: u64) -> Connection {
         optional_scopes_missing: vec!["crm.objects.deals.read".into()],
         is_user_level: Some(false),
         installing_user_id: Some(77),
+        hublet: None,
         expires_at: datetime!(2026-11-23 10:30 UTC),
         state: ConnectionState::Fresh,
         state_reason: None,
