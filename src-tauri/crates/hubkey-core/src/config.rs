@@ -179,13 +179,24 @@ pub fn parse_base_url(var: &str, value: &str) -> Result<Url> {
 
 /// The folder for the non-secret index and logs: `HUBKEY_HOME`, else the platform data dir
 /// (`~/.local/share/hubkey`, `~/Library/Application Support/hubkey`, `%APPDATA%\hubkey`).
+/// When it exists it must be the user's alone ([`crate::files::check_trusted_dir`]): another user who can
+/// write it could plant an index that turns PKCE off or swaps the redirect URL of the next login.
 pub fn home_dir() -> Result<PathBuf> {
-    if let Some(h) = std::env::var_os(env::HOME).filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(h));
+    let home = match std::env::var_os(env::HOME).filter(|v| !v.is_empty()) {
+        Some(h) => PathBuf::from(h),
+        None => dirs::data_dir()
+            .map(|d| d.join("hubkey"))
+            .ok_or_else(|| Error::Config("no data directory on this system; set HUBKEY_HOME".into()))?,
+    };
+    if std::fs::symlink_metadata(&home).is_ok() {
+        let what = if std::env::var_os(env::HOME).is_some_and(|v| !v.is_empty()) {
+            "HUBKEY_HOME"
+        } else {
+            "the Hubkey home folder"
+        };
+        crate::files::check_trusted_dir(&home, what)?;
     }
-    dirs::data_dir()
-        .map(|d| d.join("hubkey"))
-        .ok_or_else(|| Error::Config("no data directory on this system; set HUBKEY_HOME".into()))
+    Ok(home)
 }
 
 /// The keychain namespace: `HUBKEY_KEYCHAIN_SERVICE`, else [`default_keychain_service`].

@@ -216,6 +216,15 @@ pub enum Error {
     /// File system trouble (index, locks, logs).
     #[error("file error: {0}")]
     Io(String),
+
+    /// The Hubkey home folder (or a folder in it) could be changed by another user: Hubkey stops before it reads
+    /// or writes anything there (docs/SECURITY.md, finding 3). Code `config`; the hint is the one-line fix.
+    #[error("refusing to use {path}: {reason}")]
+    UnsafeHome {
+        path: String,
+        reason: String,
+        fix: String,
+    },
 }
 
 impl Error {
@@ -247,6 +256,7 @@ impl Error {
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Ambiguous(_) => ErrorCode::Ambiguous,
             Error::Io(_) => ErrorCode::Io,
+            Error::UnsafeHome { .. } => ErrorCode::Config,
         }
     }
 
@@ -289,6 +299,7 @@ impl Error {
             Error::CorruptRecord(_) => "Connect the portal again; the unreadable record was kept for inspection.".into(),
             Error::NotFound(_) | Error::Ambiguous(_) => "See `hubkey status` for the apps and portals you have.".into(),
             Error::Io(_) => "Check that HUBKEY_HOME is writable.".into(),
+            Error::UnsafeHome { fix, .. } => fix.clone(),
         }
     }
 
