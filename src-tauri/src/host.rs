@@ -27,7 +27,8 @@ pub type OpenUrl = Arc<dyn Fn(&Url) -> hubkey_core::Result<()> + Send + Sync>;
 #[derive(Clone)]
 pub enum Browser {
     /// `$BROWSER` when set (tests substitute a headless browser this way), else the OS default browser
-    /// through tauri-plugin-opener.
+    /// through tauri-plugin-opener; either gets a private launch page (hubkey-core's `launch`), not the
+    /// authorize URL.
     System,
     /// A function of the caller's (IPC tests drive the sandbox's consent page with it).
     Custom(OpenUrl),
@@ -166,11 +167,19 @@ impl Host {
     ) -> impl FnOnce(&Url) -> hubkey_core::Result<()> + Send {
         let browser = self.browser.clone();
         let app = app.clone();
+        let launch_dir = hubkey_core::launch::launch_dir(self.store().home());
         move |url: &Url| {
             check_browser_url(url)?;
             match browser {
                 Browser::Custom(open) => open(url),
-                Browser::System => open_in_system_browser(&app, url),
+                Browser::System => {
+                    // The authorize URL (it carries the login's state) goes into a private page; only the
+                    // page's path reaches a command line (docs/SECURITY.md, finding 1).
+                    let page = hubkey_core::launch::LaunchPage::write(&launch_dir, url)?;
+                    open_in_system_browser(&app, &page.file_url()?)?;
+                    page.detach(hubkey_core::launch::LAUNCH_PAGE_LIFETIME);
+                    Ok(())
+                }
             }
         }
     }
@@ -287,8 +296,8 @@ pub fn check_browser_url(url: &Url) -> hubkey_core::Result<()> {
     }
 }
 
-/// `$BROWSER` first (a list separated by `:` — `;` on Windows — whose first entry is used; `%s` stands for
-/// the URL, else it is appended), then the OS default browser.
+/// Opens `url` (a launch page's `file://` URL) with `$BROWSER` first (a list separated by `:` — `;` on Windows —
+/// whose first entry is used; `%s` stands for the URL, else it is appended), then the OS default browser.
 fn open_in_system_browser<R: Runtime>(app: &AppHandle<R>, url: &Url) -> hubkey_core::Result<()> {
     if let Some(command) = browser_command(std::env::var("BROWSER").ok().as_deref(), url.as_str()) {
         let (program, args) = command;

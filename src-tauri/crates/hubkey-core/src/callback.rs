@@ -697,7 +697,7 @@ mod tests {
             CallbackParams::Error {
                 error, description, ..
             } => {
-                assert_eq!(error, "badline");
+                assert_eq!(error, "bad  line", "control characters become spaces");
                 assert_eq!(description.unwrap().chars().count(), MAX_DESCRIPTION + 1);
             }
             other => panic!("{other:?}"),
@@ -729,7 +729,7 @@ mod tests {
     fn given_urls_when_redacted_then_only_scheme_and_length_remain() {
         assert_eq!(
             redact_url("hubkey://u:p@oauth/callback?code=SECRET&state=S#frag"),
-            "hubkey: URL, 53 bytes"
+            "hubkey: URL, 52 bytes"
         );
         assert_eq!(
             redact_url("HTTP://localhost:3000/cb?code=SECRET"),

@@ -494,6 +494,22 @@ impl HubSpotClient {
         if response.access_token().secret().is_empty() {
             return Err(bad("has an empty access_token"));
         }
+        // HubSpot's tokens are printable ASCII without spaces (`CJT…`, `na1-…`). Anything else is refused
+        // before it is stored or printed: a token holding `ESC ]0;…` would reach the terminal through
+        // `hubkey token` (docs/SECURITY.md, finding 7).
+        if !is_token_text(response.access_token().secret()) {
+            return Err(bad(
+                "has an access_token with characters outside printable ASCII (or spaces); nothing was stored",
+            ));
+        }
+        if response
+            .refresh_token()
+            .is_some_and(|r| !r.secret().is_empty() && !is_token_text(r.secret()))
+        {
+            return Err(bad(
+                "has a refresh_token with characters outside printable ASCII (or spaces); nothing was stored",
+            ));
+        }
         let expires_in = response.expires_in().ok_or_else(|| bad("has no expires_in"))?;
         let expires_at = time::Duration::try_from(expires_in)
             .ok()
@@ -510,15 +526,17 @@ impl HubSpotClient {
             (None, None) => return Err(bad("has no refresh_token")),
         };
         let extra = response.extra_fields();
-        let scopes = extra
-            .scopes
-            .clone()
-            .or_else(|| {
-                response
-                    .scopes()
-                    .map(|s| s.iter().map(|s| s.to_string()).collect())
-            })
-            .unwrap_or_default();
+        let scopes = clean_list(
+            extra
+                .scopes
+                .clone()
+                .or_else(|| {
+                    response
+                        .scopes()
+                        .map(|s| s.iter().map(|s| s.to_string()).collect())
+                })
+                .unwrap_or_default(),
+        );
         let tokens = TokenSet {
             access_token: Secret::new(response.access_token().secret().clone()),
             refresh_token,
@@ -559,27 +577,44 @@ fn metadata(r: &HubSpotIntrospectionResponse) -> Option<TokenMetadata> {
     }
     let extra = r.extra_fields();
     let signed = extra.signed_access_token.clone().unwrap_or_default();
-    let scopes = extra
-        .scopes
-        .clone()
-        .or_else(|| r.scopes().map(|s| s.iter().map(|s| s.to_string()).collect()))
-        .unwrap_or_default();
+    let scopes = clean_list(
+        extra
+            .scopes
+            .clone()
+            .or_else(|| r.scopes().map(|s| s.iter().map(|s| s.to_string()).collect()))
+            .unwrap_or_default(),
+    );
+    // Every text HubSpot sends is stored in the index and shown in terminals: no control characters.
+    let clean = crate::text::strip_controls_opt;
     Some(TokenMetadata {
         hub_id: extra.hub_id,
-        hub_domain: extra.hub_domain.clone(),
-        user: extra.user.clone().or_else(|| r.username().map(str::to_owned)),
+        hub_domain: clean(extra.hub_domain.clone()),
+        user: clean(extra.user.clone().or_else(|| r.username().map(str::to_owned))),
         user_id: extra.user_id,
         app_id: extra.app_id,
-        client_id: r.client_id().map(|c| c.as_str().to_owned()),
+        client_id: clean(r.client_id().map(|c| c.as_str().to_owned())),
         scopes,
         expires_in: extra.expires_in,
-        token_type: r.token_type().map(|t| t.as_ref().to_ascii_lowercase()),
-        token_use: extra.token_use.clone(),
+        token_type: clean(r.token_type().map(|t| t.as_ref().to_ascii_lowercase())),
+        token_use: clean(extra.token_use.clone()),
         is_user_level: signed.is_user_level,
         installing_user_id: signed.installing_user_id,
-        hublet: signed.hublet,
+        hublet: clean(signed.hublet),
         is_private_distribution: extra.is_private_distribution,
     })
+}
+
+/// Scope names without control characters (empty ones dropped).
+fn clean_list(v: Vec<String>) -> Vec<String> {
+    v.into_iter()
+        .filter_map(|s| crate::text::strip_controls_opt(Some(s)))
+        .filter(|s| !s.trim().is_empty())
+        .collect()
+}
+
+/// True for a non-empty string of printable ASCII without spaces: HubSpot's token alphabet.
+pub fn is_token_text(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// A serde path is shown only when it is made of field names (no values can hide in it).

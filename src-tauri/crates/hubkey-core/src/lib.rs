@@ -15,6 +15,7 @@
 //! - [`token`]: the token set and the metadata learnt from introspection.
 //! - [`callback`], [`login`], [`loopback`]: one login from the browser back to a token set.
 //! - [`connect`]: connecting a portal end to end, and signing out of one.
+//! - [`launch`]: the authorize URL handed to the browser in a private file, never on a command line.
 //! - [`refresher`]: keeps every connection's access token fresh (single-flight, across processes).
 //! - [`store`]: where secrets (keychain) and the non-secret index live.
 //! - [`text`]: server-supplied text made safe for terminals and logs.
@@ -34,6 +35,7 @@ pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod install_guide;
+pub mod launch;
 pub mod login;
 pub mod loopback;
 pub mod mcp;
