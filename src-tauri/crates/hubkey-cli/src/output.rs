@@ -134,6 +134,10 @@ mod tests {
         out.json(&serde_json::json!({"user": "a\x1bb"})).unwrap();
         let all = o.text() + &e.text();
         assert!(!all.chars().any(|c| c.is_control() && c != '\n'), "{all:?}");
-        assert!(o.text().contains("\\u001b"), "JSON keeps the value, escaped: {}", o.text());
+        assert!(
+            o.text().contains("\\u001b"),
+            "JSON keeps the value, escaped: {}",
+            o.text()
+        );
     }
 }

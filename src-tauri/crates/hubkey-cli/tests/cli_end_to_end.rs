@@ -248,7 +248,11 @@ async fn given_a_browser_that_cannot_start_when_logging_in_then_the_login_stops_
     w.add_app().await;
     w.sandbox.update_switches(|s| s.auto_grant = true);
     let out = w
-        .run_with(&["login", "--timeout", "60"], None, &[("BROWSER", "/nonexistent/browser")])
+        .run_with(
+            &["login", "--timeout", "60"],
+            None,
+            &[("BROWSER", "/nonexistent/browser")],
+        )
         .await;
     assert_eq!(out.code, 2, "{out:?}");
     // After the preflight's note about the legacy `automation` scope, the one error line.
@@ -256,7 +260,10 @@ async fn given_a_browser_that_cannot_start_when_logging_in_then_the_login_stops_
     assert!(line.starts_with("hubkey: "), "{out:?}");
     assert!(line.contains("could not open a browser"), "{line}");
     assert!(line.contains("hubkey login --no-browser"), "{line}");
-    assert!(!out.stderr.contains("state="), "the URL is printed only with --no-browser: {out:?}");
+    assert!(
+        !out.stderr.contains("state="),
+        "the URL is printed only with --no-browser: {out:?}"
+    );
     assert!(w.connections().await.is_empty());
     w.cleanup().await;
 }

@@ -362,7 +362,8 @@ pub fn redact_url(url: &str) -> String {
         .filter(|s| {
             !s.is_empty()
                 && s.len() <= 16
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
         })
         .map(str::to_ascii_lowercase);
     match scheme {
@@ -736,7 +737,10 @@ mod tests {
             "http: URL, 36 bytes"
         );
         let hostile = "hubkey://oauth/$(touch /tmp/pwned)/callback\n2026 INFO forged";
-        assert_eq!(redact_url(hostile), format!("hubkey: URL, {} bytes", hostile.len()));
+        assert_eq!(
+            redact_url(hostile),
+            format!("hubkey: URL, {} bytes", hostile.len())
+        );
         assert_eq!(redact_url("garbage?code=SECRET"), "<not a URL, 19 bytes>");
         assert_eq!(redact_url("$(x):y"), "<not a URL, 6 bytes>");
     }

@@ -1,7 +1,7 @@
 //! HubSpot's OAuth endpoints: authorize URL, code exchange, refresh, introspection, revocation.
 //!
-//! [`HubSpotClient`] wraps one `reqwest` client (rustls, redirects never followed, connect and
-//! overall timeouts, a Hubkey user agent) and uses the `oauth2` crate for what it covers: PKCE,
+//! [`HubSpotClient`] wraps Hubkey's `reqwest` clients ([`crate::http`]: rustls, redirects never
+//! followed, connect and overall timeouts, a Hubkey user agent, no proxy for a plain-http sandbox) and uses the `oauth2` crate for what it covers: PKCE,
 //! `state`, the code exchange and the refresh (`client_secret_post`), and introspection. The
 //! pieces oauth2 cannot express are done here directly, each with the reason beside it.
 //!
@@ -106,50 +106,36 @@ impl HubSpotClientBuilder {
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
                 user_agent: self.user_agent,
-                client: Arc::default(),
+                clients: Arc::default(),
             },
             timeout: self.timeout,
         })
     }
 }
 
-/// The `reqwest` client, built on the first request and then shared by every clone. Building it loads the
-/// operating system's trusted roots (rustls-native-certs; on Debian one bundle and ~290 files under
-/// /etc/ssl/certs), which most users of a [`HubSpotClient`] never need: `hubkey token` with a fresh token, and
-/// the desktop app's start-up, make no request (docs/BENCHMARKS.md, finding 6).
+/// The HTTP clients ([`crate::http::HttpClients`]), built on the first request and then shared by every
+/// clone. Building them loads the operating system's trusted roots (rustls-native-certs; on Debian one bundle
+/// and ~290 files under /etc/ssl/certs), which most users of a [`HubSpotClient`] never need: `hubkey token`
+/// with a fresh token, and the desktop app's start-up, make no request (docs/BENCHMARKS.md, finding 6).
 #[derive(Debug, Clone)]
 struct LazyHttp {
     connect_timeout: Duration,
     timeout: Duration,
     user_agent: String,
-    client: Arc<OnceLock<std::result::Result<reqwest::Client, String>>>,
+    clients: Arc<OnceLock<std::result::Result<crate::http::HttpClients, String>>>,
 }
 
 impl LazyHttp {
-    fn get(&self) -> Result<&reqwest::Client> {
-        self.client
-            .get_or_init(|| new_http_client(self.connect_timeout, self.timeout, &self.user_agent))
+    /// The client for a request to `url` (no proxy for plain http).
+    fn for_url(&self, url: &Url) -> Result<&reqwest::Client> {
+        self.clients
+            .get_or_init(|| {
+                crate::http::HttpClients::new(self.connect_timeout, self.timeout, &self.user_agent)
+            })
             .as_ref()
+            .map(|c| c.for_url(url))
             .map_err(|reason| Error::Config(reason.clone()))
     }
-}
-
-/// Every HTTP client Hubkey makes (OAuth endpoints here, the MCP check and doctor in [`crate::mcp`]): redirects
-/// never followed, connect and overall timeouts, rustls. `Err` is the reason, for [`Error::Config`].
-pub(crate) fn new_http_client(
-    connect_timeout: Duration,
-    timeout: Duration,
-    user_agent: &str,
-) -> std::result::Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        // A 3xx from an OAuth endpoint is an error, never followed (security.md T2, SSRF).
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(connect_timeout)
-        .timeout(timeout)
-        .user_agent(user_agent)
-        .use_rustls_tls()
-        .build()
-        .map_err(|e| format!("could not set up HTTPS ({})", e.without_url()))
 }
 
 /// HubSpot's OAuth endpoints over one HTTP client.
@@ -414,7 +400,7 @@ impl HubSpotClient {
     ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>)> {
         let mut response = self
             .http
-            .get()?
+            .for_url(request.url())?
             .execute(request)
             .await
             .map_err(|e| self.network_error(op, &e))?;

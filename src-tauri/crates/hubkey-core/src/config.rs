@@ -104,7 +104,10 @@ impl Endpoints {
         if overrides.is_empty() {
             return None;
         }
-        let list: Vec<String> = overrides.iter().map(|(var, url)| format!("{var}={url}")).collect();
+        let list: Vec<String> = overrides
+            .iter()
+            .map(|(var, url)| format!("{var}={url}"))
+            .collect();
         Some(format!(
             "not talking to HubSpot: {} (tokens and the client secret go there; unset to use HubSpot)",
             list.join(", ")
@@ -335,11 +338,18 @@ mod tests {
     fn f6_given_an_https_override_of_another_host_when_read_then_it_is_accepted_but_named_in_a_warning() {
         let e = Endpoints::from_lookup(lookup(&[(env::API_BASE_URL, "https://evil.example")])).unwrap();
         let warning = e.override_warning().unwrap();
-        assert!(warning.contains("HUBKEY_API_BASE_URL=https://evil.example/"), "{warning}");
+        assert!(
+            warning.contains("HUBKEY_API_BASE_URL=https://evil.example/"),
+            "{warning}"
+        );
         assert!(!warning.contains("APP_BASE"), "{warning}");
         assert!(Endpoints::hubspot().override_warning().is_none());
-        let explicit = Endpoints::from_lookup(lookup(&[(env::API_BASE_URL, "https://api.hubapi.com")])).unwrap();
-        assert!(explicit.override_warning().is_none(), "HubSpot's own host is no override");
+        let explicit =
+            Endpoints::from_lookup(lookup(&[(env::API_BASE_URL, "https://api.hubapi.com")])).unwrap();
+        assert!(
+            explicit.override_warning().is_none(),
+            "HubSpot's own host is no override"
+        );
     }
 
     #[test]

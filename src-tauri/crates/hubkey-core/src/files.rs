@@ -43,9 +43,15 @@ pub fn ensure_trusted_dir(dir: &Path, what: &str) -> Result<()> {
 /// Refuses a folder that is not a folder, that another user owns, or that group or others may write (Unix).
 /// The folder may be a symbolic link to a folder that passes these checks.
 pub fn check_trusted_dir(dir: &Path, what: &str) -> Result<()> {
-    let meta = std::fs::metadata(dir).map_err(|e| Error::Io(format!("cannot read {}: {e}", dir.display())))?;
+    let meta =
+        std::fs::metadata(dir).map_err(|e| Error::Io(format!("cannot read {}: {e}", dir.display())))?;
     if !meta.is_dir() {
-        return Err(unsafe_home(dir, what, "is not a folder", format!("remove {}", dir.display())));
+        return Err(unsafe_home(
+            dir,
+            what,
+            "is not a folder",
+            format!("remove {}", dir.display()),
+        ));
     }
     #[cfg(unix)]
     {
@@ -116,7 +122,10 @@ pub fn open_append_private(path: &Path) -> std::io::Result<File> {
     match nofollow().append(true).create_new(true).open(path) {
         Ok(f) => Ok(f),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let file = nofollow().append(true).open(path).map_err(|e| explain_link(e, path))?;
+            let file = nofollow()
+                .append(true)
+                .open(path)
+                .map_err(|e| explain_link(e, path))?;
             check_own_regular_file(&file, path)?;
             Ok(file)
         }

@@ -151,9 +151,15 @@ mod tests {
     #[test]
     fn given_an_authorize_url_when_a_launch_page_is_written_then_it_is_private_navigates_there_and_goes_when_dropped(
     ) {
-        let root = std::env::temp_dir().join(format!("hubkey-launch-{}-{:x}", std::process::id(), rand::random::<u64>()));
+        let root = std::env::temp_dir().join(format!(
+            "hubkey-launch-{}-{:x}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
         let dir = root.join("launch");
-        let target = Url::parse("https://app.hubspot.com/oauth/authorize?client_id=x&state=S%22T&scope=oauth").unwrap();
+        let target =
+            Url::parse("https://app.hubspot.com/oauth/authorize?client_id=x&state=S%22T&scope=oauth")
+                .unwrap();
         let page = LaunchPage::write(&dir, &target).unwrap();
         let html = std::fs::read_to_string(page.path()).unwrap();
         assert!(html.contains("content=\"0;url=https://app.hubspot.com/oauth/authorize?client_id=x&amp;state=S%22T&amp;scope=oauth\""), "{html}");

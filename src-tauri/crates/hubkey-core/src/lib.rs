@@ -12,6 +12,7 @@
 //! - [`files`]: the home folder and its files, which another local user must not be able to steer.
 //! - [`app`]: a registered HubSpot app (client id, redirect URL, scopes), without its secret.
 //! - [`client`]: HubSpot's OAuth endpoints: authorize URL, exchange, refresh, introspect, revoke.
+//! - [`http`]: the HTTP clients (proxies for https only, never for a plain-http sandbox).
 //! - [`token`]: the token set and the metadata learnt from introspection.
 //! - [`callback`], [`login`], [`loopback`]: one login from the browser back to a token set.
 //! - [`connect`]: connecting a portal end to end, and signing out of one.
@@ -34,6 +35,7 @@ pub mod connect;
 pub mod doctor;
 pub mod error;
 pub mod files;
+pub mod http;
 pub mod install_guide;
 pub mod launch;
 pub mod login;

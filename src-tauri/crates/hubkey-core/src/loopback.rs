@@ -99,7 +99,10 @@ impl Shared {
             match idle {
                 Some(id) => {
                     conns.open.remove(&id);
-                    tracing::debug!(port = self.port, "connection cap reached; dropped the oldest idle connection");
+                    tracing::debug!(
+                        port = self.port,
+                        "connection cap reached; dropped the oldest idle connection"
+                    );
                 }
                 None => return None,
             }
@@ -248,7 +251,9 @@ fn listen(addr: SocketAddr, port: u16) -> Result<TcpListener> {
     #[cfg(unix)]
     socket.set_reuseaddr(true).map_err(map)?;
     socket.bind(addr).map_err(map)?;
-    socket.listen(16).map_err(map)
+    // The kernel's queue of connections not accepted yet: room for a burst (a flood of connections is
+    // accepted and the oldest idle ones dropped, see `Shared::admit`), as tokio's own default.
+    socket.listen(1024).map_err(map)
 }
 
 /// Accepts connections until shutdown, each served on its own task; the listening socket is closed
@@ -356,7 +361,11 @@ fn handle(s: &Shared, req: &Request<Incoming>) -> Response<Body> {
     }
     if let Some(why) = not_a_navigation(req.headers(), s.port) {
         // Before `deliver`: the state is not consumed and the login stays pending.
-        tracing::warn!(port = s.port, why, "refused a sign-in callback that was not a top-level navigation");
+        tracing::warn!(
+            port = s.port,
+            why,
+            "refused a sign-in callback that was not a top-level navigation"
+        );
         return page(
             StatusCode::FORBIDDEN,
             "Sign-in link not accepted",
@@ -416,7 +425,10 @@ pub fn not_a_navigation(headers: &HeaderMap, port: u16) -> Option<&'static str> 
         let mut values = headers.get_all(name).iter();
         match (values.next(), values.next()) {
             (None, _) => Ok(None),
-            (Some(v), None) => v.to_str().map(|v| Some(v.trim().to_ascii_lowercase())).map_err(|_| ()),
+            (Some(v), None) => v
+                .to_str()
+                .map(|v| Some(v.trim().to_ascii_lowercase()))
+                .map_err(|_| ()),
             (Some(_), Some(_)) => Err(()),
         }
     };

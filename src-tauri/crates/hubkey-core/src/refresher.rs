@@ -635,7 +635,12 @@ impl Refresher {
             cause: cause.to_string(),
         };
         tracing::error!(target: "hubkey::refresher", app = %conn.app, hub_id = conn.hub_id, code = cause.code().as_str(), "{err}");
-        self.emit(conn, ConnectionState::Retrying, Some(err.to_string()), conn.expires_at);
+        self.emit(
+            conn,
+            ConnectionState::Retrying,
+            Some(err.to_string()),
+            conn.expires_at,
+        );
         err
     }
 

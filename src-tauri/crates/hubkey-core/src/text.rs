@@ -61,7 +61,10 @@ impl<W: Write> EscapeControls<W> {
 
     /// Keeps ESC (a terminal that shows coloured levels).
     pub fn keeping_esc(inner: W) -> Self {
-        Self { inner, keep_esc: true }
+        Self {
+            inner,
+            keep_esc: true,
+        }
     }
 }
 
@@ -117,7 +120,10 @@ mod tests {
         let clean = strip_controls(hostile);
         assert!(!clean.chars().any(char::is_control), "{clean:?}");
         assert_eq!(clean, "bad]0;pwned grant[2J  FAKE31m line");
-        assert!(matches!(strip_controls("plain: ok"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            strip_controls("plain: ok"),
+            std::borrow::Cow::Borrowed(_)
+        ));
         assert_eq!(strip_controls_opt(Some("a\x1bb".into())).as_deref(), Some("ab"));
     }
 
@@ -125,9 +131,13 @@ mod tests {
     fn given_a_log_event_with_controls_when_written_then_they_are_escaped_and_the_event_stays_one_line() {
         let mut out = Vec::new();
         let mut w = EscapeControls::new(&mut out);
-        w.write_all(b"WARN link hubkey://x/$(touch y)\n2026 FORGED\x1b[31m\x00\n").unwrap();
+        w.write_all(b"WARN link hubkey://x/$(touch y)\n2026 FORGED\x1b[31m\x00\n")
+            .unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert_eq!(text, "WARN link hubkey://x/$(touch y)\\n2026 FORGED\\x1b[31m\\x00\n");
+        assert_eq!(
+            text,
+            "WARN link hubkey://x/$(touch y)\\n2026 FORGED\\x1b[31m\\x00\n"
+        );
         assert_eq!(text.lines().count(), 1);
 
         let mut out = Vec::new();

@@ -590,7 +590,10 @@ async fn f1_given_a_pending_login_when_a_web_page_sends_access_denied_with_the_r
     // An error from a navigation (HubSpot's own redirect) still ends it.
     let (status, page) = browser_get(port, &abort, CHROMIUM_NAVIGATION).await;
     assert_eq!(status, 200, "{page}");
-    assert!(matches!(handle.wait().await.unwrap_err(), Error::ConsentDenied { .. }));
+    assert!(matches!(
+        handle.wait().await.unwrap_err(),
+        Error::ConsentDenied { .. }
+    ));
     listener.closed().await;
 }
 
@@ -601,7 +604,10 @@ fn f1_given_request_headers_when_judged_then_only_top_level_navigations_or_heade
     let judge = |pairs: &[(&str, &str)]| {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.append(HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+            h.append(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
         }
         not_a_navigation(&h, 3000)
     };
@@ -636,7 +642,12 @@ async fn f4_given_1029_idle_connections_when_hubspot_redirects_then_the_callback
         }
     }
     // When: the browser follows HubSpot's redirect.
-    let (status, page) = browser_get(port, &format!("{PATH}?code={CODE}&state={STATE}"), CHROMIUM_NAVIGATION).await;
+    let (status, page) = browser_get(
+        port,
+        &format!("{PATH}?code={CODE}&state={STATE}"),
+        CHROMIUM_NAVIGATION,
+    )
+    .await;
     // Then: it is answered, and the login completes.
     assert_eq!(status, 200, "{page}");
     assert_eq!(handle.wait().await.unwrap().code.expose(), CODE);
@@ -662,7 +673,8 @@ async fn f4_given_a_client_that_sends_its_headers_byte_by_byte_when_the_timeout_
     let (flow, _handle, listener, port) = listening().await;
     let mut slow = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     let started = tokio::time::Instant::now();
-    let request = format!("GET {PATH}?code={CODE}&state={STATE} HTTP/1.1\r\nHost: localhost:{port}\r\nX-Slow: ");
+    let request =
+        format!("GET {PATH}?code={CODE}&state={STATE} HTTP/1.1\r\nHost: localhost:{port}\r\nX-Slow: ");
     slow.write_all(request.as_bytes()).await.unwrap();
     // One more header byte every second, never the blank line that ends the head.
     let cut_off = loop {
@@ -681,7 +693,10 @@ async fn f4_given_a_client_that_sends_its_headers_byte_by_byte_when_the_timeout_
         cut_off >= hubkey_core::loopback::HEADER_READ_TIMEOUT,
         "cut off after {cut_off:?}, before the timeout"
     );
-    assert!(cut_off <= hubkey_core::loopback::HEADER_READ_TIMEOUT + Duration::from_secs(2), "{cut_off:?}");
+    assert!(
+        cut_off <= hubkey_core::loopback::HEADER_READ_TIMEOUT + Duration::from_secs(2),
+        "{cut_off:?}"
+    );
     assert!(flow.is_pending("my-app"));
     listener.close().await;
 }

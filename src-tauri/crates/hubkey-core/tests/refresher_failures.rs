@@ -410,10 +410,18 @@ async fn f9_given_hubspot_rotated_the_refresh_token_when_the_keychain_save_times
     assert_eq!(err.exit_code(), 4);
     assert!(err.to_string().contains("keeps it in this process"), "{err}");
     assert_eq!(env.refreshes(), 1, "one refresh at HubSpot");
-    assert!(sleeper.waits().len() >= 2, "the save was retried: {:?}", sleeper.waits());
+    assert!(
+        sleeper.waits().len() >= 2,
+        "the save was retried: {:?}",
+        sleeper.waits()
+    );
     let reported: Vec<_> = drain(&mut events)
         .into_iter()
-        .filter(|e| e.state_reason.as_deref().is_some_and(|r| r.contains("did not save")))
+        .filter(|e| {
+            e.state_reason
+                .as_deref()
+                .is_some_and(|r| r.contains("did not save"))
+        })
         .collect();
     assert!(!reported.is_empty(), "the UI is told");
     // The keychain still holds the old refresh token, so the new one exists only in this process,
@@ -427,20 +435,33 @@ async fn f9_given_hubspot_rotated_the_refresh_token_when_the_keychain_save_times
         ..quick_policy()
     };
     let other = env.refresher_on(env.other_process_store(), other_policy);
-    assert!(matches!(other.refresh_now(APP, PRO).await, Err(Error::Transient { .. })));
+    assert!(matches!(
+        other.refresh_now(APP, PRO).await,
+        Err(Error::Transient { .. })
+    ));
     assert_eq!(env.refreshes(), 1);
 
     // While the keychain still fails, asking again retries the save and reports again.
-    assert!(matches!(r.valid_token(APP, PRO).await, Err(Error::UnsavedRefreshToken { .. })));
+    assert!(matches!(
+        r.valid_token(APP, PRO).await,
+        Err(Error::UnsavedRefreshToken { .. })
+    ));
     assert_eq!(env.refreshes(), 1, "HubSpot is not asked again");
 
     // When the keychain answers again, the kept token set is saved and used.
     env.mem.set_fault(None);
     let token = r.valid_token(APP, PRO).await.unwrap();
-    assert_eq!(env.refreshes(), 1, "the kept tokens were saved, not refreshed again");
+    assert_eq!(
+        env.refreshes(),
+        1,
+        "the kept tokens were saved, not refreshed again"
+    );
     assert_eq!(env.api_status(&token).await, 200);
     let stored = env.tokens(PRO).await;
-    assert!(!same(&stored.refresh_token, &before.refresh_token), "the rotated refresh token is stored");
+    assert!(
+        !same(&stored.refresh_token, &before.refresh_token),
+        "the rotated refresh token is stored"
+    );
     assert!(!r.has_unsaved(APP, PRO) && !r.is_refreshing());
     assert_eq!(env.conn(PRO).await.state, ConnectionState::Fresh);
 

@@ -292,13 +292,17 @@ mod finding_2 {
         let err = open_log_file(&home).unwrap_err();
 
         assert!(err.to_string().contains("symbolic link"), "{err}");
-        assert!(err.to_string().contains("rm "), "the fix is in the message: {err}");
+        assert!(
+            err.to_string().contains("rm "),
+            "the fix is in the message: {err}"
+        );
         assert_eq!(fs::read_to_string(&bashrc).unwrap(), "# my shell\n");
         fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
-    fn given_a_log_folder_others_may_write_when_the_app_opens_its_log_then_it_is_refused_with_the_chmod_fix() {
+    fn given_a_log_folder_others_may_write_when_the_app_opens_its_log_then_it_is_refused_with_the_chmod_fix()
+    {
         let root = private_tmp("mode");
         let home = root.join("home");
         fs::create_dir_all(home.join("logs")).unwrap();
@@ -328,13 +332,19 @@ mod finding_2 {
             tracing::warn!(value = %"x\n2026-01-01T00:00:00Z  INFO forged\x1b[2J\r", "odd input");
         });
         let log = fs::read_to_string(&path).unwrap();
-        assert!(log.contains(&format!("hubkey: URL, {} bytes", link.len())), "{log}");
+        assert!(
+            log.contains(&format!("hubkey: URL, {} bytes", link.len())),
+            "{log}"
+        );
         for leaked in ["$(", "touch", "oauth/", "/callback", "C0DE", "ST4TE"] {
             assert!(!log.contains(leaked), "{leaked} in the log: {log}");
         }
         assert_eq!(log.lines().count(), 2, "{log}");
         assert!(!log.chars().any(|c| c.is_control() && c != '\n'), "{log:?}");
-        assert!(log.contains("\\n2026-01-01T00:00:00Z  INFO forged\\x1b[2J\\r"), "{log}");
+        assert!(
+            log.contains("\\n2026-01-01T00:00:00Z  INFO forged\\x1b[2J\\r"),
+            "{log}"
+        );
         fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -61,7 +61,16 @@ pub async fn run(args: LoginArgs, out: &mut Output) -> Result<(), Failure> {
     // Kept until the login ends (then the page is removed), or removed earlier by its timer.
     let mut page: Option<LaunchPage> = None;
     let announce = |url: &url::Url| {
-        announce(out, url, &app.name, &app.redirect_uri, no_browser, wait, &launch_dir, &mut page)
+        announce(
+            out,
+            url,
+            &app.name,
+            &app.redirect_uri,
+            no_browser,
+            wait,
+            &launch_dir,
+            &mut page,
+        )
     };
     let connection = tokio::select! {
         result = connector.connect(&app.name, options, announce) => result.map_err(|e| match e {

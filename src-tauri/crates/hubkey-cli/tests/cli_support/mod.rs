@@ -137,7 +137,20 @@ impl World {
 
     /// `hubkey ARGS` with this world's environment.
     pub fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_hubkey"));
+        self.command_of(tokio::process::Command::new(env!("CARGO_BIN_EXE_hubkey")), args)
+    }
+
+    /// [`World::command`] run with at most `limit` open files (`ulimit -n`, the 1024 most systems
+    /// default to), through `sh`.
+    pub fn command_with_fd_limit(&self, limit: u32, args: &[&str]) -> tokio::process::Command {
+        let mut sh = tokio::process::Command::new("sh");
+        sh.arg("-c")
+            .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_hubkey"));
+        self.command_of(sh, args)
+    }
+
+    fn command_of(&self, mut cmd: tokio::process::Command, args: &[&str]) -> tokio::process::Command {
         let base = self.sandbox.base_url();
         cmd.args(args)
             .env("HUBKEY_HOME", self.home.path())

@@ -132,8 +132,8 @@ impl TokenStore {
             }
             job(&home)
         })
-            .await
-            .map_err(|e| Error::Io(format!("the index task failed: {e}")))?
+        .await
+        .map_err(|e| Error::Io(format!("the index task failed: {e}")))?
     }
 
     /// Read-modify-write of the index under [`IndexLock`]. Nothing is written when `f` fails
