@@ -17,7 +17,7 @@ use hubkey_core::Error as CoreError;
 use tauri::{AppHandle, Manager, Runtime};
 use url::Url;
 
-use crate::clipboard::{Clipboard, ClipboardGuard, PluginClipboard};
+use crate::clipboard::{Clipboard, ClipboardGuard, SystemClipboard};
 use crate::views::{LoginFinished, LoginStarted, LoginState};
 
 /// A function that opens a URL in a browser.
@@ -79,8 +79,10 @@ pub struct Host {
     pub endpoints: Endpoints,
     pub clock: Arc<dyn Clock>,
     pub browser: Browser,
-    /// `None`: the clipboard plugin's. Tests put a fake here.
+    /// `None`: the system clipboard ([`Host::system_clipboard`]). Tests put a fake here.
     pub clipboard: Option<Arc<dyn Clipboard>>,
+    /// The system clipboard, opened at its first use and kept (on X11 this process serves what it copied).
+    pub system_clipboard: Arc<SystemClipboard>,
     pub clipboard_guard: ClipboardGuard,
     pub clear_clipboard_after: Option<Duration>,
     /// How long a login waits for HubSpot's redirect.
@@ -125,6 +127,7 @@ impl Host {
             clock,
             browser: Browser::System,
             clipboard: None,
+            system_clipboard: Arc::default(),
             clipboard_guard: ClipboardGuard::default(),
             clear_clipboard_after: Some(crate::clipboard::DEFAULT_CLEAR_AFTER),
             login_timeout: Self::LOGIN_TIMEOUT,
@@ -153,10 +156,10 @@ impl Host {
     }
 
     /// The clipboard to use from `app`.
-    pub fn clipboard_for<R: Runtime>(&self, app: &AppHandle<R>) -> Arc<dyn Clipboard> {
+    pub fn clipboard_for<R: Runtime>(&self, _app: &AppHandle<R>) -> Arc<dyn Clipboard> {
         match &self.clipboard {
             Some(c) => Arc::clone(c),
-            None => Arc::new(PluginClipboard(app.clone())),
+            None => self.system_clipboard.clone(),
         }
     }
 

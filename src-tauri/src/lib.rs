@@ -101,7 +101,6 @@ pub fn run() -> Result<(), Error> {
     let builder = builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
-        .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init());
 
     let app = configure(builder)

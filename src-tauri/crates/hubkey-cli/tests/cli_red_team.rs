@@ -334,6 +334,7 @@ async fn f4_given_1029_idle_connections_to_the_listener_of_a_login_limited_to_10
 }
 
 /// The test process itself holds the 1,029 connections.
+#[cfg(unix)]
 fn raise_own_fd_limit(want: u64) {
     use nix::sys::resource::{getrlimit, setrlimit, Resource};
     let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).unwrap();

@@ -93,6 +93,7 @@ pub fn current_uid() -> u32 {
 }
 
 /// Options that never follow a symbolic link at the last path component (Unix) and create files `0600`.
+#[cfg_attr(not(unix), allow(unused_mut))]
 fn nofollow() -> OpenOptions {
     let mut o = OpenOptions::new();
     #[cfg(unix)]
