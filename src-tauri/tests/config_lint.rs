@@ -266,7 +266,10 @@ fn s5_2_the_main_window_is_granted_exactly_what_the_ui_calls() {
         .collect();
     // `listen(…)` from @tauri-apps/api/event, and the unlisten function it returns.
     assert!(api.contains("listen<"), "api.ts no longer listens to events");
-    expected.extend(["core:event:allow-listen".to_string(), "core:event:allow-unlisten".to_string()]);
+    expected.extend([
+        "core:event:allow-listen".to_string(),
+        "core:event:allow-unlisten".to_string(),
+    ]);
     expected.sort();
     let mut granted: Vec<String> = capabilities()
         .iter()

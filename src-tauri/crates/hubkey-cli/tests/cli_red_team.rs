@@ -159,6 +159,116 @@ async fn f1_given_a_finished_login_when_it_is_reported_then_portal_and_user_are_
     w.cleanup().await;
 }
 
+/// Runs tests/e2e/csrf.mjs (headless Chromium through playwright-core) and returns its JSON report.
+async fn chromium(step: &str, url: &str) -> serde_json::Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    let out = tokio::process::Command::new("node")
+        .arg(root.join("tests/e2e/csrf.mjs"))
+        .args([step, url])
+        .current_dir(&root)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("node must be installed (scripts/setup.sh), with `npm ci` run for playwright-core");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("csrf.mjs {step}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["ok"], true, "csrf.mjs {step}: {report}");
+    report
+}
+
+/// The whole attack in real Chromium: the attacker signs in with the leaked authorize URL (as another user)
+/// and has a web page fire the redirect at the victim's listener, with `fetch(…, {mode: "no-cors"})` and an
+/// `<img>`. Chromium sends them; the listener refuses both (403) and the victim's login keeps waiting with
+/// nothing stored. Then the victim's own consent, a top-level navigation, completes it, as the victim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f1_given_a_leaked_sign_in_link_when_a_web_page_in_chromium_fires_the_callback_then_it_is_refused_and_the_users_own_consent_completes(
+) {
+    let w = World::start().await;
+    w.add_app().await;
+    let portal = PRO.to_string();
+    let mut child = w
+        .command(&[
+            "login",
+            "--no-browser",
+            "--json",
+            "--portal",
+            &portal,
+            "--timeout",
+            "120",
+        ])
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let authorize = loop {
+        let line = stderr.next_line().await.unwrap().expect("the URL is printed");
+        if line.starts_with("http") {
+            break line;
+        }
+    };
+
+    // The attacker uses the leaked URL to sign in as themselves and keeps HubSpot's redirect.
+    w.sandbox.update_switches(|s| {
+        s.auto_grant = true;
+        s.login_as = Some("morgan@acme.example".into());
+    });
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answer = no_redirects.get(&authorize).send().await.unwrap();
+    assert_eq!(answer.status(), 302);
+    let callback = answer.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        callback.starts_with(&w.redirect_uri()) && callback.contains("code="),
+        "{callback}"
+    );
+
+    // When: a web page fires it in Chromium.
+    let report = chromium("attack", &callback).await;
+    let requests = report["requests"].as_array().unwrap();
+    let kinds: Vec<&str> = requests.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"fetch") && kinds.contains(&"image"), "{report}");
+    for r in requests {
+        // Then: refused, from what Chromium itself put in the request.
+        assert_eq!(r["status"], 403, "{r}");
+        assert_eq!(r["headers"]["sec-fetch-mode"], "no-cors", "{r}");
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the login ended");
+    assert!(
+        w.connections().await.is_empty(),
+        "the attacker's portal was stored"
+    );
+
+    // The user consents in their own tab; HubSpot's redirect is a top-level navigation.
+    w.sandbox.update_switches(|s| {
+        s.auto_grant = false;
+        s.login_as = None;
+    });
+    let report = chromium("navigate", &authorize).await;
+    assert_eq!(report["status"], 200, "{report}");
+    assert!(
+        report["text"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization received"),
+        "{report}"
+    );
+    assert_eq!(report["headers"]["sec-fetch-mode"], "navigate", "{report}");
+    assert_eq!(report["headers"]["sec-fetch-dest"], "document", "{report}");
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let conns = w.connections().await;
+    assert_eq!(conns.len(), 1);
+    assert_eq!(
+        conns[0]["user"], "alex@acme.example",
+        "the victim's own account, not the attacker's"
+    );
+    w.cleanup().await;
+}
+
 // ----- finding 3: a home another user can write ----------------------------------------------
 
 /// A 0777 home with a planted index that turns PKCE off and swaps the redirect URL: the next login

@@ -466,36 +466,41 @@ async fn given_a_post_to_the_callback_path_when_requested_then_405_and_the_login
 
 // ----- docs/SECURITY.md findings 1 and 4, replayed -------------------------------------------
 
-/// The headers Chromium (156, Linux) sends with a `fetch(url, {mode: "no-cors"})` from a page on
-/// https://evil.example: the web-page half of the login CSRF.
+/// The headers Chromium 156 (headless, Linux) sent with `fetch(url, {mode: "no-cors"})` from a page on another
+/// site: the web-page half of the login CSRF. Captured through the DevTools protocol by tests/e2e/csrf.mjs
+/// (hubkey-cli's cli_red_team.rs runs it in real Chromium too).
 const CHROMIUM_NO_CORS: &[&str] = &[
     "Connection: keep-alive",
     "sec-ch-ua-platform: \"Linux\"",
-    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
-    "sec-ch-ua: \"Chromium\";v=\"156\", \"Not-A.Brand\";v=\"24\"",
+    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+    "sec-ch-ua: \"Not:A-Brand\";v=\"8\", \"Chromium\";v=\"156\"",
     "sec-ch-ua-mobile: ?0",
     "Accept: */*",
+    "Sec-Fetch-Storage-Access: none",
     "Sec-Fetch-Site: cross-site",
     "Sec-Fetch-Mode: no-cors",
     "Sec-Fetch-Dest: empty",
-    "Referer: https://evil.example/",
+    "Referer: http://127.0.0.1:33023/",
     "Accept-Encoding: gzip, deflate, br, zstd",
     "Accept-Language: en-US,en;q=0.9",
 ];
 
-/// What Chromium sends when HubSpot's 302 takes the tab to the callback (a top-level navigation).
+/// What the same Chromium sent when HubSpot's consent form (a POST answered with a 302) took the tab to the
+/// callback: a top-level navigation, with no `Origin`.
 const CHROMIUM_NAVIGATION: &[&str] = &[
     "Connection: keep-alive",
+    "Cache-Control: max-age=0",
+    "sec-ch-ua: \"Not:A-Brand\";v=\"8\", \"Chromium\";v=\"156\"",
+    "sec-ch-ua-mobile: ?0",
+    "sec-ch-ua-platform: \"Linux\"",
     "Upgrade-Insecure-Requests: 1",
-    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
-    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7",
+    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7",
     "Sec-Fetch-Site: cross-site",
     "Sec-Fetch-Mode: navigate",
     "Sec-Fetch-User: ?1",
     "Sec-Fetch-Dest: document",
-    "sec-ch-ua: \"Chromium\";v=\"156\", \"Not-A.Brand\";v=\"24\"",
-    "sec-ch-ua-mobile: ?0",
-    "sec-ch-ua-platform: \"Linux\"",
+    "Referer: http://127.0.0.1:41391/",
     "Accept-Encoding: gzip, deflate, br, zstd",
     "Accept-Language: en-US,en;q=0.9",
 ];
@@ -531,7 +536,9 @@ async fn f1_given_a_pending_login_when_a_web_page_fires_the_callback_with_the_ri
         .iter()
         .map(|h| match *h {
             "Sec-Fetch-Dest: empty" => "Sec-Fetch-Dest: image",
-            "Accept: */*" => "Accept: image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+            "Accept: */*" => {
+                "Accept: image/jxl,image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+            }
             h => h,
         })
         .collect();

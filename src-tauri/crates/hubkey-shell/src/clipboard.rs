@@ -130,7 +130,10 @@ impl std::fmt::Debug for SystemClipboard {
 }
 
 impl SystemClipboard {
-    fn with<T>(&self, f: impl FnOnce(&mut arboard::Clipboard) -> Result<T, arboard::Error>) -> Result<T, String> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut arboard::Clipboard) -> Result<T, arboard::Error>,
+    ) -> Result<T, String> {
         let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
             *slot = Some(arboard::Clipboard::new().map_err(|e| e.to_string())?);

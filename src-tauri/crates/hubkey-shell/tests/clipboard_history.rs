@@ -22,13 +22,23 @@ impl Drop for Xvfb {
 /// Starts Xvfb on a display it picks itself (`-displayfd`); returns it and `:N`.
 fn xvfb() -> (Xvfb, String) {
     let mut child = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "640x480x24"])
+        .args([
+            "-displayfd",
+            "1",
+            "-nolisten",
+            "tcp",
+            "-screen",
+            "0",
+            "640x480x24",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("Xvfb must be installed to test the clipboard (scripts/setup.sh installs it)");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let display = format!(":{}", line.trim());
     (Xvfb(child), display)
 }
@@ -39,7 +49,11 @@ fn xclip(display: &str, target: &str) -> String {
         .env("DISPLAY", display)
         .output()
         .expect("xclip must be installed to test the clipboard (scripts/setup.sh installs it)");
-    assert!(out.status.success(), "xclip -t {target}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "xclip -t {target}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -55,10 +69,16 @@ fn f11_given_a_token_copied_on_x11_when_a_clipboard_manager_looks_then_it_is_mar
 
     let targets = xclip(&display, "TARGETS");
     let targets: Vec<&str> = targets.lines().collect();
-    assert!(targets.contains(&"x-kde-passwordManagerHint"), "offered targets: {targets:?}");
+    assert!(
+        targets.contains(&"x-kde-passwordManagerHint"),
+        "offered targets: {targets:?}"
+    );
     assert_eq!(xclip(&display, "x-kde-passwordManagerHint"), "secret");
     assert_eq!(xclip(&display, "UTF8_STRING"), "pat-na1-0123456789abcdef");
-    assert_eq!(clipboard.read_text().unwrap().as_deref(), Some("pat-na1-0123456789abcdef"));
+    assert_eq!(
+        clipboard.read_text().unwrap().as_deref(),
+        Some("pat-na1-0123456789abcdef")
+    );
 
     clipboard.clear().unwrap();
     assert_eq!(clipboard.read_text().unwrap(), None);
