@@ -53,7 +53,11 @@ fn f2_given_the_log_file_planted_as_a_link_to_bashrc_when_a_hubkey_link_with_a_c
     assert!(!status.success(), "{stderr}");
     assert!(stderr.contains("symbolic link"), "the app says why: {stderr}");
     assert!(!stderr.contains("$(touch"), "{stderr}");
-    assert_eq!(std::fs::read_to_string(&bashrc).unwrap(), "# my shell\n", "bashrc was written to");
+    assert_eq!(
+        std::fs::read_to_string(&bashrc).unwrap(),
+        "# my shell\n",
+        "bashrc was written to"
+    );
     // Running bashrc now runs nothing of the attacker's.
     let ran = Command::new("sh").arg(&bashrc).status().unwrap();
     assert!(ran.success());

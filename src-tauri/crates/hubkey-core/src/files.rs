@@ -220,6 +220,8 @@ fn explain_link(e: std::io::Error, path: &Path) -> std::io::Error {
 }
 
 #[cfg(all(test, unix))]
+// Test code (clippy.toml allows unwrap in tests, but does not see through `all(test, …)`).
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

@@ -144,6 +144,8 @@ fn page_html(target: &Url) -> String {
 }
 
 #[cfg(all(test, unix))]
+// Test code (clippy.toml allows unwrap in tests, but does not see through `all(test, …)`).
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
