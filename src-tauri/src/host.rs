@@ -17,7 +17,7 @@ use hubkey_core::Error as CoreError;
 use tauri::{AppHandle, Manager, Runtime};
 use url::Url;
 
-use crate::clipboard::{Clipboard, ClipboardGuard, PluginClipboard};
+use crate::clipboard::{Clipboard, ClipboardGuard, SystemClipboard};
 use crate::views::{LoginFinished, LoginStarted, LoginState};
 
 /// A function that opens a URL in a browser.
@@ -27,7 +27,8 @@ pub type OpenUrl = Arc<dyn Fn(&Url) -> hubkey_core::Result<()> + Send + Sync>;
 #[derive(Clone)]
 pub enum Browser {
     /// `$BROWSER` when set (tests substitute a headless browser this way), else the OS default browser
-    /// through tauri-plugin-opener.
+    /// through tauri-plugin-opener; either gets a private launch page (hubkey-core's `launch`), not the
+    /// authorize URL.
     System,
     /// A function of the caller's (IPC tests drive the sandbox's consent page with it).
     Custom(OpenUrl),
@@ -78,8 +79,10 @@ pub struct Host {
     pub endpoints: Endpoints,
     pub clock: Arc<dyn Clock>,
     pub browser: Browser,
-    /// `None`: the clipboard plugin's. Tests put a fake here.
+    /// `None`: the system clipboard ([`Host::system_clipboard`]). Tests put a fake here.
     pub clipboard: Option<Arc<dyn Clipboard>>,
+    /// The system clipboard, opened at its first use and kept (on X11 this process serves what it copied).
+    pub system_clipboard: Arc<SystemClipboard>,
     pub clipboard_guard: ClipboardGuard,
     pub clear_clipboard_after: Option<Duration>,
     /// How long a login waits for HubSpot's redirect.
@@ -124,6 +127,7 @@ impl Host {
             clock,
             browser: Browser::System,
             clipboard: None,
+            system_clipboard: Arc::default(),
             clipboard_guard: ClipboardGuard::default(),
             clear_clipboard_after: Some(crate::clipboard::DEFAULT_CLEAR_AFTER),
             login_timeout: Self::LOGIN_TIMEOUT,
@@ -152,10 +156,10 @@ impl Host {
     }
 
     /// The clipboard to use from `app`.
-    pub fn clipboard_for<R: Runtime>(&self, app: &AppHandle<R>) -> Arc<dyn Clipboard> {
+    pub fn clipboard_for<R: Runtime>(&self, _app: &AppHandle<R>) -> Arc<dyn Clipboard> {
         match &self.clipboard {
             Some(c) => Arc::clone(c),
-            None => Arc::new(PluginClipboard(app.clone())),
+            None => self.system_clipboard.clone(),
         }
     }
 
@@ -166,11 +170,19 @@ impl Host {
     ) -> impl FnOnce(&Url) -> hubkey_core::Result<()> + Send {
         let browser = self.browser.clone();
         let app = app.clone();
+        let launch_dir = hubkey_core::launch::launch_dir(self.store().home());
         move |url: &Url| {
             check_browser_url(url)?;
             match browser {
                 Browser::Custom(open) => open(url),
-                Browser::System => open_in_system_browser(&app, url),
+                Browser::System => {
+                    // The authorize URL (it carries the login's state) goes into a private page; only the
+                    // page's path reaches a command line (docs/SECURITY.md, finding 1).
+                    let page = hubkey_core::launch::LaunchPage::write(&launch_dir, url)?;
+                    open_in_system_browser(&app, &page.file_url()?)?;
+                    page.detach(hubkey_core::launch::LAUNCH_PAGE_LIFETIME);
+                    Ok(())
+                }
             }
         }
     }
@@ -287,8 +299,8 @@ pub fn check_browser_url(url: &Url) -> hubkey_core::Result<()> {
     }
 }
 
-/// `$BROWSER` first (a list separated by `:` — `;` on Windows — whose first entry is used; `%s` stands for
-/// the URL, else it is appended), then the OS default browser.
+/// Opens `url` (a launch page's `file://` URL) with `$BROWSER` first (a list separated by `:` — `;` on Windows —
+/// whose first entry is used; `%s` stands for the URL, else it is appended), then the OS default browser.
 fn open_in_system_browser<R: Runtime>(app: &AppHandle<R>, url: &Url) -> hubkey_core::Result<()> {
     if let Some(command) = browser_command(std::env::var("BROWSER").ok().as_deref(), url.as_str()) {
         let (program, args) = command;

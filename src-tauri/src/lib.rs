@@ -101,7 +101,6 @@ pub fn run() -> Result<(), Error> {
     let builder = builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
-        .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init());
 
     let app = configure(builder)
@@ -249,20 +248,10 @@ pub fn deliver_deep_link<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool {
     }
 }
 
-/// The URL without query values (they carry `code` and `state`): `hubkey://oauth/callback?code=…&state=…`.
+/// What may be logged of a `hubkey:` URL: its scheme and length only (hubkey-core's `redact_url`; a path is the
+/// sender's text as much as the query, docs/SECURITY.md finding 2).
 pub fn redact(url: &Url) -> String {
-    let mut shown = format!(
-        "{}://{}{}",
-        url.scheme(),
-        url.host_str().unwrap_or(""),
-        url.path()
-    );
-    let names: Vec<String> = url.query_pairs().map(|(k, _)| format!("{k}=…")).collect();
-    if !names.is_empty() {
-        shown.push('?');
-        shown.push_str(&names.join("&"));
-    }
-    shown
+    hubkey_core::callback::redact_url(url.as_str())
 }
 
 #[cfg(test)]
@@ -270,12 +259,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn redact_keeps_names_drops_values() {
+    fn redact_keeps_only_scheme_and_length() {
         let url = Url::parse("hubkey://oauth/callback?code=SECRETCODE&state=abc123").unwrap();
         let shown = redact(&url);
-        assert_eq!(shown, "hubkey://oauth/callback?code=…&state=…");
-        assert!(!shown.contains("SECRETCODE"));
-        assert_eq!(redact(&Url::parse("hubkey://open").unwrap()), "hubkey://open");
+        assert_eq!(shown, format!("hubkey: URL, {} bytes", url.as_str().len()));
+        assert!(!shown.contains("SECRETCODE") && !shown.contains("callback"));
     }
 
     #[test]

@@ -214,9 +214,10 @@ fn s5_2_capabilities_grant_only_what_the_ui_uses() {
                 !p.starts_with("fs:") && !p.starts_with("http:"),
                 "S5.2: {name} grants {p}"
             );
-            if p.starts_with("deep-link:") {
-                assert_eq!(p, "deep-link:default", "S5.2: deep-link beyond default in {name}");
-            }
+            assert!(
+                !p.starts_with("deep-link:"),
+                "S5.2: {name} grants {p}: get_current hands the webview the launch URL, code included (docs/SECURITY.md, finding 10)"
+            );
             if p.starts_with("opener:") {
                 assert!(
                     !matches!(
@@ -228,6 +229,58 @@ fn s5_2_capabilities_grant_only_what_the_ui_uses() {
             }
         }
     }
+}
+
+/// The app commands the UI calls: every `call("name"` / `call<…>("name"` in ui/src/lib/api.ts.
+fn commands_the_ui_calls() -> Vec<String> {
+    let api = std::fs::read_to_string(manifest_dir().join("../ui/src/lib/api.ts")).unwrap();
+    let mut found: Vec<String> = api
+        .match_indices("call")
+        .filter_map(|(at, _)| {
+            let rest = &api[at + 4..];
+            let rest = match rest.strip_prefix('<') {
+                // `call<T>("name"`: skip the type argument (it has no parentheses).
+                Some(generic) => &generic[generic.find('>')? + 1..],
+                None => rest,
+            };
+            let name = rest.strip_prefix("(\"")?;
+            let end = name.find('"')?;
+            let name = &name[..end];
+            name.bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_')
+                .then(|| name.to_string())
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    assert!(found.len() > 5, "found too few calls in api.ts: {found:?}");
+    found
+}
+
+#[test]
+fn s5_2_the_main_window_is_granted_exactly_what_the_ui_calls() {
+    let api = std::fs::read_to_string(manifest_dir().join("../ui/src/lib/api.ts")).unwrap();
+    let mut expected: Vec<String> = commands_the_ui_calls()
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    // `listen(…)` from @tauri-apps/api/event, and the unlisten function it returns.
+    assert!(api.contains("listen<"), "api.ts no longer listens to events");
+    expected.extend([
+        "core:event:allow-listen".to_string(),
+        "core:event:allow-unlisten".to_string(),
+    ]);
+    expected.sort();
+    let mut granted: Vec<String> = capabilities()
+        .iter()
+        .filter(|(_, c)| c["windows"].as_array().unwrap().iter().any(|w| w == "main"))
+        .flat_map(|(_, c)| permission_ids(c))
+        .collect();
+    granted.sort();
+    assert_eq!(
+        granted, expected,
+        "S5.2 / docs/SECURITY.md finding 10: main must be granted exactly the commands ui/src/lib/api.ts calls"
+    );
 }
 
 #[test]

@@ -54,11 +54,15 @@ fn app_info_returns_env_overrides_and_is_granted_only_to_main() {
     let denied = get_ipc_response(&main, request("app_info", remote)).unwrap_err();
     assert!(denied.to_string().contains("not allowed"), "{denied}");
 
-    // S5.2: no clipboard read for the UI (copying happens in Rust), and no shell.
+    // S5.2: no clipboard read for the UI (copying happens in Rust), and no shell. No deep-link either: its
+    // `get_current` handed the webview the launch URL, authorization code included (docs/SECURITY.md, 10).
     for cmd in [
         "plugin:clipboard-manager|read_text",
         "plugin:clipboard-manager|write_text",
         "plugin:shell|execute",
+        "plugin:deep-link|get_current",
+        "plugin:deep-link|is_registered",
+        "plugin:opener|open_url",
     ] {
         let denied = get_ipc_response(&main, request(cmd, local_origin())).unwrap_err();
         assert!(denied.to_string().contains("not allowed"), "{cmd}: {denied}");

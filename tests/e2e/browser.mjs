@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The "system browser" of the end-to-end tests. The app runs `$BROWSER <authorize URL>` (src-tauri/src/host.rs),
-// and the tests set BROWSER to this file. Like a user it opens the URL in (headless) Chromium, picks the portal
+// The "system browser" of the end-to-end tests. The app runs `$BROWSER <launch page>` (src-tauri/src/host.rs): a
+// private file:// page that sends the browser on to HubSpot's authorize URL, which never goes on a command line
+// (hubkey-core's launch.rs). The tests set BROWSER to this file. Like a user it opens the URL in (headless) Chromium, picks the portal
 // on the sandbox's account picker, clicks "Grant access", and follows HubSpot's redirect:
 //   - to the app's loopback listener (http://localhost:PORT/PATH), whose answer page it reads, or
 //   - to the https relay page, which it serves from relay/hubkey-relay.html (the request to relay.example.com
@@ -17,7 +18,15 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const url = process.argv[2];
+const arg = process.argv[2];
+// The authorize URL the launch page forwards to (a plain URL argument is still accepted).
+const url = arg?.startsWith('file:') ? launchTarget(fs.readFileSync(fileURLToPath(arg), 'utf8')) : arg;
+
+function launchTarget(html) {
+  const m = html.match(/content="0;url=([^"]*)"/);
+  if (!m) throw new Error('the launch page has no meta refresh');
+  return m[1].replaceAll('&amp;', '&');
+}
 const outFile = process.env.HUBKEY_E2E_BROWSER_OUT;
 const hubId = process.env.HUBKEY_E2E_HUB_ID;
 const relayHtml = fs.readFileSync(process.env.HUBKEY_E2E_RELAY_HTML || path.join(here, '..', '..', 'relay', 'hubkey-relay.html'));
@@ -27,7 +36,7 @@ const RELAY_ORIGIN = 'https://relay.example.com';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
-const report = { ok: false, started_at: new Date().toISOString(), url, steps: [], deep_links: [], final_url: null, final_text: null, error: null };
+const report = { ok: false, started_at: new Date().toISOString(), url: url?.replace(/([?&]state=)[^&]*/, '$1…'), steps: [], deep_links: [], final_url: null, final_text: null, error: null };
 const step = (s) => report.steps.push(`${((Date.now() - Date.parse(report.started_at)) / 1000).toFixed(2)}s ${s}`);
 
 function write() {
@@ -74,8 +83,15 @@ try {
     }
   });
 
-  step('open authorize URL');
-  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  if (arg.startsWith('file:')) {
+    step('open the launch page');
+    await page.goto(arg, { waitUntil: 'domcontentloaded' });
+    await page.waitForURL((u) => u.protocol !== 'file:', { waitUntil: 'domcontentloaded' });
+    step('the launch page sent the browser to the authorize URL');
+  } else {
+    step('open authorize URL');
+    await page.goto(url, { waitUntil: 'domcontentloaded' });
+  }
   // With several portals the sandbox (like HubSpot) first asks which account to connect.
   if (await page.locator('a.account').count()) {
     const pick = hubId ? page.locator(`a.account[data-hub-id="${hubId}"]`) : page.locator('a.account').first();

@@ -61,4 +61,18 @@ describe("describeEndpoints", () => {
     expect(d.badge).toBe("Sandbox");
     expect(d.summary).toContain("app-eu1.hubspot.com");
   });
+
+  it("calls an override of any other host Not HubSpot, and says what goes there", () => {
+    const d = describeEndpoints({ ...hubspot, api_base_url: "https://evil.example/", uses_sandbox: true });
+    expect(d.mode).toBe("sandbox");
+    expect(d.badge).toBe("Not HubSpot");
+    expect(d.summary).toBe("Talking to evil.example, not to HubSpot: your client secret and tokens go there.");
+    const mixed = describeEndpoints({
+      ...hubspot,
+      app_base_url: "http://127.0.0.1:8099/",
+      api_base_url: "https://evil.example/",
+      uses_sandbox: true,
+    });
+    expect(mixed.badge).toBe("Not HubSpot");
+  });
 });

@@ -20,7 +20,8 @@ export interface EndpointLine {
 
 export interface EndpointSummary {
   mode: "hubspot" | "sandbox";
-  badge: "HubSpot" | "Sandbox";
+  /** "Sandbox" when every override is on this machine (loopback), "Not HubSpot" when one is elsewhere. */
+  badge: "HubSpot" | "Sandbox" | "Not HubSpot";
   /** One sentence for the header tooltip and screen readers. */
   summary: string;
   lines: EndpointLine[];
@@ -71,10 +72,40 @@ export function describeEndpoints(info: AppInfo): EndpointSummary {
   const overridden = lines.filter((line) => !line.isDefault);
   const hosts = [...new Set(overridden.map((line) => line.display))];
   const where = hosts.length > 0 ? hosts.join(", ") : "overridden endpoints";
+  // An https override may name any host (docs/SECURITY.md, finding 6): a planted HUBKEY_API_BASE_URL would
+  // receive the client secret and every refresh token. The badge says so, not "Sandbox".
+  if (overridden.some((line) => !isLoopback(line.url) && !isHubSpotDomain(line.url))) {
+    return {
+      mode: "sandbox",
+      badge: "Not HubSpot",
+      summary: `Talking to ${where}, not to HubSpot: your client secret and tokens go there.`,
+      lines,
+    };
+  }
   return {
     mode: "sandbox",
     badge: "Sandbox",
     summary: `Talking to a sandbox at ${where}, not to HubSpot.`,
     lines,
   };
+}
+
+/** A host of HubSpot's own domains (another region's app host, say). */
+function isHubSpotDomain(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.toLowerCase();
+    return ["hubspot.com", "hubapi.com"].some((d) => host === d || host.endsWith(`.${d}`));
+  } catch {
+    return false;
+  }
+}
+
+/** `localhost`, `127.x.x.x` or `[::1]`: the only hosts a plain-http sandbox may use. */
+export function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.toLowerCase();
+    return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }

@@ -7,6 +7,8 @@
 //! opener: `xdg-open` (Linux, BSD), `open` (macOS), `rundll32 url.dll,FileProtocolHandler`
 //! (Windows; unlike `cmd /c start` it does not reinterpret `&` in the URL).
 //!
+//! `hubkey login` passes a launch page's `file://` URL here, never HubSpot's authorize URL, which
+//! carries the login's `state` and would be readable in `/proc/PID/cmdline` (hubkey-core's `launch`).
 //! No shell is involved: the URL is one argv element. The browser's own output goes to
 //! `/dev/null`, so it cannot mix with `hubkey`'s stdout. We do not wait for the browser (a
 //! browser started fresh runs until closed); a thread reaps it. Failing to open is not fatal:

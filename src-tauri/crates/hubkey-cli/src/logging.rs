@@ -30,8 +30,10 @@ pub fn init() {
         .fold(Targets::new().with_default(LevelFilter::TRACE), |t, target| {
             t.with_target(*target, LevelFilter::INFO)
         });
+    // Control characters escaped (tracing-subscriber escapes ESC inside messages and fields, not newlines or
+    // carriage returns, which could forge a line); ESC itself stays for the coloured levels.
     let layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(|| hubkey_core::text::EscapeControls::keeping_esc(std::io::stderr()))
         .with_ansi(std::io::stderr().is_terminal());
     let _ = tracing_subscriber::registry()
         .with(filter)

@@ -5,6 +5,7 @@
 //! surfaced as errors instead of panics (a closed pipe must not abort with a backtrace). Tests
 //! capture both streams in memory.
 
+use hubkey_core::text::strip_controls;
 use hubkey_core::{Error, Result};
 use std::io::Write;
 
@@ -31,26 +32,32 @@ impl Output {
         Self { out, err }
     }
 
-    /// Writes `line` and a newline to stdout, in one write, and flushes.
+    /// Writes `line` and a newline to stdout, in one write, and flushes. Control characters are
+    /// stripped ([`strip_controls`]): a line may hold text from HubSpot or from the index.
     pub fn line(&mut self, line: &str) -> Result<()> {
-        let mut buf = String::with_capacity(line.len() + 1);
-        buf.push_str(line);
+        self.stdout_text(&strip_controls(line))
+    }
+
+    fn stdout_text(&mut self, text: &str) -> Result<()> {
+        let mut buf = String::with_capacity(text.len() + 1);
+        buf.push_str(text);
         buf.push('\n');
         write_all(&mut self.out, buf.as_bytes())
             .map_err(|e| Error::Io(format!("cannot write to stdout: {e}")))
     }
 
-    /// Writes `value` as pretty JSON and a newline to stdout.
+    /// Writes `value` as pretty JSON and a newline to stdout (JSON escapes control characters in
+    /// strings itself).
     pub fn json<T: serde::Serialize>(&mut self, value: &T) -> Result<()> {
         let text = serde_json::to_string_pretty(value)
             .map_err(|e| Error::Io(format!("cannot encode the output as JSON: {e}")))?;
-        self.line(&text)
+        self.stdout_text(&text)
     }
 
-    /// A message for the person at the terminal (stderr). Failures to write it are ignored:
-    /// there is nowhere else to report them.
+    /// A message for the person at the terminal (stderr), control characters stripped. Failures to
+    /// write it are ignored: there is nowhere else to report them.
     pub fn note(&mut self, line: &str) {
-        let _ = write_all(&mut self.err, format!("{line}\n").as_bytes());
+        let _ = write_all(&mut self.err, format!("{}\n", strip_controls(line)).as_bytes());
     }
 
     /// The final error line (stderr), flattened to one line.
@@ -117,5 +124,20 @@ mod tests {
         out.error_line("a\nb");
         assert_eq!(o.text(), "tok\n");
         assert_eq!(e.text(), "hello\na b\n");
+    }
+
+    #[test]
+    fn given_text_with_terminal_escapes_when_written_then_no_control_character_reaches_the_terminal() {
+        let (mut out, o, e) = output();
+        out.line("portal \x1b]0;pwned\x07evil").unwrap();
+        out.note("HubSpot said: \x1b[2Jgone\u{9b}1m");
+        out.json(&serde_json::json!({"user": "a\x1bb"})).unwrap();
+        let all = o.text() + &e.text();
+        assert!(!all.chars().any(|c| c.is_control() && c != '\n'), "{all:?}");
+        assert!(
+            o.text().contains("\\u001b"),
+            "JSON keeps the value, escaped: {}",
+            o.text()
+        );
     }
 }

@@ -55,6 +55,24 @@ fn or_dash(v: Option<&str>) -> String {
 }
 
 /// The summary printed after `login` (and `refresh`).
+/// The stderr line after a login: which portal and user were connected, and how to undo it (a
+/// connection the user did not make, docs/SECURITY.md finding 1, is noticed and removed at once).
+pub fn connected_line(c: &Connection) -> String {
+    let portal = match c.hub_domain.as_deref() {
+        Some(domain) => format!("{domain} (portal {})", c.hub_id),
+        None => format!("portal {}", c.hub_id),
+    };
+    let user = match (c.user.as_deref(), c.user_id) {
+        (Some(u), _) => u.to_string(),
+        (None, Some(id)) => format!("user id {id}"),
+        (None, None) => "an unknown user".into(),
+    };
+    format!(
+        "Connected {portal} as {user}. Not the account you meant? Undo it: hubkey logout --app {} --portal {}",
+        c.app, c.hub_id
+    )
+}
+
 pub fn connection_summary(c: &Connection, now: OffsetDateTime) -> Vec<String> {
     let mut lines = vec![format!(
         "Connected portal {} ({}) to the app {}.",

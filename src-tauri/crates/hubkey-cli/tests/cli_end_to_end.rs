@@ -194,7 +194,7 @@ async fn t10_twenty_concurrent_token_processes_cause_one_refresh() {
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn given_a_browser_variable_when_logging_in_then_the_browser_gets_the_url_as_one_argument_and_stdout_stays_clean(
+async fn given_a_browser_variable_when_logging_in_then_the_browser_gets_a_private_launch_page_and_stdout_stays_clean(
 ) {
     let w = World::start().await;
     w.add_app().await;
@@ -218,58 +218,55 @@ async fn given_a_browser_variable_when_logging_in_then_the_browser_gets_the_url_
     let mut cmd = w.command(&["login", "--json", "--timeout", "60"]);
     cmd.env("BROWSER", format!("{} %s", script.display()));
     let child = cmd.spawn().unwrap();
-    let url = loop {
+    let arg = loop {
         if let Ok(url) = std::fs::read_to_string(&seen) {
             break url;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
-    assert_eq!(w.http.get(&url).send().await.unwrap().status(), 200);
+    // Then: the browser got a file:// page (private), which sends it on to HubSpot's authorize URL.
+    let page_path = url::Url::parse(&arg).unwrap().to_file_path().unwrap();
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&page_path).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600, "{}", page_path.display());
+    let authorize = cli_support::launch_target(&std::fs::read_to_string(&page_path).unwrap());
+    assert!(authorize.contains("state="), "{authorize}");
+    assert_eq!(w.http.get(&authorize).send().await.unwrap().status(), 200);
     let out = child.wait_with_output().await.unwrap();
 
-    // Then: the connection is on stdout (JSON only), the URL and the note on stderr.
+    // The connection is on stdout (JSON only); stderr has the note, never the authorize URL.
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let conn: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(conn["hub_id"], PRO);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("Opened HubSpot in your browser"), "{stderr}");
-    assert!(stderr.lines().any(|l| l == url), "{stderr}");
+    assert!(!stderr.contains("state="), "{stderr}");
+    assert!(!page_path.exists(), "the launch page outlived the login");
     w.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn given_a_browser_that_cannot_start_when_logging_in_then_the_user_is_told_to_open_the_url_and_login_still_works(
-) {
+async fn given_a_browser_that_cannot_start_when_logging_in_then_the_login_stops_and_says_to_use_no_browser() {
     let w = World::start().await;
     w.add_app().await;
     w.sandbox.update_switches(|s| s.auto_grant = true);
-    let mut cmd = w.command(&["login", "--timeout", "60"]);
-    cmd.env("BROWSER", "/nonexistent/browser");
-    let mut child = cmd.spawn().unwrap();
-    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap());
-    let mut lines = Vec::new();
-    let url = loop {
-        let mut line = String::new();
-        let n = tokio::io::AsyncBufReadExt::read_line(&mut stderr, &mut line)
-            .await
-            .unwrap();
-        assert!(n > 0, "stderr ended early: {lines:?}");
-        let line = line.trim_end().to_string();
-        lines.push(line.clone());
-        if line.starts_with("http") {
-            break line;
-        }
-    };
-    // The line before the URL (preflight notes about the app's scopes may come first).
-    let told = &lines[lines.len() - 2];
-    assert!(told.starts_with("Could not open a browser"), "{lines:?}");
-    assert!(told.contains("open this URL yourself"), "{lines:?}");
-    assert_eq!(w.http.get(&url).send().await.unwrap().status(), 200);
-    let out = child.wait_with_output().await.unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with("Connected portal"), "{stdout}");
-    assert!(stdout.contains("token expires:"), "{stdout}");
+    let out = w
+        .run_with(
+            &["login", "--timeout", "60"],
+            None,
+            &[("BROWSER", "/nonexistent/browser")],
+        )
+        .await;
+    assert_eq!(out.code, 2, "{out:?}");
+    // After the preflight's note about the legacy `automation` scope, the one error line.
+    let line = *out.stderr_lines().last().unwrap();
+    assert!(line.starts_with("hubkey: "), "{out:?}");
+    assert!(line.contains("could not open a browser"), "{line}");
+    assert!(line.contains("hubkey login --no-browser"), "{line}");
+    assert!(
+        !out.stderr.contains("state="),
+        "the URL is printed only with --no-browser: {out:?}"
+    );
+    assert!(w.connections().await.is_empty());
     w.cleanup().await;
 }

@@ -341,31 +341,34 @@ fn default_port(scheme: &str) -> Option<u16> {
     }
 }
 
-/// Removes control characters and cuts to `max` characters (an ellipsis marks the cut).
+/// Removes control characters ([`crate::text::strip_controls`]) and cuts to `max` characters (an ellipsis
+/// marks the cut).
 fn clean_text(s: &str, max: usize) -> String {
-    let mut out: String = s.chars().filter(|c| !c.is_control()).take(max).collect();
-    if s.chars().filter(|c| !c.is_control()).count() > max {
+    let clean = crate::text::strip_controls(s);
+    let mut out: String = clean.chars().take(max).collect();
+    if clean.chars().count() > max {
         out.push('…');
     }
     out.trim().to_string()
 }
 
-/// `scheme://host[:port]/path` of a URL, without user info, query or fragment, for logs.
-/// Never includes parameter values.
+/// What logs say of a callback URL: its scheme and its length, nothing else (`hubkey: URL, 61 bytes`). A path
+/// is as much the sender's text as a query: `hubkey://oauth/$(touch …)/callback`, logged verbatim into a log
+/// file planted as a link to a shell start-up file, ran as a command (docs/SECURITY.md, finding 2).
 pub fn redact_url(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(u) => {
-            let mut s = format!("{}://{}", u.scheme(), u.host_str().unwrap_or(""));
-            if let Some(p) = u.port() {
-                s.push_str(&format!(":{p}"));
-            }
-            s.push_str(u.path());
-            if s.chars().count() > 200 {
-                s = s.chars().take(200).collect::<String>() + "…";
-            }
-            s
-        }
-        Err(_) => format!("<not a URL, {} bytes>", url.len()),
+    let scheme = url
+        .split_once(':')
+        .map(|(s, _)| s)
+        .filter(|s| {
+            !s.is_empty()
+                && s.len() <= 16
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        })
+        .map(str::to_ascii_lowercase);
+    match scheme {
+        Some(scheme) => format!("{scheme}: URL, {} bytes", url.len()),
+        None => format!("<not a URL, {} bytes>", url.len()),
     }
 }
 
@@ -695,7 +698,7 @@ mod tests {
             CallbackParams::Error {
                 error, description, ..
             } => {
-                assert_eq!(error, "badline");
+                assert_eq!(error, "bad  line", "control characters become spaces");
                 assert_eq!(description.unwrap().chars().count(), MAX_DESCRIPTION + 1);
             }
             other => panic!("{other:?}"),
@@ -724,16 +727,22 @@ mod tests {
     }
 
     #[test]
-    fn given_urls_when_redacted_then_query_fragment_and_user_info_are_dropped() {
+    fn given_urls_when_redacted_then_only_scheme_and_length_remain() {
         assert_eq!(
             redact_url("hubkey://u:p@oauth/callback?code=SECRET&state=S#frag"),
-            "hubkey://oauth/callback"
+            "hubkey: URL, 52 bytes"
         );
         assert_eq!(
-            redact_url("http://localhost:3000/cb?code=SECRET"),
-            "http://localhost:3000/cb"
+            redact_url("HTTP://localhost:3000/cb?code=SECRET"),
+            "http: URL, 36 bytes"
+        );
+        let hostile = "hubkey://oauth/$(touch /tmp/pwned)/callback\n2026 INFO forged";
+        assert_eq!(
+            redact_url(hostile),
+            format!("hubkey: URL, {} bytes", hostile.len())
         );
         assert_eq!(redact_url("garbage?code=SECRET"), "<not a URL, 19 bytes>");
+        assert_eq!(redact_url("$(x):y"), "<not a URL, 6 bytes>");
     }
 
     #[test]

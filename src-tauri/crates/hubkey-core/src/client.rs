@@ -1,7 +1,7 @@
 //! HubSpot's OAuth endpoints: authorize URL, code exchange, refresh, introspection, revocation.
 //!
-//! [`HubSpotClient`] wraps one `reqwest` client (rustls, redirects never followed, connect and
-//! overall timeouts, a Hubkey user agent) and uses the `oauth2` crate for what it covers: PKCE,
+//! [`HubSpotClient`] wraps Hubkey's `reqwest` clients ([`crate::http`]: rustls, redirects never
+//! followed, connect and overall timeouts, a Hubkey user agent, no proxy for a plain-http sandbox) and uses the `oauth2` crate for what it covers: PKCE,
 //! `state`, the code exchange and the refresh (`client_secret_post`), and introspection. The
 //! pieces oauth2 cannot express are done here directly, each with the reason beside it.
 //!
@@ -108,50 +108,36 @@ impl HubSpotClientBuilder {
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
                 user_agent: self.user_agent,
-                client: Arc::default(),
+                clients: Arc::default(),
             },
             timeout: self.timeout,
         })
     }
 }
 
-/// The `reqwest` client, built on the first request and then shared by every clone. Building it loads the
-/// operating system's trusted roots (rustls-native-certs; on Debian one bundle and ~290 files under
-/// /etc/ssl/certs), which most users of a [`HubSpotClient`] never need: `hubkey token` with a fresh token, and
-/// the desktop app's start-up, make no request (docs/BENCHMARKS.md, finding 6).
+/// The HTTP clients ([`crate::http::HttpClients`]), built on the first request and then shared by every
+/// clone. Building them loads the operating system's trusted roots (rustls-native-certs; on Debian one bundle
+/// and ~290 files under /etc/ssl/certs), which most users of a [`HubSpotClient`] never need: `hubkey token`
+/// with a fresh token, and the desktop app's start-up, make no request (docs/BENCHMARKS.md, finding 6).
 #[derive(Debug, Clone)]
 struct LazyHttp {
     connect_timeout: Duration,
     timeout: Duration,
     user_agent: String,
-    client: Arc<OnceLock<std::result::Result<reqwest::Client, String>>>,
+    clients: Arc<OnceLock<std::result::Result<crate::http::HttpClients, String>>>,
 }
 
 impl LazyHttp {
-    fn get(&self) -> Result<&reqwest::Client> {
-        self.client
-            .get_or_init(|| new_http_client(self.connect_timeout, self.timeout, &self.user_agent))
+    /// The client for a request to `url` (no proxy for plain http).
+    fn for_url(&self, url: &Url) -> Result<&reqwest::Client> {
+        self.clients
+            .get_or_init(|| {
+                crate::http::HttpClients::new(self.connect_timeout, self.timeout, &self.user_agent)
+            })
             .as_ref()
+            .map(|c| c.for_url(url))
             .map_err(|reason| Error::Config(reason.clone()))
     }
-}
-
-/// Every HTTP client Hubkey makes (OAuth endpoints here, the MCP check and doctor in [`crate::mcp`]): redirects
-/// never followed, connect and overall timeouts, rustls. `Err` is the reason, for [`Error::Config`].
-pub(crate) fn new_http_client(
-    connect_timeout: Duration,
-    timeout: Duration,
-    user_agent: &str,
-) -> std::result::Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        // A 3xx from an OAuth endpoint is an error, never followed (security.md T2, SSRF).
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(connect_timeout)
-        .timeout(timeout)
-        .user_agent(user_agent)
-        .use_rustls_tls()
-        .build()
-        .map_err(|e| format!("could not set up HTTPS ({})", e.without_url()))
 }
 
 /// HubSpot's OAuth endpoints over one HTTP client.
@@ -192,7 +178,7 @@ impl HubSpotClient {
         if kind == AppKind::Standard {
             return self.endpoints.oauth_defaults(kind);
         }
-        let Ok(http) = self.http.get() else {
+        let Ok(http) = self.http.for_url(&self.endpoints.mcp_base) else {
             return self.endpoints.oauth_defaults(kind);
         };
         let settled = self
@@ -532,7 +518,7 @@ impl HubSpotClient {
     ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>)> {
         let mut response = self
             .http
-            .get()?
+            .for_url(request.url())?
             .execute(request)
             .await
             .map_err(|e| self.network_error(op, &e))?;
@@ -612,6 +598,22 @@ impl HubSpotClient {
         if response.access_token().secret().is_empty() {
             return Err(bad("has an empty access_token"));
         }
+        // HubSpot's tokens are printable ASCII without spaces (`CJT…`, `na1-…`). Anything else is refused
+        // before it is stored or printed: a token holding `ESC ]0;…` would reach the terminal through
+        // `hubkey token` (docs/SECURITY.md, finding 7).
+        if !is_token_text(response.access_token().secret()) {
+            return Err(bad(
+                "has an access_token with characters outside printable ASCII (or spaces); nothing was stored",
+            ));
+        }
+        if response
+            .refresh_token()
+            .is_some_and(|r| !r.secret().is_empty() && !is_token_text(r.secret()))
+        {
+            return Err(bad(
+                "has a refresh_token with characters outside printable ASCII (or spaces); nothing was stored",
+            ));
+        }
         let expires_in = response.expires_in().ok_or_else(|| bad("has no expires_in"))?;
         let expires_at = time::Duration::try_from(expires_in)
             .ok()
@@ -628,15 +630,17 @@ impl HubSpotClient {
             (None, None) => return Err(bad("has no refresh_token")),
         };
         let extra = response.extra_fields();
-        let scopes = extra
-            .scopes
-            .clone()
-            .or_else(|| {
-                response
-                    .scopes()
-                    .map(|s| s.iter().map(|s| s.to_string()).collect())
-            })
-            .unwrap_or_default();
+        let scopes = clean_list(
+            extra
+                .scopes
+                .clone()
+                .or_else(|| {
+                    response
+                        .scopes()
+                        .map(|s| s.iter().map(|s| s.to_string()).collect())
+                })
+                .unwrap_or_default(),
+        );
         let tokens = TokenSet {
             access_token: Secret::new(response.access_token().secret().clone()),
             refresh_token,
@@ -696,27 +700,44 @@ fn metadata(r: &HubSpotIntrospectionResponse) -> Option<TokenMetadata> {
     }
     let extra = r.extra_fields();
     let signed = extra.signed_access_token.clone().unwrap_or_default();
-    let scopes = extra
-        .scopes
-        .clone()
-        .or_else(|| r.scopes().map(|s| s.iter().map(|s| s.to_string()).collect()))
-        .unwrap_or_default();
+    let scopes = clean_list(
+        extra
+            .scopes
+            .clone()
+            .or_else(|| r.scopes().map(|s| s.iter().map(|s| s.to_string()).collect()))
+            .unwrap_or_default(),
+    );
+    // Every text HubSpot sends is stored in the index and shown in terminals: no control characters.
+    let clean = crate::text::strip_controls_opt;
     Some(TokenMetadata {
         hub_id: extra.hub_id,
-        hub_domain: extra.hub_domain.clone(),
-        user: extra.user.clone().or_else(|| r.username().map(str::to_owned)),
+        hub_domain: clean(extra.hub_domain.clone()),
+        user: clean(extra.user.clone().or_else(|| r.username().map(str::to_owned))),
         user_id: extra.user_id,
         app_id: extra.app_id,
-        client_id: r.client_id().map(|c| c.as_str().to_owned()),
+        client_id: clean(r.client_id().map(|c| c.as_str().to_owned())),
         scopes,
         expires_in: extra.expires_in,
-        token_type: r.token_type().map(|t| t.as_ref().to_ascii_lowercase()),
-        token_use: extra.token_use.clone(),
+        token_type: clean(r.token_type().map(|t| t.as_ref().to_ascii_lowercase())),
+        token_use: clean(extra.token_use.clone()),
         is_user_level: signed.is_user_level,
         installing_user_id: signed.installing_user_id,
-        hublet: signed.hublet,
+        hublet: clean(signed.hublet),
         is_private_distribution: extra.is_private_distribution,
     })
+}
+
+/// Scope names without control characters (empty ones dropped).
+fn clean_list(v: Vec<String>) -> Vec<String> {
+    v.into_iter()
+        .filter_map(|s| crate::text::strip_controls_opt(Some(s)))
+        .filter(|s| !s.trim().is_empty())
+        .collect()
+}
+
+/// True for a non-empty string of printable ASCII without spaces: HubSpot's token alphabet.
+pub fn is_token_text(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// A serde path is shown only when it is made of field names (no values can hide in it).

@@ -91,6 +91,39 @@ impl Endpoints {
         *self == Self::hubspot()
     }
 
+    /// The endpoints that are not HubSpot's, with the variable that sets each.
+    pub fn overrides(&self) -> Vec<(&'static str, &Url)> {
+        let hubspot = Self::hubspot();
+        [
+            (env::APP_BASE_URL, &self.app_base, &hubspot.app_base),
+            (env::API_BASE_URL, &self.api_base, &hubspot.api_base),
+            (env::MCP_BASE_URL, &self.mcp_base, &hubspot.mcp_base),
+        ]
+        .into_iter()
+        .filter(|(_, url, default)| url != default)
+        .map(|(var, url, _)| (var, url))
+        .collect()
+    }
+
+    /// One line saying where Hubkey talks instead of HubSpot, or `None` when it talks to HubSpot. The CLI
+    /// prints it on every run (the window shows a badge): an `https` override of any host is accepted, so
+    /// a planted `HUBKEY_API_BASE_URL=https://evil.example` would otherwise receive client secrets and
+    /// refresh tokens silently (docs/SECURITY.md, finding 6).
+    pub fn override_warning(&self) -> Option<String> {
+        let overrides = self.overrides();
+        if overrides.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = overrides
+            .iter()
+            .map(|(var, url)| format!("{var}={url}"))
+            .collect();
+        Some(format!(
+            "not talking to HubSpot: {} (tokens and the client secret go there; unset to use HubSpot)",
+            list.join(", ")
+        ))
+    }
+
     /// The authorize page: `/oauth/authorize`, `/oauth/{portalId}/authorize`, or for MCP auth
     /// apps `/oauth/authorize/user` on the MCP host.
     pub fn authorize_url(&self, kind: AppKind, portal_id: Option<u64>) -> Url {
@@ -258,13 +291,24 @@ pub fn parse_base_url(var: &str, value: &str) -> Result<Url> {
 
 /// The folder for the non-secret index and logs: `HUBKEY_HOME`, else the platform data dir
 /// (`~/.local/share/hubkey`, `~/Library/Application Support/hubkey`, `%APPDATA%\hubkey`).
+/// When it exists it must be the user's alone ([`crate::files::check_trusted_dir`]): another user who can
+/// write it could plant an index that turns PKCE off or swaps the redirect URL of the next login.
 pub fn home_dir() -> Result<PathBuf> {
-    if let Some(h) = std::env::var_os(env::HOME).filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(h));
+    let home = match std::env::var_os(env::HOME).filter(|v| !v.is_empty()) {
+        Some(h) => PathBuf::from(h),
+        None => dirs::data_dir()
+            .map(|d| d.join("hubkey"))
+            .ok_or_else(|| Error::Config("no data directory on this system; set HUBKEY_HOME".into()))?,
+    };
+    if std::fs::symlink_metadata(&home).is_ok() {
+        let what = if std::env::var_os(env::HOME).is_some_and(|v| !v.is_empty()) {
+            "HUBKEY_HOME"
+        } else {
+            "the Hubkey home folder"
+        };
+        crate::files::check_trusted_dir(&home, what)?;
     }
-    dirs::data_dir()
-        .map(|d| d.join("hubkey"))
-        .ok_or_else(|| Error::Config("no data directory on this system; set HUBKEY_HOME".into()))
+    Ok(home)
 }
 
 /// The keychain namespace: `HUBKEY_KEYCHAIN_SERVICE`, else [`default_keychain_service`].
@@ -367,6 +411,24 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn f6_given_an_https_override_of_another_host_when_read_then_it_is_accepted_but_named_in_a_warning() {
+        let e = Endpoints::from_lookup(lookup(&[(env::API_BASE_URL, "https://evil.example")])).unwrap();
+        let warning = e.override_warning().unwrap();
+        assert!(
+            warning.contains("HUBKEY_API_BASE_URL=https://evil.example/"),
+            "{warning}"
+        );
+        assert!(!warning.contains("APP_BASE"), "{warning}");
+        assert!(Endpoints::hubspot().override_warning().is_none());
+        let explicit =
+            Endpoints::from_lookup(lookup(&[(env::API_BASE_URL, "https://api.hubapi.com")])).unwrap();
+        assert!(
+            explicit.override_warning().is_none(),
+            "HubSpot's own host is no override"
+        );
     }
 
     #[test]

@@ -225,6 +225,21 @@ pub enum Error {
     /// File system trouble (index, locks, logs).
     #[error("file error: {0}")]
     Io(String),
+
+    /// HubSpot rotated the refresh token, and the keychain did not save the new one after several tries
+    /// (docs/SECURITY.md, finding 9). The new token set is kept in the running process, which retries;
+    /// code `keychain_unavailable`.
+    #[error("HubSpot issued a new refresh token, but the keychain did not save it ({cause}); Hubkey keeps it in this process and retries. If this process ends first, the portal must be connected again")]
+    UnsavedRefreshToken { cause: String },
+
+    /// The Hubkey home folder (or a folder in it) could be changed by another user: Hubkey stops before it reads
+    /// or writes anything there (docs/SECURITY.md, finding 3). Code `config`; the hint is the one-line fix.
+    #[error("refusing to use {path}: {reason}")]
+    UnsafeHome {
+        path: String,
+        reason: String,
+        fix: String,
+    },
 }
 
 impl Error {
@@ -257,6 +272,8 @@ impl Error {
             Error::Ambiguous(_) => ErrorCode::Ambiguous,
             Error::Io(_) => ErrorCode::Io,
             Error::PkceRejected(_) => ErrorCode::PkceRejected,
+            Error::UnsafeHome { .. } => ErrorCode::Config,
+            Error::UnsavedRefreshToken { .. } => ErrorCode::KeychainUnavailable,
         }
     }
 
@@ -303,6 +320,10 @@ impl Error {
             Error::CorruptRecord(_) => "Connect the portal again; the unreadable record was kept for inspection.".into(),
             Error::NotFound(_) | Error::Ambiguous(_) => "See `hubkey status` for the apps and portals you have.".into(),
             Error::Io(_) => "Check that HUBKEY_HOME is writable.".into(),
+            Error::UnsafeHome { fix, .. } => fix.clone(),
+            Error::UnsavedRefreshToken { .. } => {
+                "Unlock or restart your keychain and keep Hubkey running until it has saved the token.".into()
+            }
         }
     }
 

@@ -9,13 +9,17 @@
 //! - [`error`]: one closed error enum with stable codes the UI and the CLI act on.
 //! - [`config`]: HubSpot endpoints (real HubSpot by default, overridable by env) and paths.
 //! - [`clock`]: time is passed in, never read inside the logic.
+//! - [`files`]: the home folder and its files, which another local user must not be able to steer.
 //! - [`app`]: a registered HubSpot app (client id, redirect URL, scopes), without its secret.
 //! - [`client`]: HubSpot's OAuth endpoints: authorize URL, exchange, refresh, introspect, revoke.
+//! - [`http`]: the HTTP clients (proxies for https only, never for a plain-http sandbox).
 //! - [`token`]: the token set and the metadata learnt from introspection.
 //! - [`callback`], [`login`], [`loopback`]: one login from the browser back to a token set.
 //! - [`connect`]: connecting a portal end to end, and signing out of one.
+//! - [`launch`]: the authorize URL handed to the browser in a private file, never on a command line.
 //! - [`refresher`]: keeps every connection's access token fresh (single-flight, across processes).
 //! - [`store`]: where secrets (keychain) and the non-secret index live.
+//! - [`text`]: server-supplied text made safe for terminals and logs.
 //! - [`scopes`]: the scope catalog (what each scope grants, tiers, legacy names) and `ScopeDiff`.
 //! - [`preflight`]: HubSpot's rules checked before the browser opens (stable finding ids).
 //! - [`install_guide`]: HubSpot's install-error pages explained (cause and fix), as data.
@@ -30,7 +34,10 @@ pub mod config;
 pub mod connect;
 pub mod doctor;
 pub mod error;
+pub mod files;
+pub mod http;
 pub mod install_guide;
+pub mod launch;
 pub mod login;
 pub mod loopback;
 pub mod mcp;
@@ -39,6 +46,7 @@ pub mod refresher;
 pub mod scopes;
 pub mod secret;
 pub mod store;
+pub mod text;
 pub mod token;
 
 pub use error::{Error, ErrorCode, Result};

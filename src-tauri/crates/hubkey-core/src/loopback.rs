@@ -1,14 +1,28 @@
 //! The loopback listener for `http://localhost:PORT/PATH` redirects (design.md §2.1,
-//! security.md §4.5, RFC 8252 §8.3).
+//! security.md §4.5, RFC 8252 §8.3, docs/SECURITY.md findings 1 and 4).
 //!
 //! * Binds `127.0.0.1:PORT` and `[::1]:PORT` (never `0.0.0.0`); when the machine has no IPv6
 //!   loopback, continues on IPv4 only. A port taken on either address is [`Error::PortInUse`]:
 //!   another program there could receive the browser's redirect.
+//! * HTTP/1.1 only, one request per connection, through hyper's connection builder rather than
+//!   `axum::serve`, for two limits `axum::serve` does not set: a header-read timeout
+//!   ([`HEADER_READ_TIMEOUT`], a client that sends its request slowly or not at all is cut off) and
+//!   at most [`MAX_CONNECTIONS`] open connections across both addresses. At the cap, the oldest
+//!   connection that has not sent a complete request is dropped for the new one, so a flood of
+//!   idle connections (1,029 of them once exhausted the process's file descriptors) cannot keep
+//!   HubSpot's redirect out.
 //! * Every request is checked in this order: the `Host` header must be `localhost:PORT`,
 //!   `127.0.0.1:PORT` or `[::1]:PORT` (else 400, DNS rebinding); the path must be the registered
-//!   one (else 404, e.g. `/favicon.ico`); the method must be `GET` (else 405). The URL is then
-//!   rebuilt on the host `localhost` and handed to [`LoginFlow::deliver`]; a rejected callback
-//!   (wrong or missing `state`, malformed) gets a 400 page and the listener keeps waiting.
+//!   one (else 404, e.g. `/favicon.ico`); the method must be `GET` (else 405); the request must
+//!   be a top-level navigation (else 403): `Sec-Fetch-Mode`, when present, `navigate`;
+//!   `Sec-Fetch-Dest`, when present, `document`; and no `Origin` from another site. A web page
+//!   that learnt the `state` could otherwise fire the callback with `fetch(…, {mode: "no-cors"})`
+//!   or an `<img>` and connect *its* portal (login CSRF); HubSpot's redirect is a navigation of the
+//!   browser tab Hubkey opened. This holds for `error=` callbacks too: an error ends the login only
+//!   from a navigation. A refused request never reaches [`LoginFlow::deliver`], so it consumes
+//!   nothing. The URL is then rebuilt on the host `localhost` and handed to [`LoginFlow::deliver`];
+//!   a rejected callback (wrong or missing `state`, malformed) gets a 400 page and the listener
+//!   keeps waiting.
 //! * A callback that completes the login gets a self-contained result page (no external
 //!   resources, `Cache-Control: no-store`, `Referrer-Policy: no-referrer`, a `default-src 'none'`
 //!   CSP; the code is never echoed, HubSpot's error description is HTML-escaped) and the listener
@@ -17,30 +31,99 @@
 
 use crate::error::{Error, Result};
 use crate::login::{Delivery, LoginFlow};
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::Response;
-use axum::Router;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpSocket};
-use tokio::sync::watch;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 /// The `Content-Security-Policy` of every page the listener serves.
 pub const PAGE_CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/// How long a client has to send its whole request head after connecting.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Most connections open at once (both addresses together).
+pub const MAX_CONNECTIONS: usize = 64;
+
 /// How long [`LoopbackListener::close`] waits for open connections to finish.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+type Body = http_body_util::Full<Bytes>;
 
 struct Shared {
     flow: LoginFlow,
     port: u16,
     path: String,
     shutdown: watch::Sender<bool>,
+    conns: Mutex<Conns>,
+}
+
+/// The open connections, oldest first (ids grow with each accept).
+#[derive(Default)]
+struct Conns {
+    next_id: u64,
+    open: BTreeMap<u64, Conn>,
+}
+
+struct Conn {
+    /// Set once the connection's request head is complete (it is being answered).
+    busy: Arc<AtomicBool>,
+    /// Dropping it ends the connection.
+    _kill: oneshot::Sender<()>,
+}
+
+impl Shared {
+    fn conns(&self) -> MutexGuard<'_, Conns> {
+        self.conns.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes room for one more connection: at the cap, the oldest one without a complete request
+    /// goes. `None` when every connection is being answered (the new one is then closed).
+    fn admit(&self) -> Option<(u64, Arc<AtomicBool>, oneshot::Receiver<()>)> {
+        let mut conns = self.conns();
+        if conns.open.len() >= MAX_CONNECTIONS {
+            let idle = conns
+                .open
+                .iter()
+                .find(|(_, c)| !c.busy.load(Ordering::SeqCst))
+                .map(|(id, _)| *id);
+            match idle {
+                Some(id) => {
+                    conns.open.remove(&id);
+                    tracing::debug!(
+                        port = self.port,
+                        "connection cap reached; dropped the oldest idle connection"
+                    );
+                }
+                None => return None,
+            }
+        }
+        conns.next_id += 1;
+        let id = conns.next_id;
+        let busy = Arc::new(AtomicBool::new(false));
+        let (kill, killed) = oneshot::channel();
+        conns.open.insert(
+            id,
+            Conn {
+                busy: Arc::clone(&busy),
+                _kill: kill,
+            },
+        );
+        Some((id, busy, killed))
+    }
+
+    fn forget(&self, id: u64) {
+        self.conns().open.remove(&id);
+    }
 }
 
 /// A running loopback listener for one login. See the module documentation.
@@ -87,19 +170,11 @@ impl LoopbackListener {
             port,
             path: path.to_string(),
             shutdown: shutdown.clone(),
+            conns: Mutex::default(),
         });
-        let app = Router::new().fallback(handle).with_state(shared);
         let tasks = listeners
             .into_iter()
-            .map(|listener| {
-                let mut rx = shutdown.subscribe();
-                let serve = axum::serve(listener, app.clone()).with_graceful_shutdown(async move {
-                    let _ = rx.wait_for(|closing| *closing).await;
-                });
-                tokio::spawn(async move {
-                    let _ = serve.await;
-                })
-            })
+            .map(|listener| tokio::spawn(accept_loop(listener, Arc::clone(&shared))))
             .collect();
         tracing::debug!(port, ?addrs, "loopback listener started");
         Ok(Self {
@@ -110,7 +185,6 @@ impl LoopbackListener {
             tasks,
         })
     }
-
     /// The port listened on.
     pub fn port(&self) -> u16 {
         self.port
@@ -177,11 +251,92 @@ fn listen(addr: SocketAddr, port: u16) -> Result<TcpListener> {
     #[cfg(unix)]
     socket.set_reuseaddr(true).map_err(map)?;
     socket.bind(addr).map_err(map)?;
-    socket.listen(16).map_err(map)
+    // The kernel's queue of connections not accepted yet: room for a burst (a flood of connections is
+    // accepted and the oldest idle ones dropped, see `Shared::admit`), as tokio's own default.
+    socket.listen(1024).map_err(map)
 }
 
-/// Serves every request on the listener.
-async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
+/// Accepts connections until shutdown, each served on its own task; the listening socket is closed
+/// when this returns, and open connections get [`CLOSE_GRACE`] to finish.
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut stop = shared.shutdown.subscribe();
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.wait_for(|closing| *closing) => break,
+            accepted = listener.accept() => accepted,
+            // Reap finished connection tasks as we go.
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
+        match accepted {
+            Ok((stream, _)) => match shared.admit() {
+                Some((id, busy, killed)) => {
+                    connections.spawn(serve_connection(stream, Arc::clone(&shared), id, busy, killed));
+                }
+                None => tracing::debug!(port = shared.port, "every connection is busy; closed a new one"),
+            },
+            Err(e) => {
+                // Out of file descriptors, or a connection reset before it was accepted: wait a little
+                // rather than spin, and keep listening.
+                tracing::debug!(port = shared.port, error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    drop(listener);
+    let grace = tokio::time::sleep(CLOSE_GRACE);
+    tokio::pin!(grace);
+    loop {
+        tokio::select! {
+            joined = connections.join_next() => if joined.is_none() { break },
+            _ = &mut grace => {
+                connections.abort_all();
+                while connections.join_next().await.is_some() {}
+                break;
+            }
+        }
+    }
+}
+
+/// One HTTP/1.1 connection: one request, a header-read timeout, ended early when the cap drops it.
+async fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    id: u64,
+    busy: Arc<AtomicBool>,
+    killed: oneshot::Receiver<()>,
+) {
+    let service_shared = Arc::clone(&shared);
+    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+        busy.store(true, Ordering::SeqCst);
+        let response = handle(&service_shared, &req);
+        async move { Ok::<_, std::convert::Infallible>(response) }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(false)
+        .max_buf_size(64 * 1024);
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let mut stop = shared.shutdown.subscribe();
+    let closing = async move {
+        let _ = stop.wait_for(|closing| *closing).await;
+    };
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = killed => {}
+        () = closing => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+    shared.forget(id);
+}
+
+/// Answers one request (see the module documentation for the order of checks).
+fn handle(s: &Shared, req: &Request<Incoming>) -> Response<Body> {
     if !host_allowed(req.headers(), s.port) {
         tracing::debug!(port = s.port, "refused a request with an unexpected Host header");
         return page(
@@ -203,6 +358,21 @@ async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET"));
         return r;
+    }
+    if let Some(why) = not_a_navigation(req.headers(), s.port) {
+        // Before `deliver`: the state is not consumed and the login stays pending.
+        tracing::warn!(
+            port = s.port,
+            why,
+            "refused a sign-in callback that was not a top-level navigation"
+        );
+        return page(
+            StatusCode::FORBIDDEN,
+            "Sign-in link not accepted",
+            "<p>Hubkey accepts the sign-in only when HubSpot sends this browser tab here, not from \
+             another page's request.</p>\
+             <p>Hubkey is still waiting: finish the sign-in in the browser tab Hubkey opened.</p>",
+        );
     }
     let path_and_query = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let url = format!("http://localhost:{}{}", s.port, path_and_query);
@@ -245,6 +415,49 @@ async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
     }
 }
 
+/// Why the request is not a top-level navigation of this browser tab, judged by the headers browsers
+/// add themselves (a page cannot set or remove them): `Sec-Fetch-Mode` other than `navigate`,
+/// `Sec-Fetch-Dest` other than `document`, an `Origin` of another site. `None` when it is one, or
+/// when the client sends none of them (an older browser, or a program; those cannot be told apart
+/// and are left to the `state` check).
+pub fn not_a_navigation(headers: &HeaderMap, port: u16) -> Option<&'static str> {
+    let only = |name: &str| -> Result<Option<String>, ()> {
+        let mut values = headers.get_all(name).iter();
+        match (values.next(), values.next()) {
+            (None, _) => Ok(None),
+            (Some(v), None) => v
+                .to_str()
+                .map(|v| Some(v.trim().to_ascii_lowercase()))
+                .map_err(|_| ()),
+            (Some(_), Some(_)) => Err(()),
+        }
+    };
+    match only("sec-fetch-mode") {
+        Ok(None) => {}
+        Ok(Some(m)) if m == "navigate" => {}
+        _ => return Some("Sec-Fetch-Mode is not navigate"),
+    }
+    match only("sec-fetch-dest") {
+        Ok(None) => {}
+        Ok(Some(d)) if d == "document" => {}
+        _ => return Some("Sec-Fetch-Dest is not document"),
+    }
+    match only("origin") {
+        Ok(None) => {}
+        Ok(Some(o)) if own_origins(port).contains(&o) => {}
+        _ => return Some("the Origin is another site"),
+    }
+    None
+}
+
+fn own_origins(port: u16) -> [String; 3] {
+    [
+        format!("http://localhost:{port}"),
+        format!("http://127.0.0.1:{port}"),
+        format!("http://[::1]:{port}"),
+    ]
+}
+
 /// True when the request has exactly one `Host` header naming this listener.
 fn host_allowed(headers: &HeaderMap, port: u16) -> bool {
     let mut hosts = headers.get_all(header::HOST).iter();
@@ -264,7 +477,7 @@ fn host_allowed(headers: &HeaderMap, port: u16) -> bool {
 }
 
 /// A self-contained HTML page. `body_html` must already be escaped.
-fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
+fn page(status: StatusCode, title: &str, body_html: &str) -> Response<Body> {
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -276,7 +489,7 @@ fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
          </head><body><main><h1>{title}</h1>{body_html}</main></body></html>\n",
         title = html_escape::encode_text(title),
     );
-    let mut r = Response::new(Body::from(html));
+    let mut r = Response::new(Body::new(Bytes::from(html)));
     *r.status_mut() = status;
     let h = r.headers_mut();
     h.insert(

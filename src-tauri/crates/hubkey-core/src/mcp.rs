@@ -159,19 +159,22 @@ impl McpCheck {
 /// An HTTP client suited to [`check_mcp_server`]: redirects never followed, 10 s to connect,
 /// 30 s per request, rustls, Hubkey's user agent (the same settings as
 /// [`crate::client::HubSpotClient`]).
-pub fn http_client() -> Result<reqwest::Client> {
+pub fn http_client() -> Result<crate::http::HttpClients> {
     build_http_client(Duration::from_secs(10), Duration::from_secs(30))
 }
 
-pub(crate) fn build_http_client(connect_timeout: Duration, timeout: Duration) -> Result<reqwest::Client> {
-    crate::client::new_http_client(connect_timeout, timeout, crate::client::USER_AGENT).map_err(Error::Config)
+pub(crate) fn build_http_client(
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<crate::http::HttpClients> {
+    crate::http::HttpClients::new(connect_timeout, timeout, crate::client::USER_AGENT).map_err(Error::Config)
 }
 
 /// Checks a stored connection: [`McpCheck::AccountLevelToken`] at once, without calling `token`
 /// or the server, when the connection is known to be account-level; otherwise fetches the token
 /// with `token` (which may refresh it) and asks the server ([`check_mcp_server`]).
 pub async fn check_connection<F, Fut>(
-    http: &reqwest::Client,
+    http: &crate::http::HttpClients,
     endpoints: &Endpoints,
     connection: &Connection,
     token: F,
@@ -198,7 +201,7 @@ where
 /// Sends MCP `initialize` with `access_token` to the MCP server and says what it answered (see
 /// the module docs).
 pub async fn check_mcp_server(
-    http: &reqwest::Client,
+    http: &crate::http::HttpClients,
     endpoints: &Endpoints,
     access_token: &Secret,
 ) -> Result<McpCheck> {

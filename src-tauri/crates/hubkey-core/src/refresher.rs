@@ -25,6 +25,12 @@
 //!   generation swap in the index, [`TokenStore::save_connection`]) before the new access token
 //!   is returned. If HubSpot rotated the refresh token and we handed out the access token first, a
 //!   crash would leave the keychain with a refresh token HubSpot has already invalidated.
+//! - **A rotated refresh token is never dropped (finding 9).** If the keychain does not save the
+//!   token set after HubSpot rotated the refresh token, the save is retried; if it still fails, the
+//!   token set stays in this process (with the connection's cross-process lock held, so no other
+//!   process spends the old, now invalid, refresh token), every request for the connection first
+//!   retries the save, the background scheduler retries it too, and each failure is reported as
+//!   [`Error::UnsavedRefreshToken`]. The desktop app does not replace its process while one is held.
 //! - **Cancel safety.** The locked section (HTTP call + save) runs in its own Tokio task: a caller
 //!   that gives up (a cancelled Tauri command, a timeout) cannot abort it between HubSpot's answer
 //!   and the save, which with rotation would lose the only valid refresh token.
@@ -201,9 +207,33 @@ type ConnKey = (String, u64);
 /// One connection's in-process gate; guards the instant its last refresh completed.
 type Gate = Arc<tokio::sync::Mutex<Option<Instant>>>;
 
+/// A refreshed token set the keychain did not save, kept until it does (see the module docs).
+struct Unsaved {
+    /// The connection as it is to be stored.
+    conn: Connection,
+    tokens: crate::token::TokenSet,
+    source: RefreshTokenSource,
+    /// The connection's cross-process lock, held until the save succeeds.
+    _lock: RefreshLock,
+}
+
+impl std::fmt::Debug for Unsaved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unsaved")
+            .field("app", &self.conn.app)
+            .field("hub_id", &self.conn.hub_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many times a refreshed token set is saved before it is kept in memory.
+const SAVE_ATTEMPTS: u32 = 3;
+
 #[derive(Debug)]
 struct Shared {
     gates: Mutex<HashMap<ConnKey, Gate>>,
+    /// Rotated token sets the keychain has not saved yet.
+    unsaved: Mutex<HashMap<ConnKey, Unsaved>>,
     /// `(app, hub_id, token_generation)` of needs-reauth incidents already published.
     notified: Mutex<HashSet<(String, u64, u64)>>,
     events: broadcast::Sender<ConnectionEvent>,
@@ -239,6 +269,7 @@ impl Refresher {
             sleeper: Arc::new(TokioSleeper),
             shared: Arc::new(Shared {
                 gates: Mutex::new(HashMap::new()),
+                unsaved: Mutex::new(HashMap::new()),
                 notified: Mutex::new(HashSet::new()),
                 events,
                 nudge: Notify::new(),
@@ -301,11 +332,25 @@ impl Refresher {
     /// [`Error::Transient`] after the retries, [`Error::HubSpotConfig`], [`Error::NotSignedIn`],
     /// and keychain errors.
     pub async fn valid_token(&self, app: &str, hub_id: u64) -> Result<Secret> {
-        // Fast path, no lock: most calls find a token that is not due, and read only the access
-        // token from the keychain (each keychain call costs milliseconds).
+        // A connection HubSpot refused (an uninstall, a revoked refresh token) hands out nothing,
+        // not even an access token that has not expired yet: after an uninstall it is dead at
+        // HubSpot, and a script would fail later and less clearly (docs/SECURITY.md, finding 8).
+        // Every caller that hands out a token (`token`, the desktop's copy, later `headers`,
+        // `exec`, `mcp`) goes through here.
         let mut conn = self.connection(app, hub_id).await?;
-        if !self.is_due(&conn) {
+        if conn.state == ConnectionState::NeedsReauth {
+            self.notify_reauth_once(&conn);
+            return Err(reauth_error(&conn));
+        }
+        // Fast path, no lock: most calls find a token that is not due, and read only the access
+        // token from the keychain (each keychain call costs milliseconds). Not while a rotated
+        // token set waits to be saved: the flight retries that save first.
+        if !self.is_due(&conn) && !self.has_unsaved(app, hub_id) {
             let (latest, token) = self.store.access_token_of(conn).await?;
+            if latest.state == ConnectionState::NeedsReauth {
+                self.notify_reauth_once(&latest);
+                return Err(reauth_error(&latest));
+            }
             if !self.is_due(&latest) {
                 return Ok(token);
             }
@@ -427,6 +472,10 @@ impl Refresher {
             }
             let key = (conn.app.clone(), conn.hub_id);
             let mut due = self.due_at(&conn, conn.expires_at);
+            if self.has_unsaved(&conn.app, conn.hub_id) {
+                // Its flight retries the save of the token set kept in memory.
+                due = due.min(self.clock.now());
+            }
             if let Some((generation, not_before)) = paused.get(&key) {
                 if *generation == conn.token_generation {
                     due = due.max(*not_before);
@@ -516,8 +565,83 @@ impl Refresher {
     /// Whether a refresh is under way in this process (holding a connection's gate: the request, its retries
     /// and the keychain writes). The desktop app waits for `false` before it replaces its process.
     pub fn is_refreshing(&self) -> bool {
+        if !self.unsaved_lock().is_empty() {
+            // A rotated refresh token lives only in this process: replacing it would lose it.
+            return true;
+        }
         let gates = self.shared.gates.lock().unwrap_or_else(|e| e.into_inner());
         gates.values().any(|gate| gate.try_lock().is_err())
+    }
+
+    fn unsaved_lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConnKey, Unsaved>> {
+        self.shared.unsaved.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// True while a rotated token set of this connection waits to be saved.
+    pub fn has_unsaved(&self, app: &str, hub_id: u64) -> bool {
+        self.unsaved_lock().contains_key(&(app.to_string(), hub_id))
+    }
+
+    /// Saves a token set kept in memory, if this connection has one. `Ok(Some(lock))`: saved now,
+    /// with the connection's cross-process lock (held since the refresh), for the caller to go on
+    /// under. `Ok(None)`: nothing was waiting. `Err`: still not saved (it stays in memory).
+    async fn retry_unsaved(&self, app: &str, hub_id: u64) -> Result<Option<RefreshLock>> {
+        let key = (app.to_string(), hub_id);
+        let Some(unsaved) = self.unsaved_lock().remove(&key) else {
+            return Ok(None);
+        };
+        match self
+            .save_with_retries(unsaved.conn.clone(), &unsaved.tokens, unsaved.source)
+            .await
+        {
+            Ok(saved) => {
+                tracing::info!(target: "hubkey::refresher", app, hub_id, "the rotated refresh token is saved now");
+                self.emit(&saved, ConnectionState::Fresh, None, saved.expires_at);
+                Ok(Some(unsaved._lock))
+            }
+            Err(e) => {
+                let err = self.report_unsaved(&unsaved.conn, &e);
+                self.unsaved_lock().insert(key, unsaved);
+                Err(err)
+            }
+        }
+    }
+
+    /// Saves a refreshed token set, trying [`SAVE_ATTEMPTS`] times (timeouts included) with the
+    /// policy's backoff in between.
+    async fn save_with_retries(
+        &self,
+        next: Connection,
+        tokens: &crate::token::TokenSet,
+        source: RefreshTokenSource,
+    ) -> Result<Connection> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.store.save_tokens(next.clone(), tokens, source).await {
+                Ok(saved) => return Ok(saved),
+                Err(e) if attempt < SAVE_ATTEMPTS && is_keychain_trouble(&e) => {
+                    tracing::warn!(target: "hubkey::refresher", app = %next.app, hub_id = next.hub_id, attempt, code = e.code().as_str(), "saving refreshed tokens failed; trying again: {e}");
+                    self.sleeper.sleep(self.policy.backoff(attempt, None)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Logs and publishes that a rotated refresh token is held unsaved; the error to return.
+    fn report_unsaved(&self, conn: &Connection, cause: &Error) -> Error {
+        let err = Error::UnsavedRefreshToken {
+            cause: cause.to_string(),
+        };
+        tracing::error!(target: "hubkey::refresher", app = %conn.app, hub_id = conn.hub_id, code = cause.code().as_str(), "{err}");
+        self.emit(
+            conn,
+            ConnectionState::Retrying,
+            Some(err.to_string()),
+            conn.expires_at,
+        );
+        err
     }
 
     fn gate(&self, app: &str, hub_id: u64) -> Gate {
@@ -539,7 +663,12 @@ impl Refresher {
             return self.store.load_access_token(&app, hub_id).await;
         }
 
-        let _lock = self.cross_process_lock(&app, hub_id).await?;
+        // A rotated token set kept in memory is saved first; its lock is the connection's lock.
+        let lock = match self.retry_unsaved(&app, hub_id).await? {
+            Some(lock) => lock,
+            None => self.cross_process_lock(&app, hub_id).await?,
+        };
+        let mut lock = Some(lock);
         // Re-read under the lock: another process may have refreshed, or marked the connection.
         let conn = self.connection(&app, hub_id).await?;
         if mode == Mode::IfDue && !self.is_due(&conn) {
@@ -552,7 +681,7 @@ impl Refresher {
         }
         // A refresh needs the refresh token only; the old access token is not read.
         let (conn, refresh_token) = self.store.refresh_token_of(conn).await?;
-        let result = self.refresh_locked(conn, refresh_token).await;
+        let result = self.refresh_locked(conn, refresh_token, &mut lock).await;
         if result.is_ok() {
             *last_done = Some(Instant::now());
         }
@@ -575,7 +704,12 @@ impl Refresher {
 
     /// The HTTP call with retries, and what follows from its outcome. Runs under both locks.
     /// `refresh_token` was read from the entry `conn.refresh_token_generation()` names.
-    async fn refresh_locked(&self, conn: Connection, refresh_token: Secret) -> Result<(Connection, Secret)> {
+    async fn refresh_locked(
+        &self,
+        conn: Connection,
+        refresh_token: Secret,
+        lock: &mut Option<RefreshLock>,
+    ) -> Result<(Connection, Secret)> {
         let app: AppConfig = self.store.app(&conn.app).await?;
         let client_secret = self.store.client_secret(&conn.app).await?;
         let max_attempts = self.policy.max_attempts.max(1);
@@ -589,7 +723,7 @@ impl Refresher {
                 .refresh(&app, &client_secret, &sent, self.clock.now())
                 .await;
             match outcome {
-                Ok(refreshed) => return self.persist(conn, refreshed).await,
+                Ok(refreshed) => return self.persist(conn, refreshed, lock).await,
                 Err(Error::NeedsReauth(fault)) => {
                     // T11: another writer may have rotated the token under us; trust the keychain.
                     let (latest, stored) = self.store.load_refresh_token(&conn.app, conn.hub_id).await?;
@@ -665,8 +799,14 @@ impl Refresher {
     /// Stores the refreshed tokens (refresh token first, generation swap) and only then hands
     /// out the access token. The refresh used the token in the entry
     /// `conn.refresh_token_generation()` names: when HubSpot did not rotate it (its default), that
-    /// entry is kept and only the access token is written.
-    async fn persist(&self, conn: Connection, refreshed: Refreshed) -> Result<(Connection, Secret)> {
+    /// entry is kept and only the access token is written. A rotated set the keychain does not save
+    /// is kept in memory with `lock` (see the module docs).
+    async fn persist(
+        &self,
+        conn: Connection,
+        refreshed: Refreshed,
+        lock: &mut Option<RefreshLock>,
+    ) -> Result<(Connection, Secret)> {
         let Refreshed { tokens, rotated } = refreshed;
         let source = if rotated {
             RefreshTokenSource::New
@@ -682,12 +822,24 @@ impl Refresher {
         if !tokens.scopes.is_empty() {
             next.scopes = tokens.scopes.clone();
         }
-        let saved = match self.store.save_tokens(next.clone(), &tokens, source).await {
+        let saved = match self.save_with_retries(next.clone(), &tokens, source).await {
             Ok(saved) => saved,
-            // One more try: with rotation, the refresh token in hand may be the only valid one.
-            Err(e) if !matches!(e, Error::KeychainTimeout(_)) => {
-                tracing::warn!(target: "hubkey::refresher", app = %next.app, hub_id = next.hub_id, code = e.code().as_str(), "saving refreshed tokens failed; trying once more: {e}");
-                self.store.save_tokens(next, &tokens, source).await?
+            // With rotation, the refresh token in hand is the only valid one: keep it.
+            Err(e) if rotated && is_keychain_trouble(&e) => {
+                let err = self.report_unsaved(&next, &e);
+                if let Some(lock) = lock.take() {
+                    let key = (next.app.clone(), next.hub_id);
+                    self.unsaved_lock().insert(
+                        key,
+                        Unsaved {
+                            conn: next,
+                            tokens,
+                            source,
+                            _lock: lock,
+                        },
+                    );
+                }
+                return Err(err);
             }
             Err(e) => return Err(e),
         };
@@ -824,6 +976,14 @@ impl SchedulerHandle {
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
     }
+}
+
+/// Failures of the keychain (or of the index write that follows it) that a later save may not meet.
+fn is_keychain_trouble(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::KeychainTimeout(_) | Error::KeychainUnavailable(_) | Error::KeychainLocked | Error::Io(_)
+    )
 }
 
 /// The short, safe label of a HubSpot refusal: its `status`, else its `error`, else the HTTP code.

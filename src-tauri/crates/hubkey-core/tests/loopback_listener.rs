@@ -463,3 +463,247 @@ async fn given_a_post_to_the_callback_path_when_requested_then_405_and_the_login
     assert_eq!(r.headers()["allow"], "GET");
     assert!(flow.is_pending("my-app"));
 }
+
+// ----- docs/SECURITY.md findings 1 and 4, replayed -------------------------------------------
+
+/// The headers Chromium 156 (headless, Linux) sent with `fetch(url, {mode: "no-cors"})` from a page on another
+/// site: the web-page half of the login CSRF. Captured through the DevTools protocol by tests/e2e/csrf.mjs
+/// (hubkey-cli's cli_red_team.rs runs it in real Chromium too).
+const CHROMIUM_NO_CORS: &[&str] = &[
+    "Connection: keep-alive",
+    "sec-ch-ua-platform: \"Linux\"",
+    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+    "sec-ch-ua: \"Not:A-Brand\";v=\"8\", \"Chromium\";v=\"156\"",
+    "sec-ch-ua-mobile: ?0",
+    "Accept: */*",
+    "Sec-Fetch-Storage-Access: none",
+    "Sec-Fetch-Site: cross-site",
+    "Sec-Fetch-Mode: no-cors",
+    "Sec-Fetch-Dest: empty",
+    "Referer: http://127.0.0.1:33023/",
+    "Accept-Encoding: gzip, deflate, br, zstd",
+    "Accept-Language: en-US,en;q=0.9",
+];
+
+/// What the same Chromium sent when HubSpot's consent form (a POST answered with a 302) took the tab to the
+/// callback: a top-level navigation, with no `Origin`.
+const CHROMIUM_NAVIGATION: &[&str] = &[
+    "Connection: keep-alive",
+    "Cache-Control: max-age=0",
+    "sec-ch-ua: \"Not:A-Brand\";v=\"8\", \"Chromium\";v=\"156\"",
+    "sec-ch-ua-mobile: ?0",
+    "sec-ch-ua-platform: \"Linux\"",
+    "Upgrade-Insecure-Requests: 1",
+    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7",
+    "Sec-Fetch-Site: cross-site",
+    "Sec-Fetch-Mode: navigate",
+    "Sec-Fetch-User: ?1",
+    "Sec-Fetch-Dest: document",
+    "Referer: http://127.0.0.1:41391/",
+    "Accept-Encoding: gzip, deflate, br, zstd",
+    "Accept-Language: en-US,en;q=0.9",
+];
+
+/// A raw GET of `target` on the listener with `Host: localhost:PORT` and these header lines.
+async fn browser_get(port: u16, target: &str, headers: &[&str]) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let mut req = format!("GET {target} HTTP/1.1\r\nHost: localhost:{port}\r\n");
+    for h in headers {
+        req.push_str(h);
+        req.push_str("\r\n");
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text)
+}
+
+#[tokio::test]
+async fn f1_given_a_pending_login_when_a_web_page_fires_the_callback_with_the_right_state_then_it_is_refused_and_the_navigation_still_completes(
+) {
+    let (flow, handle, mut listener, port) = listening().await;
+    let attacker = format!("{PATH}?code=ATTACKERS-CODE&state={STATE}");
+
+    // When: a page fires the callback as fetch no-cors, as an <img>, as a CORS fetch, in an iframe.
+    let img: Vec<&str> = CHROMIUM_NO_CORS
+        .iter()
+        .map(|h| match *h {
+            "Sec-Fetch-Dest: empty" => "Sec-Fetch-Dest: image",
+            "Accept: */*" => {
+                "Accept: image/jxl,image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+            }
+            h => h,
+        })
+        .collect();
+    let cors: Vec<&str> = CHROMIUM_NO_CORS
+        .iter()
+        .map(|h| match *h {
+            "Sec-Fetch-Mode: no-cors" => "Sec-Fetch-Mode: cors",
+            h => h,
+        })
+        .chain(["Origin: https://evil.example"])
+        .collect();
+    let iframe: Vec<&str> = CHROMIUM_NAVIGATION
+        .iter()
+        .map(|h| match *h {
+            "Sec-Fetch-Dest: document" => "Sec-Fetch-Dest: iframe",
+            h => h,
+        })
+        .collect();
+    let origin_only = ["Origin: null"];
+    for (what, headers) in [
+        ("fetch no-cors", CHROMIUM_NO_CORS),
+        ("img", &img[..]),
+        ("fetch cors", &cors[..]),
+        ("iframe", &iframe[..]),
+        ("opaque Origin", &origin_only[..]),
+    ] {
+        let (status, page) = browser_get(port, &attacker, headers).await;
+        // Then: refused, the state is not consumed, the code is never echoed.
+        assert_eq!(status, 403, "{what}: {page}");
+        assert!(!page.contains("ATTACKERS-CODE"), "{what}");
+        assert!(flow.is_pending("my-app"), "{what} ended the login");
+        assert!(!listener.is_closing(), "{what} closed the listener");
+    }
+
+    // The same state from a top-level navigation (HubSpot's redirect of the tab Hubkey opened) works.
+    let (status, _) = browser_get(
+        port,
+        &format!("{PATH}?code={CODE}&state={STATE}"),
+        CHROMIUM_NAVIGATION,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(handle.wait().await.unwrap().code.expose(), CODE);
+    listener.closed().await;
+}
+
+#[tokio::test]
+async fn f1_given_a_pending_login_when_a_web_page_sends_access_denied_with_the_right_state_then_the_login_is_not_aborted(
+) {
+    let (flow, handle, mut listener, port) = listening().await;
+    let abort = format!("{PATH}?error=access_denied&state={STATE}");
+    let (status, _) = browser_get(port, &abort, CHROMIUM_NO_CORS).await;
+    assert_eq!(status, 403);
+    assert!(flow.is_pending("my-app"), "the forged error ended the login");
+
+    // An error from a navigation (HubSpot's own redirect) still ends it.
+    let (status, page) = browser_get(port, &abort, CHROMIUM_NAVIGATION).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(matches!(
+        handle.wait().await.unwrap_err(),
+        Error::ConsentDenied { .. }
+    ));
+    listener.closed().await;
+}
+
+#[test]
+fn f1_given_request_headers_when_judged_then_only_top_level_navigations_or_header_less_clients_pass() {
+    use hubkey_core::loopback::not_a_navigation;
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    let judge = |pairs: &[(&str, &str)]| {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        not_a_navigation(&h, 3000)
+    };
+    assert_eq!(judge(&[]), None, "curl, an old browser: left to the state check");
+    assert_eq!(
+        judge(&[("sec-fetch-mode", "navigate"), ("sec-fetch-dest", "document")]),
+        None
+    );
+    assert_eq!(judge(&[("Sec-Fetch-Mode", "NAVIGATE")]), None);
+    assert_eq!(judge(&[("origin", "http://localhost:3000")]), None);
+    assert_eq!(judge(&[("origin", "http://127.0.0.1:3000")]), None);
+    assert!(judge(&[("sec-fetch-mode", "no-cors")]).is_some());
+    assert!(judge(&[("sec-fetch-mode", "cors")]).is_some());
+    assert!(judge(&[("sec-fetch-mode", "navigate"), ("sec-fetch-mode", "navigate")]).is_some());
+    assert!(judge(&[("sec-fetch-dest", "empty")]).is_some());
+    assert!(judge(&[("sec-fetch-dest", "iframe")]).is_some());
+    assert!(judge(&[("origin", "https://evil.example")]).is_some());
+    assert!(judge(&[("origin", "http://localhost:3001")]).is_some());
+    assert!(judge(&[("origin", "null")]).is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f4_given_1029_idle_connections_when_hubspot_redirects_then_the_callback_still_gets_through() {
+    let (_flow, handle, mut listener, port) = listening().await;
+    let v4 = SocketAddr::from(([127, 0, 0, 1], port));
+    // Given: the flood of the red team's run, connections that never send a byte.
+    let mut idle = Vec::with_capacity(1029);
+    for i in 0..1029 {
+        match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(v4)).await {
+            Ok(Ok(s)) => idle.push(s),
+            other => panic!("idle connection {i} could not connect: {other:?}"),
+        }
+    }
+    // When: the browser follows HubSpot's redirect.
+    let (status, page) = browser_get(
+        port,
+        &format!("{PATH}?code={CODE}&state={STATE}"),
+        CHROMIUM_NAVIGATION,
+    )
+    .await;
+    // Then: it is answered, and the login completes.
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(handle.wait().await.unwrap().code.expose(), CODE);
+    // The listener held no more than its cap: most of the idle connections were closed by it.
+    let mut closed = 0;
+    for s in &idle {
+        let mut byte = [0u8; 1];
+        if let Ok(Ok(0)) = tokio::time::timeout(Duration::from_millis(5), s.peek(&mut byte)).await {
+            closed += 1;
+        }
+    }
+    assert!(
+        closed >= 1029 - hubkey_core::loopback::MAX_CONNECTIONS,
+        "only {closed} idle connections were dropped"
+    );
+    listener.closed().await;
+    assert_refused(port).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn f4_given_a_client_that_sends_its_headers_byte_by_byte_when_the_timeout_passes_then_it_is_cut_off_and_the_login_goes_on(
+) {
+    let (flow, _handle, listener, port) = listening().await;
+    let mut slow = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let request =
+        format!("GET {PATH}?code={CODE}&state={STATE} HTTP/1.1\r\nHost: localhost:{port}\r\nX-Slow: ");
+    slow.write_all(request.as_bytes()).await.unwrap();
+    // One more header byte every second, never the blank line that ends the head.
+    let cut_off = loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut byte = [0u8; 1];
+        match tokio::time::timeout(Duration::from_millis(1), slow.read(&mut byte)).await {
+            Ok(Ok(_)) | Ok(Err(_)) => break started.elapsed(),
+            Err(_) => {}
+        }
+        if slow.write_all(b"a").await.is_err() {
+            break started.elapsed();
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "never cut off");
+    };
+    assert!(
+        cut_off >= hubkey_core::loopback::HEADER_READ_TIMEOUT,
+        "cut off after {cut_off:?}, before the timeout"
+    );
+    assert!(
+        cut_off <= hubkey_core::loopback::HEADER_READ_TIMEOUT + Duration::from_secs(2),
+        "{cut_off:?}"
+    );
+    assert!(flow.is_pending("my-app"));
+    listener.close().await;
+}

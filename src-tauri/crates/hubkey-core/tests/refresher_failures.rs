@@ -380,3 +380,93 @@ async fn t1_given_hubspot_down_when_a_token_is_asked_for_then_the_still_valid_on
     let err = r.valid_token(APP, PRO).await.unwrap_err();
     assert!(matches!(err, Error::Transient { .. }), "{err:?}");
 }
+
+// ----- docs/SECURITY.md finding 9 -----------------------------------------------------------
+
+/// The red team's run: HubSpot rotates the refresh token, the keychain save then times out, and
+/// the only valid refresh token lived in memory until the process ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f9_given_hubspot_rotated_the_refresh_token_when_the_keychain_save_times_out_then_the_new_one_is_kept_reported_and_saved_once_the_keychain_answers(
+) {
+    use hubkey_core::store::{Fault as KeychainFault, TokenStore};
+    let env = env("f9").await;
+    env.sandbox.update_switches(|s| s.rotate_refresh_tokens = true);
+    let before = env.connect(PRO).await;
+    env.advance(26 * MIN);
+    let store = TokenStore::new(env.mem.clone(), env.home.path()).with_timeout(Duration::from_millis(200));
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let r = env
+        .refresher_on(store, quick_policy())
+        .with_sleeper(sleeper.clone());
+    let mut events = r.subscribe();
+
+    // When: the keychain stops answering writes between reading the refresh token and saving
+    // HubSpot's new one.
+    env.mem.set_fault(Some(KeychainFault::HangWrites));
+    let err = r.valid_token(APP, PRO).await.unwrap_err();
+
+    // Then: the failure says what happened and what to do, with the keychain exit code.
+    assert!(matches!(err, Error::UnsavedRefreshToken { .. }), "{err:?}");
+    assert_eq!(err.exit_code(), 4);
+    assert!(err.to_string().contains("keeps it in this process"), "{err}");
+    assert_eq!(env.refreshes(), 1, "one refresh at HubSpot");
+    assert!(
+        sleeper.waits().len() >= 2,
+        "the save was retried: {:?}",
+        sleeper.waits()
+    );
+    let reported: Vec<_> = drain(&mut events)
+        .into_iter()
+        .filter(|e| {
+            e.state_reason
+                .as_deref()
+                .is_some_and(|r| r.contains("did not save"))
+        })
+        .collect();
+    assert!(!reported.is_empty(), "the UI is told");
+    // The keychain still holds the old refresh token, so the new one exists only in this process,
+    // which therefore must not be replaced (the desktop app's relaunch waits for this).
+    assert!(same(&env.tokens(PRO).await.refresh_token, &before.refresh_token));
+    assert!(r.has_unsaved(APP, PRO) && r.is_refreshing());
+
+    // Another process cannot spend the old refresh token meanwhile: the connection stays locked.
+    let other_policy = RefreshPolicy {
+        lock_timeout: Duration::from_millis(300),
+        ..quick_policy()
+    };
+    let other = env.refresher_on(env.other_process_store(), other_policy);
+    assert!(matches!(
+        other.refresh_now(APP, PRO).await,
+        Err(Error::Transient { .. })
+    ));
+    assert_eq!(env.refreshes(), 1);
+
+    // While the keychain still fails, asking again retries the save and reports again.
+    assert!(matches!(
+        r.valid_token(APP, PRO).await,
+        Err(Error::UnsavedRefreshToken { .. })
+    ));
+    assert_eq!(env.refreshes(), 1, "HubSpot is not asked again");
+
+    // When the keychain answers again, the kept token set is saved and used.
+    env.mem.set_fault(None);
+    let token = r.valid_token(APP, PRO).await.unwrap();
+    assert_eq!(
+        env.refreshes(),
+        1,
+        "the kept tokens were saved, not refreshed again"
+    );
+    assert_eq!(env.api_status(&token).await, 200);
+    let stored = env.tokens(PRO).await;
+    assert!(
+        !same(&stored.refresh_token, &before.refresh_token),
+        "the rotated refresh token is stored"
+    );
+    assert!(!r.has_unsaved(APP, PRO) && !r.is_refreshing());
+    assert_eq!(env.conn(PRO).await.state, ConnectionState::Fresh);
+
+    // And it is the one HubSpot accepts: another process refreshes with it.
+    let other = env.refresher_on(env.other_process_store(), quick_policy());
+    other.refresh_now(APP, PRO).await.unwrap();
+    assert_eq!(env.successful_refreshes(), 2);
+}

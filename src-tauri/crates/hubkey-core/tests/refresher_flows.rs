@@ -278,6 +278,43 @@ async fn t12_given_the_first_keychain_write_fails_when_refreshed_with_rotation_t
 // ----- T13 ------------------------------------------------------------------------------------
 
 #[tokio::test]
+async fn f8_given_an_uninstall_found_by_a_forced_refresh_when_a_token_is_asked_for_while_the_old_one_is_unexpired_then_none_is_handed_out(
+) {
+    // The red team's run: the app uninstalled, `hubkey refresh` says "re-authorize", and then
+    // `hubkey token` still printed the dead access token (docs/SECURITY.md, finding 8).
+    let env = env("f8").await;
+    env.connect(PRO).await;
+    assert_eq!(env.sandbox.uninstall(DEMO_STANDARD_CLIENT_ID, PRO), 1);
+    let r = env.refresher(quick_policy());
+    assert!(matches!(
+        r.refresh_now(APP, PRO).await,
+        Err(Error::NeedsReauth(_))
+    ));
+    let conn = env.conn(PRO).await;
+    assert_eq!(conn.state, ConnectionState::NeedsReauth);
+    let now = hubkey_core::clock::Clock::now(env.clock.as_ref());
+    assert!(
+        conn.expires_at > now + time::Duration::minutes(20),
+        "the old token has not expired"
+    );
+
+    let requests = env.sandbox.requests().len();
+    let err = r.valid_token(APP, PRO).await.unwrap_err();
+    assert!(matches!(err, Error::NeedsReauth(_)), "{err:?}");
+    assert_eq!(
+        env.sandbox.requests().len(),
+        requests,
+        "answered from the index, no HTTP call"
+    );
+    // And a second process (another `hubkey token`) is refused the same way.
+    let other = env.refresher_on(env.other_process_store(), quick_policy());
+    assert!(matches!(
+        other.valid_token(APP, PRO).await,
+        Err(Error::NeedsReauth(_))
+    ));
+}
+
+#[tokio::test]
 async fn t13_given_the_app_was_uninstalled_when_a_token_is_needed_then_needs_reauth_after_one_call_and_nothing_deleted(
 ) {
     let env = env("t13a").await;

@@ -4,6 +4,16 @@
 //!
 //! The delay is `HUBKEY_CLIPBOARD_CLEAR_SECS`, else `clipboard_clear_secs` in `HUBKEY_HOME/settings.json`,
 //! else 60 s; `0` turns clearing off.
+//!
+//! [`SystemClipboard`] is the real one, for the window's process and the tray's. Every copy is marked for the
+//! clipboard managers to leave out of their history (docs/SECURITY.md, finding 11), through arboard:
+//! * Linux (X11 and Wayland): the extra target `x-kde-passwordManagerHint` = `secret`, which KDE's Klipper,
+//!   GNOME's clipboard-history extensions, CopyQ and others honour;
+//! * Windows: `ExcludeClipboardContentFromMonitorProcessing` (no history, no cloud clipboard);
+//! * macOS: `org.nspasteboard.ConcealedType`, the convention of clipboard managers there (macOS itself keeps
+//!   no clipboard history).
+//!
+//! A manager that ignores these markers still sees the token until it is cleared.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -104,6 +114,61 @@ pub async fn clear_later(clipboard: Arc<dyn Clipboard>, ours: [u8; 32], after: D
         },
         Ok(_) => tracing::debug!("clipboard changed since the copy; left alone"),
         Err(e) => tracing::debug!("cannot read the clipboard ({e}); left alone"),
+    }
+}
+
+/// The system clipboard through arboard. Opened at the first use: a process that never copies keeps no
+/// clipboard connection. On X11 the copied text is served by this process, so the connection stays open once
+/// made.
+#[derive(Default)]
+pub struct SystemClipboard(Mutex<Option<arboard::Clipboard>>);
+
+impl std::fmt::Debug for SystemClipboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SystemClipboard")
+    }
+}
+
+impl SystemClipboard {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut arboard::Clipboard) -> Result<T, arboard::Error>,
+    ) -> Result<T, String> {
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(arboard::Clipboard::new().map_err(|e| e.to_string())?);
+        }
+        match slot.as_mut() {
+            Some(clipboard) => f(clipboard).map_err(|e| e.to_string()),
+            None => Err("the clipboard is not available".to_string()),
+        }
+    }
+}
+
+/// Marks a copy as one that clipboard managers must not keep (see the module docs).
+fn out_of_history(set: arboard::Set<'_>) -> arboard::Set<'_> {
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+    ))]
+    let set = arboard::SetExtLinux::exclude_from_history(set);
+    #[cfg(windows)]
+    let set = arboard::SetExtWindows::exclude_from_monitoring(set);
+    #[cfg(target_os = "macos")]
+    let set = arboard::SetExtApple::exclude_from_history(set);
+    set
+}
+
+impl Clipboard for SystemClipboard {
+    fn write_text(&self, text: &str) -> Result<(), String> {
+        self.with(|c| out_of_history(c.set()).text(text.to_owned()))
+    }
+    fn read_text(&self) -> Result<Option<String>, String> {
+        // arboard reports "no text" (empty clipboard, an image…) as an error; for us that is "not ours".
+        Ok(self.with(|c| c.get_text()).ok())
+    }
+    fn clear(&self) -> Result<(), String> {
+        self.with(|c| c.clear())
     }
 }
 

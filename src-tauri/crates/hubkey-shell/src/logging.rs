@@ -4,8 +4,12 @@
 //! directives or a bare level (`debug`, `hubkey_core=trace,warn`; default `info`).
 //! HTTP internals are capped at `info` whatever the filter says: at debug/trace they would log headers and
 //! bodies, i.e. bearer tokens.
+//!
+//! Everything written is escaped: tracing-subscriber (0.3.23) escapes ESC, BEL, BS, FF, DEL and the C1 controls
+//! inside messages and fields, but not newlines, carriage returns or other C0 controls, which would let a
+//! logged value forge a line of its own; [`hubkey_core::text::EscapeControls`] escapes those.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -68,41 +72,66 @@ pub fn caps() -> Targets {
         })
 }
 
-/// Creates `dir/logs` and opens the log file for appending, rotating an oversized one first.
+/// Creates `dir/logs` and opens the log file for appending, rotating an oversized one first. The folder must be
+/// the user's alone, and the file is opened without following a link and must be a regular file of the user's
+/// ([`hubkey_core::files`]): a `hubkey-desktop.log` planted as a link to `~/.bashrc` is refused, not appended
+/// to (docs/SECURITY.md, finding 2).
 pub fn open_log_file(home: &Path) -> Result<(PathBuf, File), LogFileError> {
     let dir = home.join("logs");
     let err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| LogFileError { path, source }
     };
-    create_private_dir(&dir).map_err(err(&dir))?;
+    hubkey_core::files::ensure_trusted_dir(&dir, "the log folder")
+        .map_err(|e| std::io::Error::other(format!("{e} ({})", e.hint())))
+        .map_err(err(&dir))?;
     let path = dir.join(LOG_FILE_NAME);
-    if fs::metadata(&path)
-        .map(|m| m.len() > ROTATE_BYTES)
+    // The link itself, not what it points at: a planted link is left for the open below to refuse.
+    if fs::symlink_metadata(&path)
+        .map(|m| m.is_file() && m.len() > ROTATE_BYTES)
         .unwrap_or(false)
     {
         fs::rename(&path, dir.join(format!("{LOG_FILE_NAME}.1"))).map_err(err(&path))?;
     }
-    let mut options = OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(&path).map_err(err(&path))?;
+    let file = hubkey_core::files::open_append_private(&path).map_err(err(&path))?;
     Ok((path, file))
 }
 
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
+/// The log file as a tracing writer: each event, with its control characters escaped
+/// ([`hubkey_core::text::EscapeControls`]), in one write.
+#[derive(Debug)]
+pub struct LogFile(Mutex<File>);
+
+impl LogFile {
+    pub fn new(file: File) -> Self {
+        Self(Mutex::new(file))
     }
-    builder.create(dir)
+}
+
+/// One event's writer for [`LogFile`].
+#[derive(Debug)]
+pub struct LogFileWriter<'a>(std::sync::MutexGuard<'a, File>);
+
+impl std::io::Write for LogFileWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        hubkey_core::text::EscapeControls::new(&mut *self.0).write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogFile {
+    type Writer = LogFileWriter<'a>;
+    fn make_writer(&'a self) -> Self::Writer {
+        LogFileWriter(self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Standard error as a tracing writer, control characters escaped except ESC (the coloured levels; an ESC in a
+/// message or field is escaped by tracing-subscriber itself).
+pub fn escaped_stderr() -> hubkey_core::text::EscapeControls<std::io::Stderr> {
+    hubkey_core::text::EscapeControls::keeping_esc(std::io::stderr())
 }
 
 /// Installs the global subscriber (stderr + file) and a panic hook that logs panics as `"the {process}
@@ -110,10 +139,10 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 pub fn init(home: &Path, process: &'static str) -> Result<PathBuf, LogFileError> {
     let (path, file) = open_log_file(home)?;
     let (filter, filter_warning) = log_filter(std::env::var(LOG_ENV).ok().as_deref());
-    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let stderr = tracing_subscriber::fmt::layer().with_writer(escaped_stderr);
     let to_file = tracing_subscriber::fmt::layer()
         .with_ansi(false)
-        .with_writer(Mutex::new(file));
+        .with_writer(LogFile::new(file));
     let installed = tracing_subscriber::registry()
         .with(filter)
         .with(caps())
@@ -224,5 +253,100 @@ mod tests {
             assert_eq!(mode & 0o077, 0, "logs dir must be private: {mode:o}");
         }
         fs::remove_dir_all(&home).unwrap();
+    }
+}
+
+/// Docs/SECURITY.md finding 2, replayed: a log file planted as a link to a shell start-up file, and a deep link
+/// whose path is a command substitution.
+#[cfg(all(test, unix))]
+// Test code (clippy.toml allows unwrap in tests, but does not see through `all(test, …)`).
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod finding_2 {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn private_tmp(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "hubkey-log-f2-{tag}-{}-{:08x}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        ));
+        fs::create_dir_all(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        dir
+    }
+
+    #[test]
+    fn given_the_log_file_planted_as_a_link_to_bashrc_when_the_app_opens_its_log_then_it_is_refused_and_bashrc_is_unchanged(
+    ) {
+        let root = private_tmp("link");
+        let bashrc = root.join("bashrc");
+        fs::write(&bashrc, "# my shell\n").unwrap();
+        let home = root.join("home");
+        fs::create_dir_all(home.join("logs")).unwrap();
+        fs::set_permissions(&home, fs::Permissions::from_mode(0o700)).unwrap();
+        fs::set_permissions(home.join("logs"), fs::Permissions::from_mode(0o700)).unwrap();
+        std::os::unix::fs::symlink(&bashrc, home.join("logs").join(LOG_FILE_NAME)).unwrap();
+
+        let err = open_log_file(&home).unwrap_err();
+
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert!(
+            err.to_string().contains("rm "),
+            "the fix is in the message: {err}"
+        );
+        assert_eq!(fs::read_to_string(&bashrc).unwrap(), "# my shell\n");
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn given_a_log_folder_others_may_write_when_the_app_opens_its_log_then_it_is_refused_with_the_chmod_fix()
+    {
+        let root = private_tmp("mode");
+        let home = root.join("home");
+        fs::create_dir_all(home.join("logs")).unwrap();
+        fs::set_permissions(home.join("logs"), fs::Permissions::from_mode(0o777)).unwrap();
+        let err = open_log_file(&home).unwrap_err().to_string();
+        assert!(err.contains("chmod 700"), "{err}");
+        assert!(!home.join("logs").join(LOG_FILE_NAME).exists());
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn given_a_hostile_deep_link_when_it_is_refused_then_the_log_file_holds_only_its_scheme_and_length() {
+        let root = private_tmp("link-path");
+        let (path, file) = open_log_file(&root).unwrap();
+        let subscriber = tracing_subscriber::registry().with(caps()).with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(LogFile::new(file)),
+        );
+        let link = "hubkey://oauth/$(touch /tmp/hubkey-pwned)/callback?code=C0DE&state=ST4TE";
+        tracing::subscriber::with_default(subscriber, || {
+            // The path a link takes in the desktop app: every hubkey:// URL goes to LoginFlow::deliver.
+            let refused = hubkey_core::login::LoginFlow::default().deliver(link);
+            assert!(refused.is_err());
+            // A value with a newline and an escape cannot forge a line of its own.
+            // (Displayed with `%`: a `?` value is Debug-quoted, which escapes on its own.)
+            tracing::warn!(value = %"x\n2026-01-01T00:00:00Z  INFO forged\x1b[2J\r", "odd input");
+        });
+        let log = fs::read_to_string(&path).unwrap();
+        assert!(
+            log.contains(&format!("hubkey: URL, {} bytes", link.len())),
+            "{log}"
+        );
+        for leaked in ["$(", "touch", "oauth/", "/callback", "C0DE", "ST4TE"] {
+            assert!(!log.contains(leaked), "{leaked} in the log: {log}");
+        }
+        assert_eq!(log.lines().count(), 2, "{log}");
+        assert!(!log.chars().any(|c| c.is_control() && c != '\n'), "{log:?}");
+        assert!(
+            log.contains("\\n2026-01-01T00:00:00Z  INFO forged\\x1b[2J\\r"),
+            "{log}"
+        );
+        fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -15,7 +15,7 @@ use hubkey_core::config::Endpoints;
 use hubkey_core::refresher::{ConnectionEvent, RefreshPolicy, Refresher};
 use hubkey_core::store::{ConnectionState, TokenStore};
 use hubkey_core::Secret;
-use hubkey_shell::clipboard::{clear_after_from, Clipboard, ClipboardGuard, CLEAR_ENV};
+use hubkey_shell::clipboard::{clear_after_from, Clipboard, ClipboardGuard, SystemClipboard, CLEAR_ENV};
 use hubkey_shell::debounce::{Debounce, TRAY_MAX_WAIT, TRAY_QUIET};
 use hubkey_shell::handoff::{self, Recopy};
 use hubkey_shell::notifications::{reauth_notice, Notified};
@@ -25,7 +25,6 @@ use time::OffsetDateTime;
 use tokio::runtime::Runtime;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::clipboard::SystemClipboard;
 use crate::{menu, single_instance};
 
 /// What a copy left on the clipboard, to hand over with the window (hubkey-shell's [`Recopy`]).

@@ -21,8 +21,6 @@
 #[cfg(target_os = "linux")]
 mod app;
 #[cfg(target_os = "linux")]
-mod clipboard;
-#[cfg(target_os = "linux")]
 mod menu;
 #[cfg(target_os = "linux")]
 mod single_instance;

@@ -1,6 +1,11 @@
-//! `hubkey login`: connects a portal. The authorize URL always goes to stderr (so it can be
-//! opened by hand, or by a test), the browser is opened unless `--no-browser`, and the finished
-//! connection goes to stdout: JSON with `--json` (one `status --json` entry), else a summary.
+//! `hubkey login`: connects a portal. The browser is opened on a private launch page that sends it
+//! to HubSpot's authorize URL (hubkey-core's `launch`): the URL, which carries the login's `state`,
+//! never appears on a command line or on stderr, where another local user or a screen recording could
+//! pick it up and connect *their* portal in the user's name (docs/SECURITY.md, finding 1). Only
+//! `--no-browser` prints the URL, on stderr, for the user to open. The finished connection goes to
+//! stdout (JSON with `--json`, one `status --json` entry, else a summary), and stderr names the portal
+//! and user that were connected, with the command that undoes it, so a connection the user did not
+//! make is noticed at once.
 //!
 //! Ctrl-C cancels the wait cleanly (exit 5, like any other login that did not complete).
 //!
@@ -27,6 +32,7 @@ use crate::{render, select};
 use hubkey_core::clock::SystemClock;
 use hubkey_core::connect::{LoginOptions, PortalConnector};
 use hubkey_core::install_guide::install_guide;
+use hubkey_core::launch::{LaunchPage, LAUNCH_PAGE_LIFETIME};
 use hubkey_core::login::DEFAULT_LOGIN_TIMEOUT;
 use hubkey_core::preflight::{preflight, PreflightEnv};
 use hubkey_core::Error;
@@ -55,15 +61,28 @@ pub async fn run(args: LoginArgs, out: &mut Output) -> Result<(), Failure> {
     let wait = timeout.unwrap_or(DEFAULT_LOGIN_TIMEOUT);
     let connector = PortalConnector::new(ctx.client.clone(), ctx.store.clone(), Arc::new(SystemClock));
     let no_browser = args.no_browser;
+    let launch_dir = hubkey_core::launch::launch_dir(ctx.store.home());
+    // Kept until the login ends (then the page is removed), or removed earlier by its timer.
+    let mut page: Option<LaunchPage> = None;
     let announce = |url: &url::Url| {
-        announce(out, url.as_str(), &app.name, &app.redirect_uri, no_browser, wait);
-        Ok(())
+        announce(
+            out,
+            url,
+            &app.name,
+            &app.redirect_uri,
+            no_browser,
+            wait,
+            &launch_dir,
+            &mut page,
+        )
     };
     let connection = tokio::select! {
         result = connector.connect(&app.name, options, announce) => result.map_err(|e| explain_failure(e, &app.name))?,
         // `Ok` only: if no SIGINT handler can be installed, this branch is disabled, not taken.
         Ok(()) = tokio::signal::ctrl_c() => return Err(Error::LoginCancelled.into()),
     };
+    drop(page);
+    out.note(&render::connected_line(&connection));
     if args.json {
         out.json(&connection)?;
     } else {
@@ -80,6 +99,10 @@ fn explain_failure(error: Error, app: &str) -> Failure {
     match error {
         Error::LoginTimedOut(_) => Failure::from(error).followed_by(explain::guide_lines(install_guide())),
         Error::PkceRejected(_) => Failure::with_hint(error, pkce_hint(app)),
+        Error::Config(why) if why.starts_with(NO_BROWSER) => Failure::with_hint(
+            Error::Config(why),
+            "Run `hubkey login --no-browser` and open the URL it prints in a browser.",
+        ),
         other => Failure::from(other),
     }
 }
@@ -93,25 +116,43 @@ fn pkce_hint(app: &str) -> String {
     )
 }
 
-/// Called once Hubkey listens for the redirect: prints the URL and opens the browser.
-fn announce(out: &mut Output, url: &str, app: &str, redirect: &str, no_browser: bool, wait: Duration) {
+/// How the error of a browser that cannot be started begins.
+const NO_BROWSER: &str = "could not open a browser";
+
+/// Called once Hubkey listens for the redirect: opens the browser on a launch page (or, with
+/// `--no-browser`, prints the URL) and says what Hubkey waits for. A browser that cannot be started
+/// ends the login: the URL is printed only when asked for with `--no-browser`.
+#[allow(clippy::too_many_arguments)]
+fn announce(
+    out: &mut Output,
+    url: &url::Url,
+    app: &str,
+    redirect: &str,
+    no_browser: bool,
+    wait: Duration,
+    launch_dir: &std::path::Path,
+    page: &mut Option<LaunchPage>,
+) -> hubkey_core::Result<()> {
     if no_browser {
         out.note(&format!(
-            "Open this URL in a browser to connect a HubSpot portal to the app {app}:"
+            "Open this URL in a browser to connect a HubSpot portal to the app {app} (it is for you only; do not share it):"
         ));
+        out.note(url.as_str());
     } else {
-        match browser::open(url) {
-            Ok(()) => {
-                out.note("Opened HubSpot in your browser. If nothing happened, open this URL yourself:")
-            }
-            Err(why) => out.note(&format!(
-                "Could not open a browser ({why}); open this URL yourself:"
-            )),
+        let launch = LaunchPage::write(launch_dir, url)?;
+        let file_url = launch.file_url()?;
+        if let Err(why) = browser::open(file_url.as_str()) {
+            return Err(Error::Config(format!("{NO_BROWSER} ({why})")));
         }
+        launch.expire_after(LAUNCH_PAGE_LIFETIME);
+        *page = Some(launch);
+        out.note(
+            "Opened HubSpot in your browser. If nothing happened, run `hubkey login --no-browser` and open the URL it prints.",
+        );
     }
-    out.note(url);
     out.note(&format!(
         "Waiting up to {} for HubSpot to redirect to {redirect} (Ctrl-C cancels)…",
         render::span(wait.as_secs())
     ));
+    Ok(())
 }

@@ -20,8 +20,16 @@ use crate::context::Context;
 use crate::failure::Failure;
 use crate::output::Output;
 
-/// Runs one command.
+/// Runs one command. Every run that talks to anything but HubSpot says so first, on stderr
+/// (hubkey-core's `Endpoints::override_warning`); an override that cannot be parsed is reported by
+/// the command itself.
 pub async fn run(command: Command, out: &mut Output) -> Result<(), Failure> {
+    if let Some(warning) = hubkey_core::config::Endpoints::from_env()
+        .ok()
+        .and_then(|e| e.override_warning())
+    {
+        out.note(&format!("hubkey: warning: {warning}"));
+    }
     match command {
         Command::App(AppCommand::Add(args)) => app::add(args, out).await,
         Command::App(AppCommand::List(args)) => app::list(args.json, out).await,

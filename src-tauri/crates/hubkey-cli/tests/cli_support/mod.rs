@@ -29,15 +29,35 @@ pub const APP: &str = "demo";
 /// The sandbox's protected API (answers 200 only to a valid access token).
 pub const PROTECTED: &str = "/account-info/2026-09/details";
 
-/// What a finished `hubkey` run left behind.
+/// The line every run against the sandbox starts its stderr with (docs/SECURITY.md, finding 6).
+pub const OVERRIDE_WARNING: &str = "hubkey: warning: not talking to HubSpot: ";
+
+/// What a finished `hubkey` run left behind. `stderr` is without the override warning, which
+/// every run against the sandbox prints; `override_warnings` holds those lines.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    pub override_warnings: Vec<String>,
 }
 
 impl Outcome {
+    pub fn new(code: i32, stdout: String, stderr: String) -> Self {
+        let (warnings, rest): (Vec<&str>, Vec<&str>) =
+            stderr.lines().partition(|l| l.starts_with(OVERRIDE_WARNING));
+        let mut kept = rest.join("\n");
+        if !kept.is_empty() {
+            kept.push('\n');
+        }
+        Outcome {
+            code,
+            stdout,
+            stderr: kept,
+            override_warnings: warnings.into_iter().map(str::to_string).collect(),
+        }
+    }
+
     pub fn stderr_lines(&self) -> Vec<&str> {
         self.stderr.lines().collect()
     }
@@ -123,7 +143,20 @@ impl World {
 
     /// `hubkey ARGS` with this world's environment.
     pub fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_hubkey"));
+        self.command_of(tokio::process::Command::new(env!("CARGO_BIN_EXE_hubkey")), args)
+    }
+
+    /// [`World::command`] run with at most `limit` open files (`ulimit -n`, the 1024 most systems
+    /// default to), through `sh`.
+    pub fn command_with_fd_limit(&self, limit: u32, args: &[&str]) -> tokio::process::Command {
+        let mut sh = tokio::process::Command::new("sh");
+        sh.arg("-c")
+            .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_hubkey"));
+        self.command_of(sh, args)
+    }
+
+    fn command_of(&self, mut cmd: tokio::process::Command, args: &[&str]) -> tokio::process::Command {
         let base = self.sandbox.base_url();
         cmd.args(args)
             .env("HUBKEY_HOME", self.home.path())
@@ -163,11 +196,11 @@ impl World {
             .await
             .expect("hubkey finishes within 2 minutes")
             .unwrap();
-        Outcome {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-        }
+        Outcome::new(
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
     }
 
     /// Starts `n` copies of `hubkey ARGS` at once, then collects them all.
@@ -181,11 +214,11 @@ impl World {
                 .await
                 .expect("hubkey finishes within 2 minutes")
                 .unwrap();
-            outcomes.push(Outcome {
-                code: out.status.code().unwrap_or(-1),
-                stdout: String::from_utf8(out.stdout).unwrap(),
-                stderr: String::from_utf8(out.stderr).unwrap(),
-            });
+            outcomes.push(Outcome::new(
+                out.status.code().unwrap_or(-1),
+                String::from_utf8(out.stdout).unwrap(),
+                String::from_utf8(out.stderr).unwrap(),
+            ));
         }
         outcomes
     }
@@ -288,11 +321,11 @@ impl World {
             .expect("login finishes")
             .unwrap();
         let stderr_lines = rest.await.unwrap();
-        let out = Outcome {
-            code: status.code().unwrap_or(-1),
-            stdout: stdout_task.await.unwrap(),
-            stderr: stderr_lines.join("\n") + "\n",
-        };
+        let out = Outcome::new(
+            status.code().unwrap_or(-1),
+            stdout_task.await.unwrap(),
+            stderr_lines.join("\n") + "\n",
+        );
         (out, url)
     }
 
@@ -355,4 +388,11 @@ impl World {
         }
         self.sandbox.shutdown().await;
     }
+}
+
+/// The authorize URL a launch page's meta refresh points at (hubkey-core's `launch`).
+pub fn launch_target(html: &str) -> String {
+    let start = html.find("0;url=").expect("a meta refresh") + "0;url=".len();
+    let end = start + html[start..].find('"').expect("the attribute ends");
+    html[start..end].replace("&amp;", "&")
 }

@@ -180,10 +180,12 @@ pub(crate) fn fault_from(http_status: u16, body: HubSpotErrorResponse) -> HubSpo
     }
 }
 
-/// Strips control characters and bounds the length of a server-provided string.
+/// Strips control characters ([`crate::text::strip_controls`]) and bounds the length of a
+/// server-provided string.
 fn clean(s: &str) -> String {
-    let mut out: String = s.chars().filter(|c| !c.is_control()).take(MAX_FIELD).collect();
-    if s.chars().count() > MAX_FIELD {
+    let clean = crate::text::strip_controls(s);
+    let mut out: String = clean.chars().take(MAX_FIELD).collect();
+    if clean.chars().count() > MAX_FIELD {
         out.push('…');
     }
     out

@@ -7,7 +7,9 @@
 //! Writes are atomic (temporary file in the same folder, fsync, rename, fsync of the folder) and
 //! serialised across processes by [`IndexLock`] (an advisory lock on `index.lock`). Readers need
 //! no lock: they always see a complete file. On unix the folder is created `0700` and the files
-//! `0600`.
+//! `0600`; a folder another user could write is refused, files are created with `O_EXCL` and opened
+//! without following links, and the index is read only up to [`crate::files::MAX_INDEX_BYTES`]
+//! ([`crate::files`]).
 //!
 //! An index that cannot be read — garbage, missing fields, or a schema version this build does
 //! not know — is reported as [`Error::CorruptRecord`] and left untouched: every write path reads
@@ -17,7 +19,7 @@ use crate::app::AppConfig;
 use crate::error::{Error, Result};
 use crate::store::secrets::escape_component;
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
@@ -187,10 +189,9 @@ impl Index {
     /// [`Error::CorruptRecord`] (and is not touched).
     pub fn load(home: &Path) -> Result<Index> {
         let path = Self::path_in(home);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Index::default()),
-            Err(e) => return Err(Error::Io(format!("cannot read {}: {e}", path.display()))),
+        // Bounded, and never through a link or from a device (a planted `index.json` → /dev/zero).
+        let Some(bytes) = crate::files::read_capped(&path, crate::files::MAX_INDEX_BYTES)? else {
+            return Ok(Index::default());
         };
         Self::parse(&bytes).map_err(|why| Error::CorruptRecord(format!("{}: {why}", path.display())))
     }
@@ -278,30 +279,10 @@ impl Index {
     }
 }
 
-/// Creates `dir` (and parents) if missing; folders created here are `0700` on unix.
+/// Creates `dir` (and parents) `0700` if missing, and refuses one another user could write
+/// ([`crate::files::ensure_trusted_dir`]).
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
-        .map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))
-}
-
-fn private_file_options() -> OpenOptions {
-    let mut o = OpenOptions::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o
+    crate::files::ensure_trusted_dir(dir, "the Hubkey home folder")
 }
 
 /// Writes `bytes` to `path` atomically: a new temporary file in the same folder (`0600`),
@@ -319,7 +300,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             std::process::id(),
             rand::random::<u32>()
         ));
-        match private_file_options().write(true).create_new(true).open(&tmp) {
+        match crate::files::create_new_private(&tmp) {
             Ok(f) => break (tmp, f),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 8 => attempt += 1,
             Err(e) => return Err(io("create", &tmp, e)),
@@ -349,13 +330,7 @@ fn open_lock_file(path: &Path) -> Result<File> {
     if let Some(dir) = path.parent() {
         ensure_private_dir(dir)?;
     }
-    private_file_options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(|e| Error::Io(format!("cannot open the lock file {}: {e}", path.display())))
+    crate::files::open_lock_file(path)
 }
 
 fn lock_exclusive(file: &File, path: &Path) -> Result<()> {

@@ -124,9 +124,16 @@ impl TokenStore {
         F: FnOnce(&Path) -> Result<T> + Send + 'static,
     {
         let home = self.home.clone();
-        tokio::task::spawn_blocking(move || job(&home))
-            .await
-            .map_err(|e| Error::Io(format!("the index task failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            // Every read and write of the index and the locks starts here: a home another user could
+            // write is refused before anything in it is believed (docs/SECURITY.md, finding 3).
+            if std::fs::symlink_metadata(&home).is_ok() {
+                crate::files::check_trusted_dir(&home, "the Hubkey home folder")?;
+            }
+            job(&home)
+        })
+        .await
+        .map_err(|e| Error::Io(format!("the index task failed: {e}")))?
     }
 
     /// Read-modify-write of the index under [`IndexLock`]. Nothing is written when `f` fails

@@ -220,6 +220,9 @@ pub enum Fault {
     Locked,
     /// Every call blocks until the fault is cleared (like a Secret Service waiting on a prompt).
     Hang,
+    /// Writes and deletes block until the fault is cleared; reads work (a keychain that stops
+    /// answering between reading a refresh token and saving its successor).
+    HangWrites,
 }
 
 /// What a keychain call did, in [`MemoryStore::journal`].
@@ -327,10 +330,11 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    /// Waits out [`Fault::Hang`] and returns the error of the current fault, if any.
-    fn enter(&self) -> (MutexGuard<'_, MemState>, Result<()>) {
+    /// Waits out [`Fault::Hang`] (and, for writes, [`Fault::HangWrites`]) and returns the error of
+    /// the current fault, if any.
+    fn enter(&self, write: bool) -> (MutexGuard<'_, MemState>, Result<()>) {
         let mut s = self.lock();
-        while s.fault == Some(Fault::Hang) {
+        while s.fault == Some(Fault::Hang) || (write && s.fault == Some(Fault::HangWrites)) {
             s = self.unhang.wait(s).unwrap_or_else(|e| e.into_inner());
         }
         let r = match s.fault {
@@ -338,7 +342,7 @@ impl MemoryStore {
                 "the test keychain is switched off (injected fault)".into(),
             )),
             Some(Fault::Locked) => Err(Error::KeychainLocked),
-            Some(Fault::Hang) | None => Ok(()),
+            Some(Fault::Hang) | Some(Fault::HangWrites) | None => Ok(()),
         };
         (s, r)
     }
@@ -346,14 +350,14 @@ impl MemoryStore {
 
 impl SecretStore for MemoryStore {
     fn get(&self, key: &SecretKey) -> Result<Option<Secret>> {
-        let (mut s, r) = self.enter();
+        let (mut s, r) = self.enter(false);
         s.journal.push((KeychainOp::Read, key.clone()));
         r?;
         Ok(s.entries.get(key).map(|v| Secret::new(v.clone())))
     }
 
     fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
-        let (mut s, r) = self.enter();
+        let (mut s, r) = self.enter(true);
         s.writes += 1;
         s.journal.push((KeychainOp::Write, key.clone()));
         r?;
@@ -369,7 +373,7 @@ impl SecretStore for MemoryStore {
     }
 
     fn delete(&self, key: &SecretKey) -> Result<()> {
-        let (mut s, r) = self.enter();
+        let (mut s, r) = self.enter(true);
         s.journal.push((KeychainOp::Delete, key.clone()));
         r?;
         s.entries.remove(key);
