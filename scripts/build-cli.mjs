@@ -7,7 +7,7 @@
 //   target/cli-docs/completions/_hubkey            -> /usr/share/zsh/vendor-completions/_hubkey (.rpm: site-functions)
 //   target/cli-docs/completions/hubkey.fish        -> /usr/share/fish/vendor_completions.d/hubkey.fish
 //   target/cli-docs/man/*.1.gz                     -> /usr/share/man/man1/
-// The completions and pages come from the CLI's own clap definition (src-tauri/crates/hubkey-cli/examples/
+// The completions and pages come from the CLI's own clap definition (crates/hubkey-cli/examples/
 // hubkey-docs.rs), so they are generated here, never committed.
 //
 // Only for a release build on Linux. `tauri build --debug` (e2e, screenshots, run-app) bundles nothing, and the

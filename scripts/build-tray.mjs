@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds hubkey-tray, the tray-only program without WebKit (src-tauri/crates/hubkey-tray), beside hubkey-desktop:
+// Builds hubkey-tray, the tray-only program without WebKit (crates/hubkey-tray), beside hubkey-desktop:
 // `tauri build` runs this after the UI build (build.beforeBuildCommand in src-tauri/tauri.conf.json), so a
 // release build puts target/release/hubkey-tray where the .deb, .rpm and AppImage take it from
 // (bundle.linux.*.files), and a `tauri build --debug` puts it in target/debug, where a dev build's relaunch finds

@@ -8,7 +8,7 @@
 #
 # First it checks Node.js and Rust (scripts/check-versions.sh), which it does not install: on a problem it stops
 # with one line saying what to install. Idempotent: a second run only checks. Needs root (or sudo) for apt the
-# first time. Recipe and measurements: ../shared/build-env.md.
+# first time. Recipe and measurements: docs/build-env.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -10,7 +10,7 @@
 # - HUBKEY_HOME (the index) is also throw-away unless already set.
 # - The bus, the keyring daemon and the folder go away when the command ends; its exit code is
 #   returned.
-# Measured recipe and failure modes: ../shared/build-env.md §8. Needs dbus (dbus-run-session,
+# Measured recipe and failure modes: docs/build-env.md §8. Needs dbus (dbus-run-session,
 # dbus-send), gnome-keyring and libsecret-tools (secret-tool, used by the keychain tests): see
 # scripts/setup.sh. dbus-daemon may warn "Failed to set fd limit" when not root-capable: harmless.
 set -euo pipefail

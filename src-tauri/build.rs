@@ -1,4 +1,4 @@
-//! Declares the app's own commands so that capability files control them (security.md S5.1): without an
+//! Declares the app's own commands so that capability files control them (threat-model.md S5.1): without an
 //! app manifest, Tauri lets every local window call every app command.
 
 /// Every `#[tauri::command]` of this crate. A command missing here cannot be granted and is denied.

@@ -1,7 +1,7 @@
 //! Commands the UI may call. Each one is listed in build.rs and granted to the `main` window in
 //! capabilities/default.json; each parses its input, delegates to hubkey-core, and maps errors to
 //! [`CommandError`]. None returns or emits a secret: tokens go to the clipboard from Rust, the client secret
-//! straight to the keychain (tests/ipc.rs checks every response and event, security.md S3).
+//! straight to the keychain (tests/ipc.rs checks every response and event, threat-model.md S3).
 
 use hubkey_core::app::AppConfig;
 use hubkey_core::callback::{redirect_target, RedirectTarget};

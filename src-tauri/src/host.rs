@@ -282,7 +282,7 @@ impl LoginBook {
     }
 }
 
-/// Only `https`, or `http` on a loopback host (the sandbox), reaches the browser (security.md C12).
+/// Only `https`, or `http` on a loopback host (the sandbox), reaches the browser (threat-model.md C12).
 pub fn check_browser_url(url: &Url) -> hubkey_core::Result<()> {
     let ok = match url.scheme() {
         "https" => url.host().is_some(),

@@ -232,7 +232,7 @@ pub fn first_deep_link_arg(argv: &[String]) -> Option<&str> {
         .find(|a| a.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("hubkey:")))
 }
 
-/// Hands a `hubkey://` URL to the pending login. Every URL is untrusted (security.md §4.1): hubkey-core checks
+/// Hands a `hubkey://` URL to the pending login. Every URL is untrusted (threat-model.md §4.1): hubkey-core checks
 /// scheme, host, path and `state`, accepts a callback once, and logs refusals without the query; this function
 /// logs nothing itself. Returns whether a login accepted it (then the window comes to the front).
 pub fn deliver_deep_link<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool {

@@ -1,4 +1,4 @@
-//! Lints tauri.conf.json, capabilities/ and Cargo.toml against shared/security.md S5 (capabilities, CSP,
+//! Lints tauri.conf.json, capabilities/ and Cargo.toml against docs/threat-model.md S5 (capabilities, CSP,
 //! prototype freezing, devtools). A failing assertion names the rule it protects.
 
 // Test helpers outside #[test] functions: failing loudly is the point.

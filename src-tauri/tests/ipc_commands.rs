@@ -1,5 +1,5 @@
 //! Every command through the mock runtime's IPC, with the real capabilities, against the HubSpot sandbox and an
-//! in-memory keychain (design.md §7 IPC tier). Covers security.md S3 (no secret in any response or event; the
+//! in-memory keychain (design.md §7 IPC tier). Covers threat-model.md S3 (no secret in any response or event; the
 //! copy command returns no token), S4 (commands refused for a window without the capability, body not run)
 //! and C5 (an unsolicited hubkey:// URL is ignored without a network call). Also the explaining commands:
 //! preflight before the browser opens (`start_login` refused with code `preflight`, no request to HubSpot),

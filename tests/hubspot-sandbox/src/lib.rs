@@ -3,7 +3,7 @@
 //! Hubkey's OAuth client must cope with everything HubSpot does: HTML error pages that never
 //! redirect, exact redirect-URL matching, scope-set rules, single-use codes, token-endpoint error
 //! bodies, refresh-token revocation, 429s and dropped connections. Testing that against the real
-//! HubSpot is slow, flaky and needs accounts, so this crate implements `../shared/hubspot-oauth.md`
+//! HubSpot is slow, flaky and needs accounts, so this crate implements `docs/hubspot-oauth.md`
 //! §9 ("Emulator blueprint") as a server with two listeners:
 //!
 //! - the **base** listener ([`SandboxHandle::base_url`]) plays both `app.hubspot.com` (authorize,

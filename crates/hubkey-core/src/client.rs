@@ -1,0 +1,770 @@
+//! HubSpot's OAuth endpoints: authorize URL, code exchange, refresh, introspection, revocation.
+//!
+//! [`HubSpotClient`] wraps Hubkey's `reqwest` clients ([`crate::http`]: rustls, redirects never
+//! followed, connect and overall timeouts, a Hubkey user agent, no proxy for a plain-http sandbox) and uses the `oauth2` crate for what it covers: PKCE,
+//! `state`, the code exchange and the refresh (`client_secret_post`), and introspection. The
+//! pieces oauth2 cannot express are done here directly, each with the reason beside it.
+//!
+//! Every failure becomes a crate [`Error`] through [`classify_failure`]; no error value and no log
+//! line ever holds a response body, a token, a code, a verifier or the client secret. Logs carry
+//! the endpoint path (never a query), the HTTP status, the duration and the classification.
+
+mod authorize;
+mod classify;
+mod discovery;
+mod wire;
+
+pub use authorize::{check_redirect_uri, new_pkce, new_state, pkce_challenge_s256, AuthorizeRequest};
+pub use classify::{classify_failure, parse_retry_after, Operation};
+pub use wire::{
+    HubSpotErrorResponse, HubSpotIntrospectionFields, HubSpotIntrospectionResponse, HubSpotTokenFields,
+    HubSpotTokenResponse, SignedAccessToken,
+};
+
+use crate::app::{AppConfig, AppKind};
+use crate::config::{Endpoints, OAuthEndpoints};
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::token::{Refreshed, TokenMetadata, TokenSet};
+use authorize::check_endpoint_url;
+use oauth2::basic::BasicTokenType;
+use oauth2::http;
+use oauth2::{
+    AccessToken, AuthType, AuthorizationCode, ClientId, ClientSecret, EndpointNotSet, EndpointSet,
+    HttpRequest, HttpResponse, IntrospectionUrl, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, StandardRevocableToken, TokenIntrospectionResponse, TokenResponse, TokenUrl,
+};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use url::Url;
+
+/// Default time allowed to open a TCP+TLS connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for a whole request, body included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The `User-Agent` Hubkey sends.
+pub const USER_AGENT: &str = concat!(
+    "Hubkey/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/hubkey/hubkey)"
+);
+/// Largest response body read from an OAuth endpoint (HubSpot's are well under 8 KiB).
+const MAX_BODY: usize = 1 << 20;
+
+/// oauth2's client, typed for HubSpot, with the endpoints a call needs set (built per call: cheap,
+/// and the token host depends on the app kind).
+type OAuthClient<HasIntrospection, HasToken> = oauth2::Client<
+    HubSpotErrorResponse,
+    HubSpotTokenResponse,
+    HubSpotIntrospectionResponse,
+    StandardRevocableToken,
+    HubSpotErrorResponse,
+    EndpointNotSet,
+    EndpointNotSet,
+    HasIntrospection,
+    EndpointNotSet,
+    HasToken,
+>;
+
+type OAuthError = RequestTokenError<Error, HubSpotErrorResponse>;
+
+/// Builds a [`HubSpotClient`] with non-default timeouts (tests) or user agent.
+#[derive(Debug, Clone)]
+pub struct HubSpotClientBuilder {
+    endpoints: Endpoints,
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+}
+
+impl HubSpotClientBuilder {
+    /// Time allowed to connect (default 10 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Time allowed for a whole request (default 30 s).
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+
+    /// The `User-Agent` header (default [`USER_AGENT`]).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// Builds the client. The HTTP client inside is set up on the first request (see [`LazyHttp`]).
+    pub fn build(self) -> Result<HubSpotClient> {
+        Ok(HubSpotClient {
+            endpoints: self.endpoints,
+            mcp_endpoints: Arc::default(),
+            http: LazyHttp {
+                connect_timeout: self.connect_timeout,
+                timeout: self.timeout,
+                user_agent: self.user_agent,
+                clients: Arc::default(),
+            },
+            timeout: self.timeout,
+        })
+    }
+}
+
+/// The HTTP clients ([`crate::http::HttpClients`]), built on the first request and then shared by every
+/// clone. Building them loads the operating system's trusted roots (rustls-native-certs; on Debian one bundle
+/// and ~290 files under /etc/ssl/certs), which most users of a [`HubSpotClient`] never need: `hubkey token`
+/// with a fresh token, and the desktop app's start-up, make no request (docs/BENCHMARKS.md, finding 6).
+#[derive(Debug, Clone)]
+struct LazyHttp {
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+    clients: Arc<OnceLock<std::result::Result<crate::http::HttpClients, String>>>,
+}
+
+impl LazyHttp {
+    /// The client for a request to `url` (no proxy for plain http).
+    fn for_url(&self, url: &Url) -> Result<&reqwest::Client> {
+        self.clients
+            .get_or_init(|| {
+                crate::http::HttpClients::new(self.connect_timeout, self.timeout, &self.user_agent)
+            })
+            .as_ref()
+            .map(|c| c.for_url(url))
+            .map_err(|reason| Error::Config(reason.clone()))
+    }
+}
+
+/// HubSpot's OAuth endpoints over one HTTP client.
+#[derive(Debug, Clone)]
+pub struct HubSpotClient {
+    endpoints: Endpoints,
+    /// The MCP host's endpoints once its metadata settled them ([`discovery`]), shared by clones.
+    mcp_endpoints: Arc<tokio::sync::OnceCell<OAuthEndpoints>>,
+    http: LazyHttp,
+    timeout: Duration,
+}
+
+impl HubSpotClient {
+    /// A client with the default timeouts.
+    pub fn new(endpoints: Endpoints) -> Result<Self> {
+        Self::builder(endpoints).build()
+    }
+
+    /// A builder, for non-default timeouts.
+    pub fn builder(endpoints: Endpoints) -> HubSpotClientBuilder {
+        HubSpotClientBuilder {
+            endpoints,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            user_agent: USER_AGENT.to_owned(),
+        }
+    }
+
+    /// The endpoints this client talks to.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// The OAuth endpoints of an app kind. Standard apps: today's paths on the app and API hosts. MCP
+    /// auth apps: what the MCP host's metadata says (RFC 9728, RFC 8414), read once per client, with
+    /// today's paths as the fallback for anything it does not settle (see [`discovery`]).
+    pub async fn oauth_endpoints(&self, kind: AppKind) -> OAuthEndpoints {
+        if kind == AppKind::Standard {
+            return self.endpoints.oauth_defaults(kind);
+        }
+        let Ok(http) = self.http.for_url(&self.endpoints.mcp_base) else {
+            return self.endpoints.oauth_defaults(kind);
+        };
+        let settled = self
+            .mcp_endpoints
+            .get_or_try_init(|| async {
+                match discovery::discover(http, &self.endpoints).await {
+                    discovery::Discovery::Settled(e) => Ok(e),
+                    discovery::Discovery::Temporary(e) => Err(e),
+                }
+            })
+            .await;
+        match settled {
+            Ok(e) => e.clone(),
+            Err(defaults) => defaults,
+        }
+    }
+
+    /// As [`HubSpotClient::oauth_endpoints`] without asking anything: the MCP host's endpoints if
+    /// they were settled already, else today's paths.
+    pub fn known_oauth_endpoints(&self, kind: AppKind) -> OAuthEndpoints {
+        match (kind, self.mcp_endpoints.get()) {
+            (AppKind::Mcp, Some(e)) => e.clone(),
+            _ => self.endpoints.oauth_defaults(kind),
+        }
+    }
+
+    /// The authorize page of an app kind, with the preselected portal for standard apps (MCP auth
+    /// apps: HubSpot picks the account, and redirects EU users to their region itself).
+    fn authorize_page(&self, kind: AppKind, portal_id: Option<u64>) -> Url {
+        match kind {
+            AppKind::Mcp => self.known_oauth_endpoints(kind).authorize,
+            AppKind::Standard => self.endpoints.authorize_url(kind, portal_id),
+        }
+    }
+
+    /// Starts a sign-in: a fresh `state` and (when the app uses PKCE) a fresh S256 verifier, and
+    /// the authorize URL carrying them. Refuses unsafe hosts, unservable redirect URLs and scope
+    /// values that could smuggle parameters, before anything is built. The page is the one the
+    /// client knows ([`HubSpotClient::known_oauth_endpoints`]): await
+    /// [`HubSpotClient::oauth_endpoints`] first to read the MCP host's metadata
+    /// ([`crate::connect::PortalConnector::connect`] does).
+    pub fn begin_authorization(&self, app: &AppConfig, portal_id: Option<u64>) -> Result<AuthorizeRequest> {
+        let state = new_state();
+        let (challenge, verifier) = match app.uses_pkce() {
+            true => {
+                let (c, v) = new_pkce();
+                (Some(c), Some(v))
+            }
+            false => (None, None),
+        };
+        let url = self.authorize_url_with(app, &state, challenge.as_deref(), portal_id)?;
+        Ok(AuthorizeRequest {
+            url,
+            state,
+            pkce_verifier: verifier,
+            redirect_uri: app.redirect_uri.clone(),
+        })
+    }
+
+    /// The authorize URL for given `state` and S256 `challenge` (deterministic; for tests and for
+    /// callers that manage their own values). `challenge` must be given exactly when the app uses
+    /// PKCE.
+    pub fn authorize_url_with(
+        &self,
+        app: &AppConfig,
+        state: &Secret,
+        challenge: Option<&str>,
+        portal_id: Option<u64>,
+    ) -> Result<Url> {
+        authorize::build_authorize_url(self.authorize_page(app.kind, portal_id), app, state, challenge)
+    }
+
+    /// Exchanges an authorization code for tokens at the app kind's token endpoint (form body:
+    /// `grant_type`, `code`, [`code_verifier`], `client_id`, `client_secret`, `redirect_uri`).
+    /// `redirect_uri` is sent byte for byte as given: pass [`AuthorizeRequest::redirect_uri`].
+    pub async fn exchange_code(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+        code: &Secret,
+        redirect_uri: &str,
+        pkce_verifier: Option<&Secret>,
+        now: OffsetDateTime,
+    ) -> Result<TokenSet> {
+        let op = Operation::Exchange;
+        check_redirect_uri(redirect_uri)?;
+        if app.uses_pkce() && pkce_verifier.is_none() {
+            return Err(Error::Config(format!(
+                "the app {:?} uses PKCE but no verifier was given",
+                app.name
+            )));
+        }
+        let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| Error::UnservableRedirect {
+            url: redirect_uri.to_owned(),
+            reason: format!("not a URL ({e})"),
+        })?;
+        let client = self.token_client(app, client_secret).await?;
+        let mut request = client
+            .exchange_code(AuthorizationCode::new(code.expose().to_owned()))
+            .set_redirect_uri(std::borrow::Cow::Owned(redirect));
+        if let Some(v) = pkce_verifier {
+            request = request.set_pkce_verifier(PkceCodeVerifier::new(v.expose().to_owned()));
+        }
+        let send = Transport { client: self, op };
+        let response = request
+            .request_async(&send)
+            .await
+            .map_err(|e| self.map_oauth_error(op, e))?;
+        let (tokens, _) = self.token_set(op, &response, None, now)?;
+        Ok(tokens)
+    }
+
+    /// Refreshes the access token. When HubSpot returns no refresh token the old one is kept in
+    /// the result; [`Refreshed::rotated`] says whether a different one came back.
+    pub async fn refresh(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+        refresh_token: &Secret,
+        now: OffsetDateTime,
+    ) -> Result<Refreshed> {
+        let op = Operation::Refresh;
+        let client = self.token_client(app, client_secret).await?;
+        let rt = RefreshToken::new(refresh_token.expose().to_owned());
+        let send = Transport { client: self, op };
+        let response = client
+            .exchange_refresh_token(&rt)
+            .request_async(&send)
+            .await
+            .map_err(|e| self.map_oauth_error(op, e))?;
+        let (tokens, rotated) = self.token_set(op, &response, Some(refresh_token), now)?;
+        Ok(Refreshed { tokens, rotated })
+    }
+
+    /// What HubSpot knows about an access token: POST form `token`, `token_type_hint=access_token`,
+    /// `client_id`, `client_secret` (never the token in a URL, threat-model.md T16). `None` when
+    /// HubSpot answers `{"active": false}` (unknown, expired or revoked).
+    pub async fn introspect(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+        access_token: &Secret,
+    ) -> Result<Option<TokenMetadata>> {
+        self.introspect_as(app, client_secret, access_token, "access_token")
+            .await
+    }
+
+    /// Introspection of `token` with this `token_type_hint` (`access_token` or `refresh_token`).
+    async fn introspect_as(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+        token: &Secret,
+        hint: &str,
+    ) -> Result<Option<TokenMetadata>> {
+        let op = Operation::Introspect;
+        let url = self.oauth_endpoints(app.kind).await.introspect;
+        check_endpoint_url(&url, "introspection endpoint")?;
+        let client: OAuthClient<EndpointSet, EndpointNotSet> =
+            oauth2::Client::new(ClientId::new(app.client_id.clone()))
+                .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
+                .set_auth_type(AuthType::RequestBody)
+                .set_introspection_url(IntrospectionUrl::from_url(url));
+        let token = AccessToken::new(token.expose().to_owned());
+        let send = Transport { client: self, op };
+        let response = client
+            .introspect(&token)
+            .set_token_type_hint(hint)
+            .request_async(&send)
+            .await
+            .map_err(|e| self.map_oauth_error(op, e))?;
+        Ok(metadata(&response))
+    }
+
+    /// Revokes a refresh token: POST form `token`, `token_type_hint=refresh_token`, `client_id`,
+    /// `client_secret` to each revocation endpoint of the app's kind in turn, until one revokes it:
+    /// MCP auth apps at the MCP host first (`/oauth/v3/token/revoke`, or the metadata's
+    /// `revocation_endpoint`), then the API host; standard apps at the API host. Any 2xx is success
+    /// (HubSpot's success body is undocumented).
+    ///
+    /// A token HubSpot already considers dead counts as revoked (RFC 7009 §2.2: the goal, a dead
+    /// refresh token, is met), and the answer says so ([`Revocation::AlreadyInvalid`]):
+    /// * a 400 `invalid_grant` (`BAD_REFRESH_TOKEN`, `BAD_HUB`);
+    /// * a 400 with HubSpot's generic `VALIDATION_ERROR`, the only error body its revoke reference
+    ///   documents (hubspot-oauth.md §4.3). That body does not say *why*, and a wrong client secret
+    ///   may get it too, so the refresh token is introspected once to tell: inactive (or HubSpot
+    ///   unreachable) counts as revoked; still active, or refused client credentials, is the error.
+    ///
+    /// A "dead" answer from the MCP host does not stop the fallback (the API host may know the
+    /// token); it makes the sign-out succeed when no endpoint revokes the token.
+    ///
+    /// Sent with reqwest directly: oauth2's `revoke_token` refuses any non-`https` revocation URL
+    /// (oauth2 5 `revocation.rs`), which rules out the loopback sandbox, and it accepts only 200.
+    pub async fn revoke(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+        refresh_token: &Secret,
+    ) -> Result<Revocation> {
+        let mut already_dead = false;
+        let mut unclear = None;
+        let mut last_error = None;
+        for url in self.oauth_endpoints(app.kind).await.revoke {
+            match self.revoke_at(&url, app, client_secret, refresh_token).await {
+                Ok(Answer::Revoked) => return Ok(Revocation::Revoked),
+                Ok(Answer::Dead) => already_dead = true,
+                Ok(Answer::Unclear(e)) => unclear = Some(e),
+                Err(e) => {
+                    tracing::info!(target: "hubkey::client", path = url.path(), outcome = e.code().as_str(), "revocation not done here");
+                    last_error = Some(e);
+                }
+            }
+        }
+        if already_dead {
+            return Ok(Revocation::AlreadyInvalid);
+        }
+        if let Some(validation_error) = unclear {
+            return match self
+                .introspect_as(app, client_secret, refresh_token, "refresh_token")
+                .await
+            {
+                Ok(None) => Ok(Revocation::AlreadyInvalid),
+                Ok(Some(_)) => Err(validation_error),
+                Err(e) if e.is_transient() => Ok(Revocation::AlreadyInvalid),
+                Err(e) => Err(e),
+            };
+        }
+        Err(last_error.unwrap_or_else(|| Error::Config("no revocation endpoint".into())))
+    }
+
+    /// One revocation attempt at `url`.
+    async fn revoke_at(
+        &self,
+        url: &Url,
+        app: &AppConfig,
+        client_secret: &Secret,
+        refresh_token: &Secret,
+    ) -> Result<Answer> {
+        let op = Operation::Revoke;
+        check_endpoint_url(url, "revocation endpoint")?;
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", refresh_token.expose())
+            .append_pair("token_type_hint", "refresh_token")
+            .append_pair("client_id", &app.client_id)
+            .append_pair("client_secret", client_secret.expose())
+            .finish();
+        let request = http::Request::builder()
+            .method(http::Method::POST)
+            .uri(url.as_str())
+            .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(http::header::ACCEPT, "application/json")
+            .body(body.into_bytes())
+            .map_err(|_| Error::Config("could not build the revocation request".into()))?;
+        match self.send(op, request).await {
+            Ok(_) => Ok(Answer::Revoked),
+            Err(Error::NeedsReauth(fault)) => {
+                tracing::info!(
+                    target: "hubkey::client",
+                    op = op.as_str(),
+                    status = fault.http_status,
+                    "refresh token was already invalid at HubSpot; treated as revoked"
+                );
+                Ok(Answer::Dead)
+            }
+            Err(Error::HubSpotConfig(fault))
+                if fault.http_status == 400 && fault.status.as_deref() == Some("VALIDATION_ERROR") =>
+            {
+                tracing::info!(target: "hubkey::client", op = op.as_str(), "VALIDATION_ERROR to the revocation");
+                Ok(Answer::Unclear(Error::HubSpotConfig(fault)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// oauth2's client for the token endpoint of the app's kind, with `client_secret_post`.
+    async fn token_client(
+        &self,
+        app: &AppConfig,
+        client_secret: &Secret,
+    ) -> Result<OAuthClient<EndpointNotSet, EndpointSet>> {
+        let url = self.oauth_endpoints(app.kind).await.token;
+        check_endpoint_url(&url, "token endpoint")?;
+        Ok(oauth2::Client::new(ClientId::new(app.client_id.clone()))
+            .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
+            .set_auth_type(AuthType::RequestBody)
+            .set_token_uri(TokenUrl::from_url(url)))
+    }
+
+    /// Sends one request. Success (200; any 2xx for revoke) is handed back for parsing; anything
+    /// else is classified here, because oauth2 drops the HTTP status and headers (429 vs 400 vs
+    /// 503, `Retry-After`) before its error type is built.
+    async fn send(&self, op: Operation, request: HttpRequest) -> Result<HttpResponse> {
+        let path = request.uri().path().to_owned();
+        let started = Instant::now();
+        let request = reqwest::Request::try_from(request)
+            .map_err(|_| Error::Config(format!("could not build the {op} request")))?;
+        let outcome = self.execute(op, request).await;
+        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match &outcome {
+            Ok((status, _, _)) if is_success(op, *status) => {
+                tracing::info!(target: "hubkey::client", op = op.as_str(), path = %path, status = status.as_u16(), duration_ms = ms, outcome = "ok");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(target: "hubkey::client", op = op.as_str(), path = %path, duration_ms = ms, outcome = e.code().as_str(), "{e}");
+            }
+        }
+        let (status, headers, body) = outcome?;
+        if is_success(op, status) {
+            let mut response = http::Response::new(body);
+            *response.status_mut() = status;
+            *response.headers_mut() = headers;
+            return Ok(response);
+        }
+        let retry_after = headers
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let err = classify_failure(op, status.as_u16(), retry_after, &body);
+        tracing::warn!(
+            target: "hubkey::client",
+            op = op.as_str(),
+            path = %path,
+            status = status.as_u16(),
+            duration_ms = ms,
+            outcome = err.code().as_str(),
+            "{err}"
+        );
+        Err(err)
+    }
+
+    /// Performs the request and reads at most [`MAX_BODY`] bytes of the answer.
+    async fn execute(
+        &self,
+        op: Operation,
+        request: reqwest::Request,
+    ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>)> {
+        let mut response = self
+            .http
+            .for_url(request.url())?
+            .execute(request)
+            .await
+            .map_err(|e| self.network_error(op, &e))?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.network_error(op, &e))? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(Error::UnexpectedResponse(format!(
+                    "the {op} response is larger than {MAX_BODY} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, headers, body))
+    }
+
+    /// A transport failure, without reqwest's message (which names the URL).
+    fn network_error(&self, op: Operation, e: &reqwest::Error) -> Error {
+        let what = if e.is_timeout() {
+            format!("no answer to the {op} within {} s", self.timeout.as_secs_f32())
+        } else if e.is_connect() {
+            format!("could not connect to HubSpot for the {op}")
+        } else {
+            format!("the connection to HubSpot broke during the {op}")
+        };
+        tracing::debug!(target: "hubkey::client", op = op.as_str(), timeout = e.is_timeout(), connect = e.is_connect(), cause = %root_cause(e), "transport failure");
+        Error::Transient {
+            what,
+            retry_after: None,
+        }
+    }
+
+    /// Maps oauth2's error without ever using the response body it may carry (threat-model.md §3.4:
+    /// `Parse(_, body)` holds the raw body, which on a malformed 200 holds the tokens).
+    fn map_oauth_error(&self, op: Operation, e: OAuthError) -> Error {
+        let err = match e {
+            RequestTokenError::Request(inner) => return inner,
+            RequestTokenError::ServerResponse(body) => {
+                // Not reached in practice: `send` classifies every non-success status itself.
+                let fault = classify::fault_from(400, body);
+                Error::UnexpectedResponse(format!("the {op} failed ({fault})"))
+            }
+            RequestTokenError::Parse(parse, _body) => {
+                let at = safe_json_path(&parse.path().to_string());
+                Error::UnexpectedResponse(format!("the {op} response could not be read{at}"))
+            }
+            RequestTokenError::Other(msg) => Error::UnexpectedResponse(if msg.contains("Content-Type") {
+                format!("the {op} response is not JSON")
+            } else if msg.contains("empty") {
+                format!("the {op} response is empty")
+            } else {
+                format!("the {op} request could not be prepared")
+            }),
+        };
+        tracing::warn!(target: "hubkey::client", op = op.as_str(), outcome = err.code().as_str(), "{err}");
+        err
+    }
+
+    /// Turns a parsed token response into a [`TokenSet`]; `previous` is the refresh token used
+    /// (refresh only). Returns whether a different refresh token came back.
+    fn token_set(
+        &self,
+        op: Operation,
+        response: &HubSpotTokenResponse,
+        previous: Option<&Secret>,
+        now: OffsetDateTime,
+    ) -> Result<(TokenSet, bool)> {
+        let bad = |what: &str| {
+            let err = Error::UnexpectedResponse(format!("the {op} response {what}"));
+            tracing::warn!(target: "hubkey::client", op = op.as_str(), outcome = err.code().as_str(), "{err}");
+            err
+        };
+        if *response.token_type() != BasicTokenType::Bearer {
+            return Err(bad("is not a bearer token"));
+        }
+        if response.access_token().secret().is_empty() {
+            return Err(bad("has an empty access_token"));
+        }
+        // HubSpot's tokens are printable ASCII without spaces (`CJT…`, `na1-…`). Anything else is refused
+        // before it is stored or printed: a token holding `ESC ]0;…` would reach the terminal through
+        // `hubkey token` (docs/SECURITY.md, finding 7).
+        if !is_token_text(response.access_token().secret()) {
+            return Err(bad(
+                "has an access_token with characters outside printable ASCII (or spaces); nothing was stored",
+            ));
+        }
+        if response
+            .refresh_token()
+            .is_some_and(|r| !r.secret().is_empty() && !is_token_text(r.secret()))
+        {
+            return Err(bad(
+                "has a refresh_token with characters outside printable ASCII (or spaces); nothing was stored",
+            ));
+        }
+        let expires_in = response.expires_in().ok_or_else(|| bad("has no expires_in"))?;
+        let expires_at = time::Duration::try_from(expires_in)
+            .ok()
+            .and_then(|d| now.checked_add(d))
+            .ok_or_else(|| bad("has an impossible expires_in"))?;
+        let returned = response
+            .refresh_token()
+            .map(|r| r.secret())
+            .filter(|r| !r.is_empty());
+        let (refresh_token, rotated) = match (returned, previous) {
+            (Some(new), Some(old)) => (Secret::new(new.clone()), new.as_str() != old.expose()),
+            (Some(new), None) => (Secret::new(new.clone()), true),
+            (None, Some(old)) => (old.clone(), false),
+            (None, None) => return Err(bad("has no refresh_token")),
+        };
+        let extra = response.extra_fields();
+        let scopes = clean_list(
+            extra
+                .scopes
+                .clone()
+                .or_else(|| {
+                    response
+                        .scopes()
+                        .map(|s| s.iter().map(|s| s.to_string()).collect())
+                })
+                .unwrap_or_default(),
+        );
+        let tokens = TokenSet {
+            access_token: Secret::new(response.access_token().secret().clone()),
+            refresh_token,
+            expires_at,
+            scopes,
+            hub_id: extra.hub_id,
+            user_id: extra.user_id,
+        };
+        Ok((tokens, rotated))
+    }
+}
+
+/// What [`HubSpotClient::revoke`] achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// HubSpot revoked the refresh token.
+    Revoked,
+    /// HubSpot no longer accepted it (already revoked, uninstalled or unknown): just as dead.
+    AlreadyInvalid,
+}
+
+/// What one revocation endpoint said.
+enum Answer {
+    /// It revoked the token.
+    Revoked,
+    /// The token was already dead there (`invalid_grant`).
+    Dead,
+    /// HubSpot's generic `VALIDATION_ERROR`: dead, or a bad request (see [`HubSpotClient::revoke`]).
+    Unclear(Error),
+}
+
+/// oauth2's HTTP client for one call. A named type with a boxed `Send` future rather than a
+/// closure: a closure borrowing the client makes the public futures `!Send` (a higher-ranked
+/// lifetime inference limit), and Tauri commands need `Send` futures.
+struct Transport<'a> {
+    client: &'a HubSpotClient,
+    op: Operation,
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for Transport<'_> {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(self.client.send(self.op, request))
+    }
+}
+
+fn is_success(op: Operation, status: http::StatusCode) -> bool {
+    status == http::StatusCode::OK || (op == Operation::Revoke && status.is_success())
+}
+
+/// The introspection answer as [`TokenMetadata`]; `None` when the token is not active.
+fn metadata(r: &HubSpotIntrospectionResponse) -> Option<TokenMetadata> {
+    if !r.active() {
+        return None;
+    }
+    let extra = r.extra_fields();
+    let signed = extra.signed_access_token.clone().unwrap_or_default();
+    let scopes = clean_list(
+        extra
+            .scopes
+            .clone()
+            .or_else(|| r.scopes().map(|s| s.iter().map(|s| s.to_string()).collect()))
+            .unwrap_or_default(),
+    );
+    // Every text HubSpot sends is stored in the index and shown in terminals: no control characters.
+    let clean = crate::text::strip_controls_opt;
+    Some(TokenMetadata {
+        hub_id: extra.hub_id,
+        hub_domain: clean(extra.hub_domain.clone()),
+        user: clean(extra.user.clone().or_else(|| r.username().map(str::to_owned))),
+        user_id: extra.user_id,
+        app_id: extra.app_id,
+        client_id: clean(r.client_id().map(|c| c.as_str().to_owned())),
+        scopes,
+        expires_in: extra.expires_in,
+        token_type: clean(r.token_type().map(|t| t.as_ref().to_ascii_lowercase())),
+        token_use: clean(extra.token_use.clone()),
+        is_user_level: signed.is_user_level,
+        installing_user_id: signed.installing_user_id,
+        hublet: clean(signed.hublet),
+        is_private_distribution: extra.is_private_distribution,
+    })
+}
+
+/// Scope names without control characters (empty ones dropped).
+fn clean_list(v: Vec<String>) -> Vec<String> {
+    v.into_iter()
+        .filter_map(|s| crate::text::strip_controls_opt(Some(s)))
+        .filter(|s| !s.trim().is_empty())
+        .collect()
+}
+
+/// True for a non-empty string of printable ASCII without spaces: HubSpot's token alphabet.
+pub fn is_token_text(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// A serde path is shown only when it is made of field names (no values can hide in it).
+fn safe_json_path(path: &str) -> String {
+    let ok = !path.is_empty()
+        && path != "."
+        && path.len() <= 60
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']' | b'?'));
+    if ok {
+        format!(" (at {path})")
+    } else {
+        String::new()
+    }
+}
+
+/// The innermost cause of a transport error (for debug logs: TLS, DNS, reset…). No URL.
+fn root_cause(e: &reqwest::Error) -> String {
+    let Some(mut cur) = std::error::Error::source(e) else {
+        return "unknown".into();
+    };
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests;
