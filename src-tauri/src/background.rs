@@ -49,7 +49,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     };
     app.manage(Notified::default());
     app.manage(TrayDebounce::default());
-    let refresher = host.refresher.clone();
+    let refresher = host.hubkey().refresher().clone();
     // Subscribe before the scheduler runs, so its first events are not missed.
     let mut events = refresher.subscribe();
     tauri::async_runtime::spawn(refresher.run(std::future::pending::<()>()));
@@ -74,10 +74,10 @@ async fn on_event<R: Runtime>(app: &AppHandle<R>, event: ConnectionEvent) {
         return;
     };
     // One read of the index for the connection and its app; no keychain call.
-    let index = host.store().index().await.ok();
+    let index = host.hubkey().store().index().await.ok();
     let stored = index
         .as_ref()
-        .and_then(|ix| ix.connection(&event.app, event.hub_id).cloned());
+        .and_then(|ix| ix.connection(&event.key.app, event.key.hub_id).cloned());
     if let Some(mut conn) = stored {
         // The event is newer than the index for transient states (`refreshing` is never stored).
         conn.state = event.state;
@@ -115,7 +115,7 @@ pub fn reauthorized<R: Runtime>(app: &AppHandle<R>, app_name: &str, hub_id: u64)
 /// Apps or connections were added or removed: wake the scheduler, rebuild the tray, tell the window.
 pub async fn connections_changed<R: Runtime>(app: &AppHandle<R>) {
     if let Some(host) = app.try_state::<Host>() {
-        host.refresher.nudge();
+        host.hubkey().refresher().nudge();
     }
     crate::tray::refresh(app).await;
     if let Err(e) = app.emit_to(MAIN_WINDOW, CONNECTIONS_RELOAD, ()) {

@@ -5,11 +5,11 @@
 
 use hubkey_core::app::AppConfig;
 use hubkey_core::callback::{redirect_target, RedirectTarget};
-use hubkey_core::connect::LoginOptions;
-use hubkey_core::preflight::{preflight, PreflightEnv};
+use hubkey_core::hubkey::LoginOptions;
 use hubkey_core::scopes::ScopeCatalog;
 use hubkey_core::store::Connection;
-use hubkey_core::Secret;
+use hubkey_core::ConnectionKey;
+use hubkey_core::{ClientSecret, Secret};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State, WebviewWindow};
 
 use crate::error::CommandError;
@@ -22,14 +22,14 @@ type CmdResult<T> = Result<T, CommandError>;
 
 #[tauri::command]
 pub fn app_info<R: Runtime>(app: AppHandle<R>, host: State<'_, Host>) -> AppInfo {
-    let endpoints = &host.endpoints;
+    let endpoints = host.hubkey().endpoints();
     AppInfo {
         version: app.package_info().version.to_string(),
         api_base_url: endpoints.api_base.to_string(),
         app_base_url: endpoints.app_base.to_string(),
         mcp_base_url: endpoints.mcp_base.to_string(),
         uses_sandbox: !endpoints.is_hubspot(),
-        clipboard_clear_secs: host.clear_clipboard_after.map(|d| d.as_secs()),
+        clipboard_clear_secs: host.copier().clear_after().map(|d| d.as_secs()),
     }
 }
 
@@ -42,7 +42,7 @@ pub async fn register_app<R: Runtime>(
     mut args: RegisterAppArgs,
 ) -> CmdResult<RegisterAppResult> {
     // Not cut short by a relaunch (relaunch.rs) while it runs.
-    let _busy = host.activity.begin();
+    let _busy = host.activity().begin();
     // From here on the secret lives only in `Secret`s, which zero their memory when dropped.
     let raw_secret = Secret::new(std::mem::take(&mut args.client_secret));
     let issues = validation::validate(&AppInput {
@@ -62,7 +62,7 @@ pub async fn register_app<R: Runtime>(
         return Err(CommandError::invalid_input(errors.join(" ")));
     }
     let name = args.name.trim().to_string();
-    let store = host.store();
+    let store = host.hubkey().store();
     if store.apps().await?.iter().any(|a| a.name == name) {
         return Err(CommandError::invalid_input(format!(
             "An app named “{name}” already exists; remove it first or choose another name."
@@ -78,7 +78,7 @@ pub async fn register_app<R: Runtime>(
         // The form's PKCE switch (on by default; MCP auth apps use PKCE whatever it says).
         pkce: args.pkce.unwrap_or(true),
     };
-    let secret = Secret::new(raw_secret.expose().trim());
+    let secret = ClientSecret::new(raw_secret.expose().trim());
     drop(raw_secret);
     store.save_app(&config, &secret).await?;
     tracing::info!(app = %config.name, "app registered");
@@ -91,7 +91,7 @@ pub async fn register_app<R: Runtime>(
 
 #[tauri::command]
 pub async fn list_apps(host: State<'_, Host>) -> CmdResult<Vec<AppView>> {
-    let index = host.store().index().await?;
+    let index = host.hubkey().store().index().await?;
     Ok(index
         .apps
         .iter()
@@ -107,10 +107,9 @@ pub async fn remove_app<R: Runtime>(
     args: AppArgs,
 ) -> CmdResult<()> {
     // Not cut short by a relaunch (relaunch.rs) while it runs.
-    let _busy = host.activity.begin();
-    host.connector.cancel(&args.app);
-    host.logins.cancelled(&args.app);
-    host.store().remove_app(&args.app).await?;
+    let _busy = host.activity().begin();
+    host.logins().cancelled(&args.app);
+    host.hubkey().remove_app(&args.app).await?;
     background::connections_changed(&app).await;
     Ok(())
 }
@@ -133,10 +132,10 @@ pub async fn begin_login<R: Runtime>(
     host: &Host,
     args: StartLoginArgs,
 ) -> CmdResult<LoginStarted> {
-    let config = host.store().app(&args.app).await?;
+    let config = host.hubkey().store().app(&args.app).await?;
     // HubSpot's rules, checked before the browser opens: HubSpot shows a misconfigured app's error on its own
     // page and never redirects back, which would look like a login that hangs.
-    let report = preflight(&config, &preflight_env(host));
+    let report = host.hubkey().preflight(&config);
     if !report.ok() {
         tracing::info!(app = %config.name, "sign-in refused by preflight");
         return Err(CommandError::preflight(&report));
@@ -146,30 +145,33 @@ pub async fn begin_login<R: Runtime>(
         RedirectTarget::Loopback { .. } => RedirectKind::Loopback,
         RedirectTarget::Relay { .. } => RedirectKind::DeepLink,
     };
-    let authorize = host.endpoints.authorize_url(config.kind, args.portal_id);
-    let now = host.clock.now();
+    let authorize = host
+        .hubkey()
+        .endpoints()
+        .authorize_url(config.kind, args.portal_id);
+    let now = host.hubkey().clock().now();
     let started = LoginStarted {
         app: config.name.clone(),
         authorize_host: authorize.host_str().unwrap_or_default().to_string(),
         redirect_kind,
         redirect_uri: config.redirect_uri.clone(),
         started_at: rfc3339(now),
-        expires_at: rfc3339(now + host.login_timeout),
+        expires_at: rfc3339(now + host.login_timeout()),
     };
 
-    let ticket = host.logins.started(started.clone());
+    let ticket = host.logins().started(started.clone());
 
-    let connector = host.connector.clone();
+    let hubkey = host.hubkey().clone();
     let open_browser = host.opener(app);
     let options = LoginOptions {
         portal_id: args.portal_id,
-        timeout: Some(host.login_timeout),
+        timeout: Some(host.login_timeout()),
         without_pkce: args.without_pkce.unwrap_or(false),
     };
     let handle = app.clone();
     let name = config.name;
     tauri::async_runtime::spawn(async move {
-        let outcome = connector.connect(&name, options, open_browser).await;
+        let outcome = hubkey.login(&name, options, open_browser).await;
         let finished = match outcome {
             Ok(conn) => {
                 let host = handle.state::<Host>();
@@ -192,7 +194,7 @@ pub async fn begin_login<R: Runtime>(
         let window_open = handle.get_webview_window(MAIN_WINDOW).is_some();
         if handle
             .state::<Host>()
-            .logins
+            .logins()
             .finished(ticket, &finished, window_open)
         {
             tracing::info!(app = %finished.app, ok = finished.ok, "login result kept for the next window");
@@ -220,8 +222,8 @@ pub fn page_ready<R: Runtime>(window: WebviewWindow<R>, timings: PageTimings) {
 /// Cancels the pending login of an app; `false` when there was none.
 #[tauri::command]
 pub fn cancel_login(host: State<'_, Host>, args: AppArgs) -> bool {
-    host.logins.cancelled(&args.app);
-    host.connector.cancel(&args.app)
+    host.logins().cancelled(&args.app);
+    host.hubkey().cancel_login(&args.app)
 }
 
 /// What a page needs when it loads while logins run in Rust: the pending logins (as `start_login` returned
@@ -230,9 +232,9 @@ pub fn cancel_login(host: State<'_, Host>, args: AppArgs) -> bool {
 /// been refreshed since the login), from one read of the index.
 #[tauri::command]
 pub async fn login_state(host: State<'_, Host>) -> CmdResult<LoginState> {
-    let mut state = host.logins.take_state();
+    let mut state = host.logins().take_state();
     if state.unseen.iter().any(|f| f.connection.is_some()) {
-        match host.store().index().await {
+        match host.hubkey().store().index().await {
             Ok(index) => {
                 for view in state.unseen.iter_mut().filter_map(|f| f.connection.as_mut()) {
                     if let Some(conn) = index.connection(&view.app, view.hub_id) {
@@ -251,7 +253,7 @@ pub async fn login_state(host: State<'_, Host>) -> CmdResult<LoginState> {
 /// tokens per card kept the window empty for 12 s).
 #[tauri::command]
 pub async fn list_connections(host: State<'_, Host>) -> CmdResult<Vec<ConnectionView>> {
-    let index = host.store().index().await?;
+    let index = host.hubkey().store().index().await?;
     Ok(index
         .connections
         .iter()
@@ -262,37 +264,23 @@ pub async fn list_connections(host: State<'_, Host>) -> CmdResult<Vec<Connection
 /// Puts a valid access token (refreshed first if due) on the clipboard, from Rust. Returns what was done,
 /// never the token. The clipboard is cleared later if it still holds the token.
 #[tauri::command]
-pub async fn copy_token<R: Runtime>(
-    app: AppHandle<R>,
-    host: State<'_, Host>,
-    args: CopyTokenArgs,
-) -> CmdResult<CopyAck> {
-    copy_token_to_clipboard(&app, &host, &args.app, args.hub_id, args.as_header).await
+pub async fn copy_token(host: State<'_, Host>, args: CopyTokenArgs) -> CmdResult<CopyAck> {
+    copy_token_to_clipboard(&host, &ConnectionKey::new(&args.app, args.hub_id), args.as_header).await
 }
 
-/// Shared by the command and the tray menu.
-pub async fn copy_token_to_clipboard<R: Runtime>(
-    app: &AppHandle<R>,
+/// Shared by the command and the tray menu: hubkey-shell's one copy path.
+pub async fn copy_token_to_clipboard(
     host: &Host,
-    app_name: &str,
-    hub_id: u64,
+    key: &ConnectionKey,
     as_header: bool,
 ) -> CmdResult<CopyAck> {
-    let token = host.refresher.valid_token(app_name, hub_id).await?;
-    let value = if as_header {
-        Secret::new(format!("Authorization: Bearer {}", token.expose()))
-    } else {
-        token
-    };
-    host.clipboard_guard
-        .copy(host.clipboard_for(app), value, host.clear_clipboard_after)
-        .map_err(|e| CommandError::new("clipboard", format!("cannot write to the clipboard: {e}"), None))?;
-    tracing::info!(app = app_name, hub_id, as_header, "token copied to the clipboard");
+    let how = hubkey_core::CopyAs::from_header_flag(as_header);
+    host.copier().copy(host.hubkey(), key, how).await?;
     Ok(CopyAck {
-        app: app_name.to_string(),
-        hub_id,
+        app: key.app.clone(),
+        hub_id: key.hub_id,
         as_header,
-        clear_after_secs: host.clear_clipboard_after.map(|d| d.as_secs()),
+        clear_after_secs: host.copier().clear_after().map(|d| d.as_secs()),
     })
 }
 
@@ -302,39 +290,14 @@ pub fn recopy_after_handoff<R: Runtime>(app: &AppHandle<R>, recopy: hubkey_shell
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         let host = handle.state::<Host>();
-        let result = async {
-            let token = host.refresher.valid_token(&recopy.app, recopy.hub_id).await?;
-            let value = if recopy.as_header {
-                Secret::new(format!("Authorization: Bearer {}", token.expose()))
-            } else {
-                token
-            };
-            host.clipboard_guard
-                .copy(host.clipboard_for(&handle), value, recopy.clear_after)
-                .map_err(|e| {
-                    CommandError::new("clipboard", format!("cannot write to the clipboard: {e}"), None)
-                })
-        }
-        .await;
-        match result {
-            Ok(()) => {
-                tracing::info!(app = %recopy.app, hub_id = recopy.hub_id, "the token the tray copied is on the clipboard again")
-            }
-            Err(e) => {
-                tracing::warn!(app = %recopy.app, hub_id = recopy.hub_id, code = %e.code, "cannot copy the tray's token again: {}", e.message)
-            }
-        }
+        host.copier().copy_again(host.hubkey(), recopy).await;
     });
 }
 
 /// Copies a redirect URL (not a secret) so the user can paste it into HubSpot's app settings. Only URLs Hubkey
 /// could receive are accepted, so this cannot be used to put arbitrary text on the clipboard.
 #[tauri::command]
-pub fn copy_redirect_url<R: Runtime>(
-    app: AppHandle<R>,
-    host: State<'_, Host>,
-    args: CopyRedirectArgs,
-) -> CmdResult<()> {
+pub fn copy_redirect_url(host: State<'_, Host>, args: CopyRedirectArgs) -> CmdResult<()> {
     let url = args.url.trim();
     if url.len() > 2048 {
         return Err(CommandError::invalid_input("That URL is too long."));
@@ -342,9 +305,10 @@ pub fn copy_redirect_url<R: Runtime>(
     if let Some(problem) = validation::redirect_problem(url) {
         return Err(CommandError::invalid_input(problem));
     }
-    host.clipboard_for(&app)
+    host.copier()
+        .clipboard()
         .write_text(url)
-        .map_err(|e| CommandError::new("clipboard", format!("cannot write to the clipboard: {e}"), None))
+        .map_err(|e| hubkey_core::Error::Clipboard(e).into())
 }
 
 #[tauri::command]
@@ -354,8 +318,11 @@ pub async fn refresh_now<R: Runtime>(
     args: ConnectionArgs,
 ) -> CmdResult<ConnectionView> {
     // Not cut short by a relaunch (relaunch.rs) while it runs.
-    let _busy = host.activity.begin();
-    let conn = host.refresher.refresh_now(&args.app, args.hub_id).await?;
+    let _busy = host.activity().begin();
+    let conn = host
+        .hubkey()
+        .refresh(&ConnectionKey::new(&args.app, args.hub_id))
+        .await?;
     let view = connection_view_of(&host, &conn).await;
     crate::tray::refresh(&app).await;
     Ok(view)
@@ -370,18 +337,14 @@ pub async fn sign_out<R: Runtime>(
     args: SignOutArgs,
 ) -> CmdResult<SignOutView> {
     // Not cut short by a relaunch (relaunch.rs) while it runs.
-    let _busy = host.activity.begin();
-    let report = hubkey_core::connect::sign_out(
-        host.connector.client(),
-        host.store(),
-        &args.app,
-        args.hub_id,
-        args.keep_remote,
-    )
-    .await?;
+    let _busy = host.activity().begin();
+    let report = host
+        .hubkey()
+        .sign_out(&ConnectionKey::new(&args.app, args.hub_id), args.keep_remote)
+        .await?;
     let until = report.access_token_valid_until;
     let still_valid = until
-        .filter(|t| *t > host.clock.now())
+        .filter(|t| *t > host.hubkey().clock().now())
         .map(|t| {
             format!(
                 " The last access token stays valid until {}.",
@@ -411,21 +374,11 @@ pub async fn sign_out<R: Runtime>(
     })
 }
 
-/// The port check binds the redirect's port for an instant; while a login is pending, Hubkey's own listener
-/// may hold it, so the check is skipped then (it would report Hubkey itself as "another program").
-fn preflight_env(host: &Host) -> PreflightEnv {
-    if host.connector.logins().pending_logins().is_empty() {
-        PreflightEnv::system()
-    } else {
-        PreflightEnv::without_port_check()
-    }
-}
-
 /// HubSpot's rules checked against a registered app, without signing in (the same check `start_login` runs).
 #[tauri::command]
 pub async fn preflight_app(host: State<'_, Host>, args: AppArgs) -> CmdResult<PreflightView> {
-    let config = host.store().app(&args.app).await?;
-    Ok(PreflightView::from(&preflight(&config, &preflight_env(&host))))
+    let config = host.hubkey().store().app(&args.app).await?;
+    Ok(PreflightView::from(&host.hubkey().preflight(&config)))
 }
 
 /// Longest prefix `scope_suggestions` looks at (scope names are far shorter).
@@ -459,23 +412,10 @@ pub fn install_guide() -> Vec<InstallFailureView> {
 /// connection already known to be account-level is answered at once, without a request (it can never pass).
 #[tauri::command]
 pub async fn check_mcp(host: State<'_, Host>, args: ConnectionArgs) -> CmdResult<McpCheckView> {
-    let http = hubkey_core::mcp::http_client()?;
-    let conn = host
-        .store()
-        .connection(&args.app, args.hub_id)
-        .await?
-        .ok_or_else(|| {
-            hubkey_core::Error::NotFound(format!(
-                "no connection of app {:?} to portal {}",
-                args.app, args.hub_id
-            ))
-        })?;
-    let refresher = &host.refresher;
-    let check = hubkey_core::mcp::check_connection(&http, &host.endpoints, &conn, || {
-        refresher.valid_token(&args.app, args.hub_id)
-    })
-    .await?;
-    tracing::info!(app = %args.app, hub_id = args.hub_id, accepted = check.accepted(), "MCP server check");
+    let check = host
+        .hubkey()
+        .check_mcp(&ConnectionKey::new(&args.app, args.hub_id))
+        .await?;
     Ok(McpCheckView::new(&args.app, args.hub_id, &check))
 }
 
@@ -484,17 +424,9 @@ pub async fn check_mcp(host: State<'_, Host>, args: ConnectionArgs) -> CmdResult
 #[tauri::command]
 pub async fn doctor(host: State<'_, Host>) -> CmdResult<DoctorView> {
     // Not cut short by a relaunch (relaunch.rs) while it runs.
-    let _busy = host.activity.begin();
-    let store = host.store();
-    let apps = store.apps().await?;
-    let report = hubkey_core::doctor::doctor(
-        &apps,
-        &host.endpoints,
-        &preflight_env(&host),
-        store.self_test(),
-        true,
-    )
-    .await;
+    let _busy = host.activity().begin();
+    let apps = host.hubkey().apps().await?;
+    let report = host.hubkey().doctor(&apps, true).await;
     Ok(DoctorView::from(&report))
 }
 
@@ -503,12 +435,12 @@ pub async fn doctor(host: State<'_, Host>) -> CmdResult<DoctorView> {
 /// nothing: no file, no keychain. A connection saved by an older build has no hint and shows no suffix.
 pub fn connection_view(host: &Host, conn: &Connection, apps: &[AppConfig]) -> ConnectionView {
     let app = apps.iter().find(|a| a.name == conn.app);
-    let next_refresh = host.refresher.due_at(conn, conn.expires_at);
+    let next_refresh = host.hubkey().refresher().due_at(conn, conn.expires_at);
     ConnectionView::new(conn, app, next_refresh, conn.masked_access_token())
 }
 
 /// [`connection_view`] of one connection, with one read of the index for its app.
 pub async fn connection_view_of(host: &Host, conn: &Connection) -> ConnectionView {
-    let apps = host.store().apps().await.unwrap_or_default();
+    let apps = host.hubkey().store().apps().await.unwrap_or_default();
     connection_view(host, conn, &apps)
 }

@@ -1,23 +1,19 @@
-//! The host's state, managed by Tauri: one [`PortalConnector`] (so a deep link reaches the pending login),
-//! one [`Refresher`] (so the UI, the tray and the background share single-flight refreshes), the
-//! clipboard, the way the system browser is opened, and the [`LoginBook`] (logins as a newly built window must
-//! see them).
+//! The host's state, managed by Tauri: the one [`Hubkey`] of this process (so a deep link reaches the pending
+//! login, and the UI, the tray and the background share single-flight refreshes), the token copier, the way the
+//! system browser is opened, and the [`LoginBook`] (logins as a newly built window must see them). Commands
+//! reach it with [`HostExt::host`] (`app.host()`), as plugins reach theirs (`app.deep_link()`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use hubkey_core::client::HubSpotClient;
-use hubkey_core::clock::{Clock, SystemClock};
-use hubkey_core::config::{is_loopback_host, Endpoints};
-use hubkey_core::connect::PortalConnector;
-use hubkey_core::refresher::{RefreshPolicy, Refresher};
-use hubkey_core::store::TokenStore;
-use hubkey_core::Error as CoreError;
-use tauri::{AppHandle, Manager, Runtime};
+use hubkey_core::browser::{browser_env, check_browser_url, open_with_browser_env};
+use hubkey_core::{Error as CoreError, Hubkey};
+use hubkey_shell::clipboard::Clipboard;
+use hubkey_shell::copy::TokenCopier;
+use tauri::{AppHandle, Manager, Runtime, State};
 use url::Url;
 
-use crate::clipboard::{Clipboard, ClipboardGuard, SystemClipboard};
 use crate::views::{LoginFinished, LoginStarted, LoginState};
 
 /// A function that opens a URL in a browser.
@@ -74,62 +70,39 @@ impl Drop for ActivityGuard<'_> {
 /// The desktop host's state.
 #[derive(Debug)]
 pub struct Host {
-    pub connector: PortalConnector,
-    pub refresher: Refresher,
-    pub endpoints: Endpoints,
-    pub clock: Arc<dyn Clock>,
-    pub browser: Browser,
-    /// `None`: the system clipboard ([`Host::system_clipboard`]). Tests put a fake here.
-    pub clipboard: Option<Arc<dyn Clipboard>>,
-    /// The system clipboard, opened at its first use and kept (on X11 this process serves what it copied).
-    pub system_clipboard: Arc<SystemClipboard>,
-    pub clipboard_guard: ClipboardGuard,
-    pub clear_clipboard_after: Option<Duration>,
+    hubkey: Hubkey,
+    browser: Browser,
+    copier: TokenCopier,
     /// How long a login waits for HubSpot's redirect.
-    pub login_timeout: Duration,
+    login_timeout: Duration,
     /// The pending logins and the results no page has seen yet.
-    pub logins: LoginBook,
+    logins: LoginBook,
     /// Commands at work (see [`Activity`]).
-    pub activity: Activity,
+    activity: Activity,
 }
 
 impl Host {
     /// The default login timeout (design.md §2.1).
     pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(600);
 
-    /// From the environment (design.md §5): endpoints, `HUBKEY_HOME`, `HUBKEY_KEYCHAIN_SERVICE`, the clipboard
-    /// delay. Touches neither the network nor the keychain.
+    /// From the environment: hubkey-core's composition root over the OS keychain (design.md §5), and the
+    /// clipboard delay (`HUBKEY_CLIPBOARD_CLEAR_SECS`, else the settings file, else 60 s).
     pub fn from_env() -> Result<Self, CoreError> {
-        let endpoints = Endpoints::from_env()?;
-        let client = HubSpotClient::new(endpoints)?;
         let secrets = hubkey_keychain::KeyringStore::from_env()?;
-        let store = TokenStore::open_default(Arc::new(secrets))?;
-        let clear = crate::clipboard::clear_after_from(
-            std::env::var(crate::clipboard::CLEAR_ENV).ok().as_deref(),
-            Some(store.home()),
-        );
-        Ok(Self::new(client, store, Arc::new(SystemClock)).with_clipboard_clear(clear))
+        let hubkey = Hubkey::from_env(Arc::new(secrets))?;
+        let copier = TokenCopier::from_env(hubkey.store().home());
+        Ok(Self::new(hubkey).with_copier(copier))
     }
 
-    /// Over a client, a store and a clock; the system browser and clipboard; 60 s clipboard clearing.
-    pub fn new(client: HubSpotClient, store: TokenStore, clock: Arc<dyn Clock>) -> Self {
-        let endpoints = client.endpoints().clone();
-        let refresher = Refresher::new(
-            client.clone(),
-            store.clone(),
-            clock.clone(),
-            RefreshPolicy::default(),
-        );
+    /// Over `hubkey`; the system browser and clipboard; 60 s clipboard clearing.
+    pub fn new(hubkey: Hubkey) -> Self {
         Host {
-            connector: PortalConnector::new(client, store, clock.clone()),
-            refresher,
-            endpoints,
-            clock,
+            hubkey,
             browser: Browser::System,
-            clipboard: None,
-            system_clipboard: Arc::default(),
-            clipboard_guard: ClipboardGuard::default(),
-            clear_clipboard_after: Some(crate::clipboard::DEFAULT_CLEAR_AFTER),
+            copier: TokenCopier::new(
+                Arc::new(hubkey_shell::clipboard::SystemClipboard::default()),
+                Some(hubkey_shell::clipboard::DEFAULT_CLEAR_AFTER),
+            ),
             login_timeout: Self::LOGIN_TIMEOUT,
             logins: LoginBook::default(),
             activity: Activity::default(),
@@ -141,36 +114,62 @@ impl Host {
         self
     }
 
-    pub fn with_clipboard(mut self, clipboard: Arc<dyn Clipboard>) -> Self {
-        self.clipboard = Some(clipboard);
+    /// Another clipboard (tests put a fake here), with the same clearing delay.
+    pub fn with_clipboard(self, clipboard: Arc<dyn Clipboard>) -> Self {
+        let after = self.copier.clear_after();
+        self.with_copier(TokenCopier::new(clipboard, after))
+    }
+
+    /// Another clearing delay (`None`: never cleared).
+    pub fn with_clipboard_clear(self, after: Option<Duration>) -> Self {
+        let clipboard = Arc::clone(self.copier.clipboard());
+        self.with_copier(TokenCopier::new(clipboard, after))
+    }
+
+    /// How long a login waits for HubSpot's redirect.
+    pub fn with_login_timeout(mut self, timeout: Duration) -> Self {
+        self.login_timeout = timeout;
         self
     }
 
-    pub fn with_clipboard_clear(mut self, after: Option<Duration>) -> Self {
-        self.clear_clipboard_after = after;
+    fn with_copier(mut self, copier: TokenCopier) -> Self {
+        self.copier = copier;
         self
     }
 
-    pub fn store(&self) -> &TokenStore {
-        self.connector.store()
+    /// The use cases.
+    pub fn hubkey(&self) -> &Hubkey {
+        &self.hubkey
     }
 
-    /// The clipboard to use from `app`.
-    pub fn clipboard_for<R: Runtime>(&self, _app: &AppHandle<R>) -> Arc<dyn Clipboard> {
-        match &self.clipboard {
-            Some(c) => Arc::clone(c),
-            None => self.system_clipboard.clone(),
-        }
+    /// The one copy path for tokens.
+    pub fn copier(&self) -> &TokenCopier {
+        &self.copier
     }
 
-    /// A function that opens `url` the way [`Host::browser`] says, for [`PortalConnector::connect`].
+    /// The logins as pages must see them.
+    pub fn logins(&self) -> &LoginBook {
+        &self.logins
+    }
+
+    /// Commands at work.
+    pub fn activity(&self) -> &Activity {
+        &self.activity
+    }
+
+    /// How long a login waits for HubSpot's redirect.
+    pub fn login_timeout(&self) -> Duration {
+        self.login_timeout
+    }
+
+    /// A function that opens `url` the way [`Host::with_browser`] said, for [`Hubkey::login`].
     pub fn opener<R: Runtime>(
         &self,
         app: &AppHandle<R>,
     ) -> impl FnOnce(&Url) -> hubkey_core::Result<()> + Send {
         let browser = self.browser.clone();
         let app = app.clone();
-        let launch_dir = hubkey_core::launch::launch_dir(self.store().home());
+        let launch_dir = hubkey_core::launch::launch_dir(self.hubkey.store().home());
         move |url: &Url| {
             check_browser_url(url)?;
             match browser {
@@ -185,6 +184,18 @@ impl Host {
                 }
             }
         }
+    }
+}
+
+/// How the host's code reaches the managed [`Host`] from an app handle (as `app.deep_link()` reaches the
+/// deep-link plugin's state). `None` before [`crate::configure_with`] managed it.
+pub trait HostExt<R: Runtime> {
+    fn host(&self) -> Option<State<'_, Host>>;
+}
+
+impl<R: Runtime, M: Manager<R>> HostExt<R> for M {
+    fn host(&self) -> Option<State<'_, Host>> {
+        self.try_state::<Host>()
     }
 }
 
@@ -282,39 +293,12 @@ impl LoginBook {
     }
 }
 
-/// Only `https`, or `http` on a loopback host (the sandbox), reaches the browser (threat-model.md C12).
-pub fn check_browser_url(url: &Url) -> hubkey_core::Result<()> {
-    let ok = match url.scheme() {
-        "https" => url.host().is_some(),
-        "http" => is_loopback_host(url),
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(CoreError::UnsafeUrl {
-            url: format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")),
-            reason: "only https (or http on localhost) pages are opened in the browser".into(),
-        })
-    }
-}
-
-/// Opens `url` (a launch page's `file://` URL) with `$BROWSER` first (a list separated by `:` — `;` on Windows —
-/// whose first entry is used; `%s` stands for the URL, else it is appended), then the OS default browser.
+/// Opens `url` (a launch page's `file://` URL) with `$BROWSER` first (hubkey-core's parser: a list separated by
+/// `:` — `;` on Windows —, `%s` standing for the URL, else appended), then the OS default browser.
 fn open_in_system_browser<R: Runtime>(app: &AppHandle<R>, url: &Url) -> hubkey_core::Result<()> {
-    if let Some(command) = browser_command(std::env::var("BROWSER").ok().as_deref(), url.as_str()) {
-        let (program, args) = command;
-        let mut child = std::process::Command::new(&program)
-            .args(&args)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map_err(|e| CoreError::Config(format!("cannot run $BROWSER ({program}): {e}")))?;
-        // Reap it whenever it ends; a browser may run for a long time.
-        std::thread::spawn(move || {
-            let _ = child.wait();
-        });
+    if let Some(spec) = browser_env() {
+        let program = open_with_browser_env(&spec, url.as_str())
+            .map_err(|e| CoreError::Config(format!("cannot run $BROWSER ({e})")))?;
         tracing::info!(browser = %program, "opened the authorize page with $BROWSER");
         return Ok(());
     }
@@ -328,23 +312,6 @@ fn open_in_system_browser<R: Runtime>(app: &AppHandle<R>, url: &Url) -> hubkey_c
         .map_err(|e| CoreError::Config(format!("cannot open the system browser: {e}")))?;
     tracing::info!("opened the authorize page in the system browser");
     Ok(())
-}
-
-/// `$BROWSER` as a program and its arguments, or `None` when unset or blank.
-pub fn browser_command(var: Option<&str>, url: &str) -> Option<(String, Vec<String>)> {
-    let separator = if cfg!(windows) { ';' } else { ':' };
-    let entry = var?.split(separator).map(str::trim).find(|e| !e.is_empty())?;
-    let mut words = entry.split_whitespace().map(str::to_string);
-    let program = words.next()?;
-    let mut args: Vec<String> = words.collect();
-    if args.iter().any(|a| a.contains("%s")) {
-        for a in &mut args {
-            *a = a.replace("%s", url);
-        }
-    } else {
-        args.push(url.to_string());
-    }
-    Some((program, args))
 }
 
 #[cfg(test)]
@@ -429,46 +396,5 @@ mod tests {
         let state = book.take_state();
         assert_eq!(state.unseen, vec![failed("demo", ErrorCode::ConsentDenied)]);
         assert_eq!(book.take_state().unseen, vec![], "handed over once");
-    }
-
-    #[test]
-    fn browser_env_var_forms() {
-        let url = "https://app.hubspot.com/oauth/authorize?x=1";
-        assert_eq!(browser_command(None, url), None);
-        assert_eq!(browser_command(Some("  "), url), None);
-        assert_eq!(
-            browser_command(Some("/tmp/fake-browser.sh"), url),
-            Some(("/tmp/fake-browser.sh".into(), vec![url.to_string()]))
-        );
-        assert_eq!(
-            browser_command(Some("chromium --headless %s"), url),
-            Some(("chromium".into(), vec!["--headless".into(), url.to_string()]))
-        );
-        if !cfg!(windows) {
-            assert_eq!(
-                browser_command(Some(":firefox:chromium"), url).map(|c| c.0),
-                Some("firefox".to_string())
-            );
-        }
-    }
-
-    #[test]
-    fn c12_only_web_pages_reach_the_browser() {
-        for ok in [
-            "https://app.hubspot.com/oauth/authorize",
-            "http://localhost:4010/oauth/authorize",
-            "http://127.0.0.1:4010/x",
-        ] {
-            assert!(check_browser_url(&Url::parse(ok).unwrap()).is_ok(), "{ok}");
-        }
-        for bad in [
-            "file:///etc/passwd",
-            "javascript:alert(1)",
-            "http://evil.example/",
-            "hubkey://oauth/callback",
-        ] {
-            let err = check_browser_url(&Url::parse(bad).unwrap()).unwrap_err();
-            assert_eq!(err.code(), ErrorCode::UnsafeUrl, "{bad}");
-        }
     }
 }

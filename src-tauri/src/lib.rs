@@ -38,7 +38,7 @@ pub fn configure_with<R: Runtime>(builder: Builder<R>, host: Host) -> Builder<R>
             // Until the next main window's page asks `login_state`, login results are also kept for it.
             if window.label() == MAIN_WINDOW && matches!(event, WindowEvent::Destroyed) {
                 if let Some(host) = window.app_handle().try_state::<Host>() {
-                    host.logins.window_closed();
+                    host.logins().window_closed();
                 }
             }
         })
@@ -239,7 +239,7 @@ pub fn deliver_deep_link<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool {
     let Some(host) = app.try_state::<Host>() else {
         return false;
     };
-    match host.connector.deliver(url) {
+    match host.hubkey().deliver(url) {
         Ok(_) => {
             window::show_main_window(app);
             true

@@ -148,16 +148,14 @@ fn snapshot<R: Runtime>(app: &AppHandle<R>) -> Snapshot {
             ..Snapshot::default()
         };
     };
-    let (pending_sign_ins, unseen_sign_in_results) = host.logins.counts();
+    let (pending_sign_ins, unseen_sign_in_results) = host.logins().counts();
     Snapshot {
         window_open,
         pending_sign_ins,
         unseen_sign_in_results,
-        commands_at_work: host.activity.busy(),
-        refreshing: host.refresher.is_refreshing(),
-        clipboard_holds_token: host
-            .clipboard_guard
-            .holds_last_copy(host.clipboard_for(app).as_ref()),
+        commands_at_work: host.activity().busy(),
+        refreshing: host.hubkey().refresher().is_refreshing(),
+        clipboard_holds_token: host.copier().holds_last_copy(),
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! The menu is rebuilt whenever connections change ([`refresh`]).
 
-use hubkey_core::store::ConnectionState;
+use hubkey_core::ConnectionKey;
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -65,15 +65,7 @@ fn on_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
             let handle = app.clone();
             tauri::async_runtime::spawn(async move {
                 let host = handle.state::<Host>();
-                let connections = host.store().connections().await.unwrap_or_default();
-                for c in connections
-                    .iter()
-                    .filter(|c| c.state != ConnectionState::NeedsReauth)
-                {
-                    if let Err(e) = host.refresher.refresh_now(&c.app, c.hub_id).await {
-                        tracing::warn!(app = %c.app, hub_id = c.hub_id, code = e.code().as_str(), "refresh from the tray failed: {e}");
-                    }
-                }
+                host.hubkey().refresh_all().await;
                 refresh(&handle).await;
             });
         }
@@ -82,10 +74,8 @@ fn on_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
                 let handle = app.clone();
                 tauri::async_runtime::spawn(async move {
                     let host = handle.state::<Host>();
-                    if let Err(e) =
-                        crate::commands::copy_token_to_clipboard(&handle, &host, &app_name, hub_id, false)
-                            .await
-                    {
+                    let key = ConnectionKey::new(&app_name, hub_id);
+                    if let Err(e) = crate::commands::copy_token_to_clipboard(&host, &key, false).await {
                         tracing::warn!(app = %app_name, hub_id, code = %e.code, "copy from the tray failed: {}", e.message);
                     }
                 });
@@ -102,7 +92,7 @@ pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
     let Some(host) = app.try_state::<Host>() else {
         return;
     };
-    let connections = match host.store().connections().await {
+    let connections = match host.hubkey().connections().await {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(code = e.code().as_str(), "tray: cannot read the connections: {e}");

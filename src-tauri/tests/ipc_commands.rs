@@ -16,9 +16,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use hubkey_core::client::HubSpotClient;
-use hubkey_core::clock::SystemClock;
 use hubkey_core::config::Endpoints;
 use hubkey_core::store::{MemoryStore, TokenStore};
+use hubkey_core::ConnectionKey;
 use hubkey_desktop_lib::clipboard::Clipboard;
 use hubkey_desktop_lib::{Browser, Host};
 use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_MCP_CLIENT_ID, DEMO_STANDARD_CLIENT_ID};
@@ -201,9 +201,7 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
     let clipboard = Arc::new(FakeClipboard::default());
     let app_handle = Arc::new(OnceLock::new());
     let host = Host::new(
-        HubSpotClient::new(endpoints).unwrap(),
-        store.clone(),
-        Arc::new(SystemClock),
+        hubkey_core::Hubkey::builder(HubSpotClient::new(endpoints).unwrap(), store.clone()).build(),
     )
     .with_browser(fake_browser(Arc::clone(&app_handle)))
     .with_clipboard(clipboard.clone())
@@ -346,8 +344,10 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
         demo["required_scopes"],
         json!(["oauth", "crm.objects.contacts.read"])
     );
-    let tokens =
-        tauri::async_runtime::block_on(store.load_tokens("demo", hubspot_sandbox::DEMO_PRO_HUB_ID)).unwrap();
+    let tokens = tauri::async_runtime::block_on(
+        store.load_tokens(&ConnectionKey::new("demo", hubspot_sandbox::DEMO_PRO_HUB_ID)),
+    )
+    .unwrap();
     let access = tokens.access_token.expose().to_string();
     let masked = demo["masked_token"].as_str().unwrap();
     assert!(masked.starts_with("••••••••"), "{masked}");
@@ -383,9 +383,10 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
         access.clone(),
         tokens.refresh_token.expose().to_string(),
     ];
-    let relay_tokens =
-        tauri::async_runtime::block_on(store.load_tokens("relay", hubspot_sandbox::DEMO_STARTER_HUB_ID))
-            .unwrap();
+    let relay_tokens = tauri::async_runtime::block_on(
+        store.load_tokens(&ConnectionKey::new("relay", hubspot_sandbox::DEMO_STARTER_HUB_ID)),
+    )
+    .unwrap();
     secrets.push(relay_tokens.access_token.expose().to_string());
     secrets.push(relay_tokens.refresh_token.expose().to_string());
 
@@ -644,7 +645,8 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
     assert_eq!(accepted["asked_server"], true, "{accepted}");
     assert_eq!(accepted["protocol_version"], "2025-06-18");
     assert!(accepted["fix"].is_null());
-    let mcp_tokens = tauri::async_runtime::block_on(store.load_tokens("mcp", mcp_hub)).unwrap();
+    let mcp_tokens =
+        tauri::async_runtime::block_on(store.load_tokens(&ConnectionKey::new("mcp", mcp_hub))).unwrap();
     secrets.push(mcp_tokens.access_token.expose().to_string());
     secrets.push(mcp_tokens.refresh_token.expose().to_string());
     secrets.push(mcp_client_secret.clone());
@@ -695,8 +697,10 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
             .iter()
             .any(|e| e["app"] == "demo" && e["state"] == "fresh")
     });
-    let after =
-        tauri::async_runtime::block_on(store.load_tokens("demo", hubspot_sandbox::DEMO_PRO_HUB_ID)).unwrap();
+    let after = tauri::async_runtime::block_on(
+        store.load_tokens(&ConnectionKey::new("demo", hubspot_sandbox::DEMO_PRO_HUB_ID)),
+    )
+    .unwrap();
     secrets.push(after.access_token.expose().to_string());
     secrets.push(after.refresh_token.expose().to_string());
     let unknown = ipc

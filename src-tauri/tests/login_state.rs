@@ -17,10 +17,9 @@ use std::time::Duration;
 
 use hubkey_core::app::{AppConfig, AppKind};
 use hubkey_core::client::HubSpotClient;
-use hubkey_core::clock::SystemClock;
 use hubkey_core::config::Endpoints;
 use hubkey_core::store::{MemoryStore, TokenStore};
-use hubkey_core::Secret;
+use hubkey_core::ConnectionKey;
 use hubkey_desktop_lib::views::StartLoginArgs;
 use hubkey_desktop_lib::{Browser, Host, MAIN_WINDOW};
 use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_STANDARD_CLIENT_ID};
@@ -132,13 +131,10 @@ fn offline_host(home: &std::path::Path, opened: &Arc<Mutex<Option<Url>>>) -> Hos
         kind: AppKind::Standard,
         pkce: true,
     };
-    tauri::async_runtime::block_on(store.save_app(&config, &Secret::new(CLIENT_SECRET))).unwrap();
-    Host::new(
-        HubSpotClient::new(Endpoints::hubspot()).unwrap(),
-        store,
-        Arc::new(SystemClock),
-    )
-    .with_browser(idle_browser(Arc::clone(opened)))
+    tauri::async_runtime::block_on(store.save_app(&config, &hubkey_core::ClientSecret::new(CLIENT_SECRET)))
+        .unwrap();
+    Host::new(hubkey_core::Hubkey::builder(HubSpotClient::new(Endpoints::hubspot()).unwrap(), store).build())
+        .with_browser(idle_browser(Arc::clone(opened)))
 }
 
 fn demo_login() -> StartLoginArgs {
@@ -201,8 +197,7 @@ fn given_a_login_that_times_out_while_no_window_is_open_then_the_next_window_get
     let home = temp_home("login-state-unseen");
     let opened = Arc::new(Mutex::new(None));
     let recorder = Arc::new(Recorder::default());
-    let mut host = offline_host(&home, &opened);
-    host.login_timeout = Duration::from_millis(700);
+    let host = offline_host(&home, &opened).with_login_timeout(Duration::from_millis(700));
     let app = app(host, false, &recorder);
 
     let started = tauri::async_runtime::block_on(hubkey_desktop_lib::commands::begin_login(
@@ -211,9 +206,9 @@ fn given_a_login_that_times_out_while_no_window_is_open_then_the_next_window_get
         demo_login(),
     ))
     .unwrap();
-    assert_eq!(app.state::<Host>().logins.pending(), vec![started]);
+    assert_eq!(app.state::<Host>().logins().pending(), vec![started]);
     wait_for("the login's timeout", Duration::from_secs(10), || {
-        app.state::<Host>().logins.pending().is_empty()
+        app.state::<Host>().logins().pending().is_empty()
     });
     // Not popped up for a failure: the result waits for the user's next visit.
     std::thread::sleep(Duration::from_millis(300));
@@ -309,16 +304,17 @@ fn sandbox_host(tag: &str, change: impl FnOnce(&mut Fixture)) -> (SandboxWorld, 
         kind: AppKind::Standard,
         pkce: true,
     };
-    tauri::async_runtime::block_on(store.save_app(&config, &Secret::new(client_secret.as_str()))).unwrap();
+    tauri::async_runtime::block_on(
+        store.save_app(&config, &hubkey_core::ClientSecret::new(client_secret.as_str())),
+    )
+    .unwrap();
     let endpoints = Endpoints {
         app_base: Url::parse(&sandbox.base_url()).unwrap(),
         api_base: Url::parse(&sandbox.base_url()).unwrap(),
         mcp_base: Url::parse(&sandbox.mcp_base_url()).unwrap(),
     };
     let host = Host::new(
-        HubSpotClient::new(endpoints).unwrap(),
-        store.clone(),
-        Arc::new(SystemClock),
+        hubkey_core::Hubkey::builder(HubSpotClient::new(endpoints).unwrap(), store.clone()).build(),
     )
     .with_browser(granting_browser());
     (
@@ -378,8 +374,10 @@ fn given_a_login_that_succeeds_while_no_window_is_open_then_the_window_is_built_
         "handed over once"
     );
 
-    let tokens =
-        tauri::async_runtime::block_on(store.load_tokens("demo", hubspot_sandbox::DEMO_PRO_HUB_ID)).unwrap();
+    let tokens = tauri::async_runtime::block_on(
+        store.load_tokens(&ConnectionKey::new("demo", hubspot_sandbox::DEMO_PRO_HUB_ID)),
+    )
+    .unwrap();
     recorder.assert_no_secret(&[
         client_secret,
         tokens.access_token.expose().to_string(),
@@ -456,9 +454,12 @@ fn given_hubspot_refusing_pkce_when_a_login_fails_then_pkce_rejected_is_said_and
     let stored = tauri::async_runtime::block_on(world.store.app("demo")).unwrap();
     assert!(stored.pkce);
 
-    let tokens =
-        tauri::async_runtime::block_on(world.store.load_tokens("demo", hubspot_sandbox::DEMO_PRO_HUB_ID))
-            .unwrap();
+    let tokens = tauri::async_runtime::block_on(
+        world
+            .store
+            .load_tokens(&ConnectionKey::new("demo", hubspot_sandbox::DEMO_PRO_HUB_ID)),
+    )
+    .unwrap();
     recorder.assert_no_secret(&[
         world.client_secret.clone(),
         tokens.access_token.expose().to_string(),

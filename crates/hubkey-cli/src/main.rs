@@ -11,7 +11,6 @@
 //! Everything that reaches stdout or stderr goes through [`output::Output`], never `print!`, so
 //! `hubkey token` can promise that stdout holds the token and nothing else.
 
-mod browser;
 mod cli;
 mod commands;
 mod context;

@@ -1,7 +1,7 @@
 //! Reading the client secret: from stdin when it is piped (`pass hubspot | hubkey app add …`),
 //! else from a no-echo prompt on the terminal. Never from argv (see [`crate::cli`]).
 
-use hubkey_core::{Error, Result, Secret};
+use hubkey_core::{ClientSecret, Error, Result};
 use std::io::{IsTerminal, Read};
 
 /// The longest client secret accepted on stdin (HubSpot's are UUIDs; this only stops a runaway
@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Read};
 const MAX_STDIN_BYTES: u64 = 16 * 1024;
 
 /// Reads the client secret of `app`.
-pub fn read_client_secret(app: &str) -> Result<Secret> {
+pub fn read_client_secret(app: &str) -> Result<ClientSecret> {
     let stdin = std::io::stdin();
     let raw = if stdin.is_terminal() {
         rpassword::prompt_password(format!("Client secret for {app} (input hidden): "))
@@ -27,7 +27,7 @@ pub fn read_client_secret(app: &str) -> Result<Secret> {
 }
 
 /// Trims surrounding whitespace (the newline of `echo`); refuses empty and multi-line input.
-pub fn parse_secret(raw: &str) -> Result<Secret> {
+pub fn parse_secret(raw: &str) -> Result<ClientSecret> {
     let value = raw.trim();
     if value.is_empty() {
         return Err(Error::Config(
@@ -37,7 +37,7 @@ pub fn parse_secret(raw: &str) -> Result<Secret> {
     if value.contains(['\n', '\r']) {
         return Err(Error::Config("the client secret must be a single line".into()));
     }
-    Ok(Secret::new(value))
+    Ok(ClientSecret::new(value))
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@
 
 use crate::config::is_loopback_host;
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secret::{AuthCode, CsrfState};
 use url::Url;
 
 /// The scheme of Hubkey's deep link.
@@ -117,9 +117,9 @@ pub enum CallbackParams {
     /// HubSpot granted access: an authorization code.
     Code {
         /// The authorization code (single use, short-lived).
-        code: Secret,
+        code: AuthCode,
         /// The `state` echoed back.
-        state: Secret,
+        state: CsrfState,
     },
     /// HubSpot (or the user) refused: `error` and an optional `error_description`.
     Error {
@@ -129,13 +129,13 @@ pub enum CallbackParams {
         /// Use [`CallbackParams::escaped_description`] to put it in HTML.
         description: Option<String>,
         /// The `state` echoed back.
-        state: Secret,
+        state: CsrfState,
     },
 }
 
 impl CallbackParams {
     /// The `state` the callback carried.
-    pub fn state(&self) -> &Secret {
+    pub fn state(&self) -> &CsrfState {
         match self {
             CallbackParams::Code { state, .. } | CallbackParams::Error { state, .. } => state,
         }
@@ -312,7 +312,7 @@ pub fn parse_callback(url: &str, expected: &CallbackTarget) -> Result<CallbackPa
     if state.len() > MAX_SECRET_PARAM {
         return Err(invalid("the state parameter is too long"));
     }
-    let state = Secret::new(state);
+    let state = CsrfState::new(state);
     if let Some(error) = error.filter(|e| !e.is_empty()) {
         let description = description
             .map(|d| clean_text(&d, MAX_DESCRIPTION))
@@ -325,7 +325,7 @@ pub fn parse_callback(url: &str, expected: &CallbackTarget) -> Result<CallbackPa
     }
     match code {
         Some(c) if !c.is_empty() && c.len() <= MAX_SECRET_PARAM => Ok(CallbackParams::Code {
-            code: Secret::new(c),
+            code: AuthCode::new(c),
             state,
         }),
         Some(c) if !c.is_empty() => Err(invalid("the code parameter is too long")),

@@ -24,15 +24,15 @@ pub use wire::{
 use crate::app::{AppConfig, AppKind};
 use crate::config::{Endpoints, OAuthEndpoints};
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secret::{AccessToken, AuthCode, ClientSecret, CsrfState, PkceVerifier, RefreshToken, Secret};
 use crate::token::{Refreshed, TokenMetadata, TokenSet};
 use authorize::check_endpoint_url;
 use oauth2::basic::BasicTokenType;
 use oauth2::http;
 use oauth2::{
-    AccessToken, AuthType, AuthorizationCode, ClientId, ClientSecret, EndpointNotSet, EndpointSet,
-    HttpRequest, HttpResponse, IntrospectionUrl, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    RequestTokenError, StandardRevocableToken, TokenIntrospectionResponse, TokenResponse, TokenUrl,
+    AuthType, AuthorizationCode, ClientId, EndpointNotSet, EndpointSet, HttpRequest, HttpResponse,
+    IntrospectionUrl, PkceCodeVerifier, RedirectUrl, RequestTokenError, StandardRevocableToken,
+    TokenIntrospectionResponse, TokenResponse, TokenUrl,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -219,7 +219,7 @@ impl HubSpotClient {
     /// values that could smuggle parameters, before anything is built. The page is the one the
     /// client knows ([`HubSpotClient::known_oauth_endpoints`]): await
     /// [`HubSpotClient::oauth_endpoints`] first to read the MCP host's metadata
-    /// ([`crate::connect::PortalConnector::connect`] does).
+    /// ([`crate::Hubkey::login`] does).
     pub fn begin_authorization(&self, app: &AppConfig, portal_id: Option<u64>) -> Result<AuthorizeRequest> {
         let state = new_state();
         let (challenge, verifier) = match app.uses_pkce() {
@@ -244,7 +244,7 @@ impl HubSpotClient {
     pub fn authorize_url_with(
         &self,
         app: &AppConfig,
-        state: &Secret,
+        state: &CsrfState,
         challenge: Option<&str>,
         portal_id: Option<u64>,
     ) -> Result<Url> {
@@ -257,10 +257,10 @@ impl HubSpotClient {
     pub async fn exchange_code(
         &self,
         app: &AppConfig,
-        client_secret: &Secret,
-        code: &Secret,
+        client_secret: &ClientSecret,
+        code: &AuthCode,
         redirect_uri: &str,
-        pkce_verifier: Option<&Secret>,
+        pkce_verifier: Option<&PkceVerifier>,
         now: OffsetDateTime,
     ) -> Result<TokenSet> {
         let op = Operation::Exchange;
@@ -296,13 +296,13 @@ impl HubSpotClient {
     pub async fn refresh(
         &self,
         app: &AppConfig,
-        client_secret: &Secret,
-        refresh_token: &Secret,
+        client_secret: &ClientSecret,
+        refresh_token: &RefreshToken,
         now: OffsetDateTime,
     ) -> Result<Refreshed> {
         let op = Operation::Refresh;
         let client = self.token_client(app, client_secret).await?;
-        let rt = RefreshToken::new(refresh_token.expose().to_owned());
+        let rt = oauth2::RefreshToken::new(refresh_token.expose().to_owned());
         let send = Transport { client: self, op };
         let response = client
             .exchange_refresh_token(&rt)
@@ -319,10 +319,10 @@ impl HubSpotClient {
     pub async fn introspect(
         &self,
         app: &AppConfig,
-        client_secret: &Secret,
-        access_token: &Secret,
+        client_secret: &ClientSecret,
+        access_token: &AccessToken,
     ) -> Result<Option<TokenMetadata>> {
-        self.introspect_as(app, client_secret, access_token, "access_token")
+        self.introspect_as(app, client_secret, access_token.as_secret(), "access_token")
             .await
     }
 
@@ -330,7 +330,7 @@ impl HubSpotClient {
     async fn introspect_as(
         &self,
         app: &AppConfig,
-        client_secret: &Secret,
+        client_secret: &ClientSecret,
         token: &Secret,
         hint: &str,
     ) -> Result<Option<TokenMetadata>> {
@@ -339,10 +339,10 @@ impl HubSpotClient {
         check_endpoint_url(&url, "introspection endpoint")?;
         let client: OAuthClient<EndpointSet, EndpointNotSet> =
             oauth2::Client::new(ClientId::new(app.client_id.clone()))
-                .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
+                .set_client_secret(oauth2::ClientSecret::new(client_secret.expose().to_owned()))
                 .set_auth_type(AuthType::RequestBody)
                 .set_introspection_url(IntrospectionUrl::from_url(url));
-        let token = AccessToken::new(token.expose().to_owned());
+        let token = oauth2::AccessToken::new(token.expose().to_owned());
         let send = Transport { client: self, op };
         let response = client
             .introspect(&token)
@@ -375,8 +375,8 @@ impl HubSpotClient {
     pub async fn revoke(
         &self,
         app: &AppConfig,
-        client_secret: &Secret,
-        refresh_token: &Secret,
+        client_secret: &ClientSecret,
+        refresh_token: &RefreshToken,
     ) -> Result<Revocation> {
         let mut already_dead = false;
         let mut unclear = None;
@@ -397,7 +397,7 @@ impl HubSpotClient {
         }
         if let Some(validation_error) = unclear {
             return match self
-                .introspect_as(app, client_secret, refresh_token, "refresh_token")
+                .introspect_as(app, client_secret, refresh_token.as_secret(), "refresh_token")
                 .await
             {
                 Ok(None) => Ok(Revocation::AlreadyInvalid),
@@ -414,8 +414,8 @@ impl HubSpotClient {
         &self,
         url: &Url,
         app: &AppConfig,
-        client_secret: &Secret,
-        refresh_token: &Secret,
+        client_secret: &ClientSecret,
+        refresh_token: &RefreshToken,
     ) -> Result<Answer> {
         let op = Operation::Revoke;
         check_endpoint_url(url, "revocation endpoint")?;
@@ -457,12 +457,12 @@ impl HubSpotClient {
     async fn token_client(
         &self,
         app: &AppConfig,
-        client_secret: &Secret,
+        client_secret: &ClientSecret,
     ) -> Result<OAuthClient<EndpointNotSet, EndpointSet>> {
         let url = self.oauth_endpoints(app.kind).await.token;
         check_endpoint_url(&url, "token endpoint")?;
         Ok(oauth2::Client::new(ClientId::new(app.client_id.clone()))
-            .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
+            .set_client_secret(oauth2::ClientSecret::new(client_secret.expose().to_owned()))
             .set_auth_type(AuthType::RequestBody)
             .set_token_uri(TokenUrl::from_url(url)))
     }
@@ -584,7 +584,7 @@ impl HubSpotClient {
         &self,
         op: Operation,
         response: &HubSpotTokenResponse,
-        previous: Option<&Secret>,
+        previous: Option<&RefreshToken>,
         now: OffsetDateTime,
     ) -> Result<(TokenSet, bool)> {
         let bad = |what: &str| {
@@ -624,8 +624,8 @@ impl HubSpotClient {
             .map(|r| r.secret())
             .filter(|r| !r.is_empty());
         let (refresh_token, rotated) = match (returned, previous) {
-            (Some(new), Some(old)) => (Secret::new(new.clone()), new.as_str() != old.expose()),
-            (Some(new), None) => (Secret::new(new.clone()), true),
+            (Some(new), Some(old)) => (RefreshToken::new(new.clone()), new.as_str() != old.expose()),
+            (Some(new), None) => (RefreshToken::new(new.clone()), true),
             (None, Some(old)) => (old.clone(), false),
             (None, None) => return Err(bad("has no refresh_token")),
         };
@@ -642,7 +642,7 @@ impl HubSpotClient {
                 .unwrap_or_default(),
         );
         let tokens = TokenSet {
-            access_token: Secret::new(response.access_token().secret().clone()),
+            access_token: AccessToken::new(response.access_token().secret().clone()),
             refresh_token,
             expires_at,
             scopes,

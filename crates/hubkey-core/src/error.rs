@@ -42,6 +42,7 @@ pub enum ErrorCode {
     Ambiguous,
     Io,
     PkceRejected,
+    Clipboard,
 }
 
 impl ErrorCode {
@@ -74,6 +75,7 @@ impl ErrorCode {
             ErrorCode::Ambiguous => "ambiguous",
             ErrorCode::Io => "io",
             ErrorCode::PkceRejected => "pkce_rejected",
+            ErrorCode::Clipboard => "clipboard",
         }
     }
 }
@@ -226,6 +228,10 @@ pub enum Error {
     #[error("file error: {0}")]
     Io(String),
 
+    /// The system clipboard refused a copy (no clipboard in this session, another program holding it).
+    #[error("cannot write to the clipboard: {0}")]
+    Clipboard(String),
+
     /// HubSpot rotated the refresh token, and the keychain did not save the new one after several tries
     /// (docs/SECURITY.md, finding 9). The new token set is kept in the running process, which retries;
     /// code `keychain_unavailable`.
@@ -271,6 +277,7 @@ impl Error {
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Ambiguous(_) => ErrorCode::Ambiguous,
             Error::Io(_) => ErrorCode::Io,
+            Error::Clipboard(_) => ErrorCode::Clipboard,
             Error::PkceRejected(_) => ErrorCode::PkceRejected,
             Error::UnsafeHome { .. } => ErrorCode::Config,
             Error::UnsavedRefreshToken { .. } => ErrorCode::KeychainUnavailable,
@@ -320,6 +327,7 @@ impl Error {
             Error::CorruptRecord(_) => "Connect the portal again; the unreadable record was kept for inspection.".into(),
             Error::NotFound(_) | Error::Ambiguous(_) => "See `hubkey status` for the apps and portals you have.".into(),
             Error::Io(_) => "Check that HUBKEY_HOME is writable.".into(),
+            Error::Clipboard(_) => "Try again; if it keeps failing, check that the desktop session has a clipboard.".into(),
             Error::UnsafeHome { fix, .. } => fix.clone(),
             Error::UnsavedRefreshToken { .. } => {
                 "Unlock or restart your keychain and keep Hubkey running until it has saved the token.".into()

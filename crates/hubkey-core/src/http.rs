@@ -69,3 +69,14 @@ impl HttpClients {
         self.for_url(&url).post(url)
     }
 }
+
+/// The `Authorization` header for `token` (`Bearer …`, from [`AccessToken::bearer_header`]), marked
+/// sensitive so that HTTP debug output never shows it. A token with bytes a header cannot carry
+/// (never one HubSpot issued: the client refuses those, `is_token_text`) becomes a placeholder the
+/// server refuses.
+pub fn bearer(token: &crate::secret::AccessToken) -> reqwest::header::HeaderValue {
+    let mut value = reqwest::header::HeaderValue::from_str(token.bearer_header().expose())
+        .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("Bearer invalid"));
+    value.set_sensitive(true);
+    value
+}

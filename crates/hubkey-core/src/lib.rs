@@ -5,7 +5,9 @@
 //! against the HubSpot sandbox in `tests/hubspot-sandbox`.
 //!
 //! Map of the modules:
-//! - [`secret`]: the only type that holds token, code, verifier and client-secret values.
+//! - [`secret`]: the types that hold secret values, one per role (client secret, access and
+//!   refresh token, code, verifier, state), each with a redacted `Debug`, wiped on drop.
+//! - [`ids`]: [`ConnectionKey`], which connection a call is about.
 //! - [`error`]: one closed error enum with stable codes the UI and the CLI act on.
 //! - [`config`]: HubSpot endpoints (real HubSpot by default, overridable by env) and paths.
 //! - [`clock`]: time is passed in, never read inside the logic.
@@ -15,7 +17,9 @@
 //! - [`http`]: the HTTP clients (proxies for https only, never for a plain-http sandbox).
 //! - [`token`]: the token set and the metadata learnt from introspection.
 //! - [`callback`], [`login`], [`loopback`]: one login from the browser back to a token set.
-//! - [`connect`]: connecting a portal end to end, and signing out of one.
+//! - [`hubkey`]: [`Hubkey`], the use cases behind one facade (register, log in, refresh, sign out,
+//!   copy, check, list) and the one composition root, [`Hubkey::from_env`].
+//! - [`browser`]: the one `$BROWSER` parser, and what may be opened in a browser.
 //! - [`launch`]: the authorize URL handed to the browser in a private file, never on a command line.
 //! - [`refresher`]: keeps every connection's access token fresh (single-flight, across processes).
 //! - [`store`]: where secrets (keychain) and the non-secret index live.
@@ -27,15 +31,17 @@
 //! - [`doctor`]: building blocks of `hubkey doctor` (preflight, keychain, reachability).
 
 pub mod app;
+pub mod browser;
 pub mod callback;
 pub mod client;
 pub mod clock;
 pub mod config;
-pub mod connect;
 pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod hubkey;
+pub mod ids;
 pub mod install_guide;
 pub mod launch;
 pub mod login;
@@ -50,4 +56,8 @@ pub mod text;
 pub mod token;
 
 pub use error::{Error, ErrorCode, Result};
-pub use secret::Secret;
+pub use hubkey::Hubkey;
+pub use ids::ConnectionKey;
+pub use secret::{
+    AccessToken, AuthCode, ClientSecret, CopyAs, CsrfState, ExposeSecret, PkceVerifier, RefreshToken, Secret,
+};

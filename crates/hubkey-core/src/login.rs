@@ -27,7 +27,7 @@ use crate::callback::{parse_callback, redact_url, CallbackParams, CallbackTarget
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorCode, Result};
 use crate::loopback::LoopbackListener;
-use crate::secret::Secret;
+use crate::secret::{AuthCode, CsrfState, PkceVerifier};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -50,9 +50,9 @@ pub struct PendingLogin {
     /// Where the callback must arrive.
     pub target: CallbackTarget,
     /// The `state` sent in the authorize URL.
-    pub state: Secret,
+    pub state: CsrfState,
     /// The PKCE verifier, when PKCE is used.
-    pub pkce_verifier: Option<Secret>,
+    pub pkce_verifier: Option<PkceVerifier>,
     /// The `redirect_uri` exactly as sent in the authorize URL (sent again at the exchange).
     pub redirect_uri: String,
     /// How long to wait for the callback.
@@ -64,8 +64,8 @@ impl PendingLogin {
     pub fn new(
         app: impl Into<String>,
         target: CallbackTarget,
-        state: Secret,
-        pkce_verifier: Option<Secret>,
+        state: CsrfState,
+        pkce_verifier: Option<PkceVerifier>,
         redirect_uri: impl Into<String>,
     ) -> Self {
         Self {
@@ -83,8 +83,8 @@ impl PendingLogin {
     pub fn for_redirect(
         app: impl Into<String>,
         redirect_uri: impl Into<String>,
-        state: Secret,
-        pkce_verifier: Option<Secret>,
+        state: CsrfState,
+        pkce_verifier: Option<PkceVerifier>,
     ) -> Result<(Self, RedirectTarget)> {
         let redirect_uri = redirect_uri.into();
         let target = crate::callback::redirect_target(&redirect_uri)?;
@@ -107,9 +107,9 @@ pub struct CompletedCallback {
     /// The app's name.
     pub app: String,
     /// The authorization code.
-    pub code: Secret,
+    pub code: AuthCode,
     /// The PKCE verifier to send with the code.
-    pub pkce_verifier: Option<Secret>,
+    pub pkce_verifier: Option<PkceVerifier>,
     /// The `redirect_uri` exactly as sent in the authorize URL.
     pub redirect_uri: String,
 }
@@ -150,7 +150,7 @@ type Outcome = Result<CompletedCallback>;
 
 enum Phase {
     Pending {
-        pkce_verifier: Option<Secret>,
+        pkce_verifier: Option<PkceVerifier>,
         redirect_uri: String,
         tx: oneshot::Sender<Outcome>,
     },
@@ -161,7 +161,7 @@ enum Phase {
 struct Slot {
     id: LoginId,
     target: CallbackTarget,
-    state: Secret,
+    state: CsrfState,
     started_at: OffsetDateTime,
     timeout: Duration,
     deadline: Instant,
@@ -605,8 +605,8 @@ mod tests {
         PendingLogin::new(
             app,
             CallbackTarget::loopback(3000, "/oauth-callback"),
-            Secret::new(state),
-            Some(Secret::new("verifier-1")),
+            CsrfState::new(state),
+            Some(PkceVerifier::new("verifier-1")),
             LB,
         )
     }
@@ -791,7 +791,7 @@ mod tests {
         let flow = flow();
         let a = flow.start(pending("a", "state-a"));
         let (p, _) =
-            PendingLogin::for_redirect("b", "https://relay.example/cb", Secret::new("state-b"), None)
+            PendingLogin::for_redirect("b", "https://relay.example/cb", CsrfState::new("state-b"), None)
                 .unwrap();
         let b = flow.start(p);
         flow.deliver("hubkey://oauth/callback?code=cb&state=state-b")
@@ -821,8 +821,8 @@ mod tests {
     fn given_a_completed_callback_when_debug_formatted_then_code_and_verifier_are_redacted() {
         let c = CompletedCallback {
             app: "app".into(),
-            code: Secret::new("CODE-VALUE"),
-            pkce_verifier: Some(Secret::new("VERIFIER-VALUE")),
+            code: AuthCode::new("CODE-VALUE"),
+            pkce_verifier: Some(PkceVerifier::new("VERIFIER-VALUE")),
             redirect_uri: LB.into(),
         };
         let s = format!("{c:?}");

@@ -26,7 +26,7 @@
 
 use crate::config::{parse_base_url, Endpoints};
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 use crate::store::Connection;
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use serde::Serialize;
@@ -181,7 +181,7 @@ pub async fn check_connection<F, Fut>(
 ) -> Result<McpCheck>
 where
     F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<Secret>>,
+    Fut: Future<Output = Result<AccessToken>>,
 {
     if connection.is_user_level == Some(false) {
         tracing::info!(
@@ -203,7 +203,7 @@ where
 pub async fn check_mcp_server(
     http: &crate::http::HttpClients,
     endpoints: &Endpoints,
-    access_token: &Secret,
+    access_token: &AccessToken,
 ) -> Result<McpCheck> {
     let url = parse_base_url("the MCP server URL", endpoints.mcp_server_url().as_str())?;
     let body = json!({
@@ -219,7 +219,7 @@ pub async fn check_mcp_server(
     let started = std::time::Instant::now();
     let mut request = http.post(url);
     if !access_token.is_empty() {
-        request = request.bearer_auth(access_token.expose());
+        request = request.header(reqwest::header::AUTHORIZATION, crate::http::bearer(access_token));
     }
     let mut response = request
         .header(ACCEPT, "application/json, text/event-stream")
@@ -262,7 +262,7 @@ fn transport_error(e: &reqwest::Error) -> Error {
     }
 }
 
-fn classify(status: u16, headers: &HeaderMap, body: &[u8], token: &Secret) -> Result<McpCheck> {
+fn classify(status: u16, headers: &HeaderMap, body: &[u8], token: &AccessToken) -> Result<McpCheck> {
     match status {
         200 => accepted(headers, body),
         401 => {
@@ -374,7 +374,7 @@ fn sse_messages(body: &[u8]) -> Vec<Value> {
 /// is short plain text (HubSpot's 401 for an account-level token is "This endpoint requires a user
 /// level OAuth token" as text, whatever the content type says). Control characters removed,
 /// shortened, and dropped entirely if it echoes the token. HTML pages and long bodies give `None`.
-fn safe_message(body: &[u8], token: &Secret) -> Option<String> {
+fn safe_message(body: &[u8], token: &AccessToken) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?.trim();
     let m = match serde_json::from_str::<Value>(text) {
         Ok(v) => v.get("message").and_then(Value::as_str)?.to_owned(),
@@ -457,7 +457,7 @@ mod tests {
 
     #[test]
     fn given_a_401_echoing_the_token_when_classified_then_the_message_is_dropped() {
-        let token = Secret::new("tok-123456");
+        let token = AccessToken::new("tok-123456");
         let body = br#"{"message":"bad token tok-123456"}"#;
         let got = classify(401, &HeaderMap::new(), body, &token).unwrap();
         assert_eq!(
@@ -478,7 +478,7 @@ mod tests {
 
     #[test]
     fn given_hubspots_plain_text_401_under_any_content_type_when_classified_then_not_user_level() {
-        let token = Secret::new("tok-123456");
+        let token = AccessToken::new("tok-123456");
         for content_type in [
             None,
             Some("text/plain"),
@@ -535,7 +535,7 @@ mod tests {
                 .parse()
                 .unwrap(),
         );
-        let got = classify(401, &headers, b"", &Secret::new("t")).unwrap();
+        let got = classify(401, &headers, b"", &AccessToken::new("t")).unwrap();
         assert_eq!(
             got,
             McpCheck::Unauthorized {
@@ -554,7 +554,7 @@ mod tests {
 
     #[test]
     fn given_an_html_or_long_401_when_classified_then_no_body_text_is_kept() {
-        let token = Secret::new("t");
+        let token = AccessToken::new("t");
         // The phrase still decides, even wrapped in a page; the page itself is never shown.
         let page = b"<html><body><p>This endpoint requires a user level OAuth token</p></body></html>";
         assert_eq!(
@@ -577,7 +577,7 @@ mod tests {
 
     #[test]
     fn given_5xx_and_429_when_classified_then_they_are_transient() {
-        let token = Secret::new("t");
+        let token = AccessToken::new("t");
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, "7".parse().unwrap());
         let err = classify(429, &headers, b"", &token).unwrap_err();

@@ -62,7 +62,8 @@ use crate::app::AppConfig;
 use crate::client::HubSpotClient;
 use crate::clock::Clock;
 use crate::error::{Error, HubSpotFault, Result};
-use crate::secret::Secret;
+use crate::ids::ConnectionKey;
+use crate::secret::{AccessToken, RefreshToken};
 use crate::store::{Connection, ConnectionState, RefreshLock, RefreshTokenSource, TokenStore};
 use crate::token::Refreshed;
 use std::collections::{HashMap, HashSet};
@@ -178,10 +179,9 @@ impl Sleeper for TokioSleeper {
 /// A change of a connection's health, for the desktop UI and tray. Never carries a secret.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ConnectionEvent {
-    /// The app's name in Hubkey.
-    pub app: String,
-    /// The portal.
-    pub hub_id: u64,
+    /// Which connection (serialised as its `app` and `hub_id`).
+    #[serde(flatten)]
+    pub key: ConnectionKey,
     /// The new state. `needs_reauth` is published once per incident (per stored token
     /// generation), so the desktop can show one notification each time.
     pub state: ConnectionState,
@@ -201,8 +201,6 @@ enum Mode {
     /// Refresh unless another caller completed a refresh after this request was made.
     Force,
 }
-
-type ConnKey = (String, u64);
 
 /// One connection's in-process gate; guards the instant its last refresh completed.
 type Gate = Arc<tokio::sync::Mutex<Option<Instant>>>;
@@ -231,11 +229,11 @@ const SAVE_ATTEMPTS: u32 = 3;
 
 #[derive(Debug)]
 struct Shared {
-    gates: Mutex<HashMap<ConnKey, Gate>>,
+    gates: Mutex<HashMap<ConnectionKey, Gate>>,
     /// Rotated token sets the keychain has not saved yet.
-    unsaved: Mutex<HashMap<ConnKey, Unsaved>>,
-    /// `(app, hub_id, token_generation)` of needs-reauth incidents already published.
-    notified: Mutex<HashSet<(String, u64, u64)>>,
+    unsaved: Mutex<HashMap<ConnectionKey, Unsaved>>,
+    /// The connection and token generation of needs-reauth incidents already published.
+    notified: Mutex<HashSet<(ConnectionKey, u64)>>,
     events: broadcast::Sender<ConnectionEvent>,
     nudge: Notify,
 }
@@ -331,47 +329,38 @@ impl Refresher {
     /// Errors: [`Error::NeedsReauth`] (also without an HTTP call once the connection is marked),
     /// [`Error::Transient`] after the retries, [`Error::HubSpotConfig`], [`Error::NotSignedIn`],
     /// and keychain errors.
-    pub async fn valid_token(&self, app: &str, hub_id: u64) -> Result<Secret> {
+    pub async fn valid_token(&self, key: &ConnectionKey) -> Result<AccessToken> {
         // A connection HubSpot refused (an uninstall, a revoked refresh token) hands out nothing,
         // not even an access token that has not expired yet: after an uninstall it is dead at
         // HubSpot, and a script would fail later and less clearly (docs/SECURITY.md, finding 8).
         // Every caller that hands out a token (`token`, the desktop's copy, later `headers`,
         // `exec`, `mcp`) goes through here.
-        let mut conn = self.connection(app, hub_id).await?;
-        if conn.state == ConnectionState::NeedsReauth {
-            self.notify_reauth_once(&conn);
-            return Err(reauth_error(&conn));
-        }
+        let mut conn = self.connection(key).await?;
+        self.refuse_needs_reauth(&conn)?;
         // Fast path, no lock: most calls find a token that is not due, and read only the access
         // token from the keychain (each keychain call costs milliseconds). Not while a rotated
         // token set waits to be saved: the flight retries that save first.
-        if !self.is_due(&conn) && !self.has_unsaved(app, hub_id) {
+        if !self.is_due(&conn) && !self.has_unsaved(key) {
             let (latest, token) = self.store.access_token_of(conn).await?;
-            if latest.state == ConnectionState::NeedsReauth {
-                self.notify_reauth_once(&latest);
-                return Err(reauth_error(&latest));
-            }
+            self.refuse_needs_reauth(&latest)?;
             if !self.is_due(&latest) {
                 return Ok(token);
             }
             // A concurrent save moved the generation, and the token it points at is due.
             conn = latest;
         }
-        if conn.state == ConnectionState::NeedsReauth {
-            self.notify_reauth_once(&conn);
-            return Err(reauth_error(&conn));
-        }
-        match self.fly(app, hub_id, Mode::IfDue).await {
+        self.refuse_needs_reauth(&conn)?;
+        match self.fly(key, Mode::IfDue).await {
             Ok((_, token)) => Ok(token),
             // HubSpot is down or rate limiting after every retry, but the current access token
             // still works for a while: hand it out rather than fail a script. The connection
             // stays `retrying` and the scheduler keeps trying.
             Err(e @ Error::Transient { .. }) => {
-                let (conn, token) = self.store.load_access_token(app, hub_id).await?;
+                let (conn, token) = self.store.load_access_token(key).await?;
                 if conn.expires_at - self.clock.now() > STILL_USABLE {
                     tracing::warn!(
-                        app,
-                        hub_id,
+                        app = %key.app,
+                        hub_id = key.hub_id,
                         "refresh failed ({e}); handing out the current token, which is still valid"
                     );
                     Ok(token)
@@ -386,15 +375,15 @@ impl Refresher {
     /// Refreshes now, whatever the expiry, under the same locks as [`Refresher::valid_token`].
     /// If another caller in this process completes a refresh while this one waits, that result is
     /// used. Returns the connection as stored.
-    pub async fn refresh_now(&self, app: &str, hub_id: u64) -> Result<Connection> {
-        let (conn, _) = self.fly(app, hub_id, Mode::Force).await?;
+    pub async fn refresh_now(&self, key: &ConnectionKey) -> Result<Connection> {
+        let (conn, _) = self.fly(key, Mode::Force).await?;
         Ok(conn)
     }
 
     /// Refreshes the connection if it is due (the background scheduler's step; also usable by
     /// callers that want the connection rather than the token).
-    pub async fn refresh_if_due(&self, app: &str, hub_id: u64) -> Result<Connection> {
-        let (conn, _) = self.fly(app, hub_id, Mode::IfDue).await?;
+    pub async fn refresh_if_due(&self, key: &ConnectionKey) -> Result<Connection> {
+        let (conn, _) = self.fly(key, Mode::IfDue).await?;
         Ok(conn)
     }
 
@@ -423,7 +412,7 @@ impl Refresher {
         F: Future<Output = ()> + Send,
     {
         tokio::pin!(shutdown);
-        let mut paused: HashMap<ConnKey, (u64, OffsetDateTime)> = HashMap::new();
+        let mut paused: HashMap<ConnectionKey, (u64, OffsetDateTime)> = HashMap::new();
         tracing::debug!(target: "hubkey::refresher", "scheduler started");
         loop {
             // The refreshes themselves run in their own tasks, so stopping mid-pass is safe.
@@ -450,7 +439,7 @@ impl Refresher {
     }
 
     /// One scheduler pass: refreshes what is due; returns how long to sleep (`None`: until nudged).
-    async fn pass(&self, paused: &mut HashMap<ConnKey, (u64, OffsetDateTime)>) -> Option<Duration> {
+    async fn pass(&self, paused: &mut HashMap<ConnectionKey, (u64, OffsetDateTime)>) -> Option<Duration> {
         let conns = match self.store.connections().await {
             Ok(c) => c,
             Err(e) => {
@@ -462,7 +451,7 @@ impl Refresher {
             paused.clear();
             return None;
         }
-        paused.retain(|k, _| conns.iter().any(|c| c.is(&k.0, k.1)));
+        paused.retain(|k, _| conns.iter().any(|c| c.is(&k.app, k.hub_id)));
         let mut next: Option<OffsetDateTime> = None;
         let mut due_now = Vec::new();
         for conn in conns {
@@ -470,9 +459,9 @@ impl Refresher {
                 self.notify_reauth_once(&conn);
                 continue;
             }
-            let key = (conn.app.clone(), conn.hub_id);
+            let key = conn.key();
             let mut due = self.due_at(&conn, conn.expires_at);
-            if self.has_unsaved(&conn.app, conn.hub_id) {
+            if self.has_unsaved(&key) {
                 // Its flight retries the save of the token set kept in memory.
                 due = due.min(self.clock.now());
             }
@@ -500,7 +489,7 @@ impl Refresher {
                 let Some(conn) = waiting.next() else { break };
                 let me = self.clone();
                 running.spawn(async move {
-                    let outcome = me.refresh_if_due(&conn.app, conn.hub_id).await;
+                    let outcome = me.refresh_if_due(&conn.key()).await;
                     (conn, outcome)
                 });
             }
@@ -514,7 +503,7 @@ impl Refresher {
                     continue;
                 }
             };
-            let key = (conn.app.clone(), conn.hub_id);
+            let key = conn.key();
             let due = match outcome {
                 Ok(fresh) => {
                     paused.remove(&key);
@@ -553,11 +542,11 @@ impl Refresher {
     // ----- the flight ------------------------------------------------------------------------
 
     /// Runs the locked part in its own task (cancel safety) and waits for it.
-    async fn fly(&self, app: &str, hub_id: u64, mode: Mode) -> Result<(Connection, Secret)> {
+    async fn fly(&self, key: &ConnectionKey, mode: Mode) -> Result<(Connection, AccessToken)> {
         let requested = Instant::now();
         let me = self.clone();
-        let app = app.to_string();
-        tokio::spawn(async move { me.flight(app, hub_id, mode, requested).await })
+        let key = key.clone();
+        tokio::spawn(async move { me.flight(key, mode, requested).await })
             .await
             .map_err(|e| Error::Io(format!("the refresh task failed: {e}")))?
     }
@@ -573,21 +562,20 @@ impl Refresher {
         gates.values().any(|gate| gate.try_lock().is_err())
     }
 
-    fn unsaved_lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConnKey, Unsaved>> {
+    fn unsaved_lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConnectionKey, Unsaved>> {
         self.shared.unsaved.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// True while a rotated token set of this connection waits to be saved.
-    pub fn has_unsaved(&self, app: &str, hub_id: u64) -> bool {
-        self.unsaved_lock().contains_key(&(app.to_string(), hub_id))
+    pub fn has_unsaved(&self, key: &ConnectionKey) -> bool {
+        self.unsaved_lock().contains_key(key)
     }
 
     /// Saves a token set kept in memory, if this connection has one. `Ok(Some(lock))`: saved now,
     /// with the connection's cross-process lock (held since the refresh), for the caller to go on
     /// under. `Ok(None)`: nothing was waiting. `Err`: still not saved (it stays in memory).
-    async fn retry_unsaved(&self, app: &str, hub_id: u64) -> Result<Option<RefreshLock>> {
-        let key = (app.to_string(), hub_id);
-        let Some(unsaved) = self.unsaved_lock().remove(&key) else {
+    async fn retry_unsaved(&self, key: &ConnectionKey) -> Result<Option<RefreshLock>> {
+        let Some(unsaved) = self.unsaved_lock().remove(key) else {
             return Ok(None);
         };
         match self
@@ -595,13 +583,13 @@ impl Refresher {
             .await
         {
             Ok(saved) => {
-                tracing::info!(target: "hubkey::refresher", app, hub_id, "the rotated refresh token is saved now");
+                tracing::info!(target: "hubkey::refresher", app = %key.app, hub_id = key.hub_id, "the rotated refresh token is saved now");
                 self.emit(&saved, ConnectionState::Fresh, None, saved.expires_at);
                 Ok(Some(unsaved._lock))
             }
             Err(e) => {
                 let err = self.report_unsaved(&unsaved.conn, &e);
-                self.unsaved_lock().insert(key, unsaved);
+                self.unsaved_lock().insert(key.clone(), unsaved);
                 Err(err)
             }
         }
@@ -644,41 +632,37 @@ impl Refresher {
         err
     }
 
-    fn gate(&self, app: &str, hub_id: u64) -> Gate {
+    fn gate(&self, key: &ConnectionKey) -> Gate {
         let mut gates = self.shared.gates.lock().unwrap_or_else(|e| e.into_inner());
-        Arc::clone(gates.entry((app.to_string(), hub_id)).or_default())
+        Arc::clone(gates.entry(key.clone()).or_default())
     }
 
     async fn flight(
         &self,
-        app: String,
-        hub_id: u64,
+        key: ConnectionKey,
         mode: Mode,
         requested: Instant,
-    ) -> Result<(Connection, Secret)> {
-        let gate = self.gate(&app, hub_id);
+    ) -> Result<(Connection, AccessToken)> {
+        let gate = self.gate(&key);
         let mut last_done = gate.lock_owned().await;
         if mode == Mode::Force && last_done.is_some_and(|done| done > requested) {
             // Someone refreshed after this request was made: that is the refresh asked for.
-            return self.store.load_access_token(&app, hub_id).await;
+            return self.store.load_access_token(&key).await;
         }
 
         // A rotated token set kept in memory is saved first; its lock is the connection's lock.
-        let lock = match self.retry_unsaved(&app, hub_id).await? {
+        let lock = match self.retry_unsaved(&key).await? {
             Some(lock) => lock,
-            None => self.cross_process_lock(&app, hub_id).await?,
+            None => self.cross_process_lock(&key).await?,
         };
         let mut lock = Some(lock);
         // Re-read under the lock: another process may have refreshed, or marked the connection.
-        let conn = self.connection(&app, hub_id).await?;
+        let conn = self.connection(&key).await?;
         if mode == Mode::IfDue && !self.is_due(&conn) {
-            tracing::debug!(target: "hubkey::refresher", app = %app, hub_id, "already fresh after waiting; no refresh");
+            tracing::debug!(target: "hubkey::refresher", app = %key.app, hub_id = key.hub_id, "already fresh after waiting; no refresh");
             return self.store.access_token_of(conn).await;
         }
-        if conn.state == ConnectionState::NeedsReauth {
-            self.notify_reauth_once(&conn);
-            return Err(reauth_error(&conn));
-        }
+        self.refuse_needs_reauth(&conn)?;
         // A refresh needs the refresh token only; the old access token is not read.
         let (conn, refresh_token) = self.store.refresh_token_of(conn).await?;
         let result = self.refresh_locked(conn, refresh_token, &mut lock).await;
@@ -688,9 +672,9 @@ impl Refresher {
         result
     }
 
-    async fn cross_process_lock(&self, app: &str, hub_id: u64) -> Result<RefreshLock> {
+    async fn cross_process_lock(&self, key: &ConnectionKey) -> Result<RefreshLock> {
         let timeout = self.policy.lock_timeout;
-        match tokio::time::timeout(timeout, self.store.refresh_lock(app, hub_id)).await {
+        match tokio::time::timeout(timeout, self.store.refresh_lock(key)).await {
             Ok(lock) => lock,
             Err(_) => Err(Error::Transient {
                 what: format!(
@@ -707,9 +691,9 @@ impl Refresher {
     async fn refresh_locked(
         &self,
         conn: Connection,
-        refresh_token: Secret,
+        refresh_token: RefreshToken,
         lock: &mut Option<RefreshLock>,
-    ) -> Result<(Connection, Secret)> {
+    ) -> Result<(Connection, AccessToken)> {
         let app: AppConfig = self.store.app(&conn.app).await?;
         let client_secret = self.store.client_secret(&conn.app).await?;
         let max_attempts = self.policy.max_attempts.max(1);
@@ -726,7 +710,7 @@ impl Refresher {
                 Ok(refreshed) => return self.persist(conn, refreshed, lock).await,
                 Err(Error::NeedsReauth(fault)) => {
                     // T11: another writer may have rotated the token under us; trust the keychain.
-                    let (latest, stored) = self.store.load_refresh_token(&conn.app, conn.hub_id).await?;
+                    let (latest, stored) = self.store.load_refresh_token(&conn.key()).await?;
                     if !stored.eq_secret(&sent) {
                         tracing::info!(
                             target: "hubkey::refresher",
@@ -806,7 +790,7 @@ impl Refresher {
         conn: Connection,
         refreshed: Refreshed,
         lock: &mut Option<RefreshLock>,
-    ) -> Result<(Connection, Secret)> {
+    ) -> Result<(Connection, AccessToken)> {
         let Refreshed { tokens, rotated } = refreshed;
         let source = if rotated {
             RefreshTokenSource::New
@@ -828,7 +812,7 @@ impl Refresher {
             Err(e) if rotated && is_keychain_trouble(&e) => {
                 let err = self.report_unsaved(&next, &e);
                 if let Some(lock) = lock.take() {
-                    let key = (next.app.clone(), next.hub_id);
+                    let key = next.key();
                     self.unsaved_lock().insert(
                         key,
                         Unsaved {
@@ -861,7 +845,7 @@ impl Refresher {
         let r = reason.clone();
         match self
             .store
-            .update_connection(&conn.app, conn.hub_id, move |c| {
+            .update_connection(&conn.key(), move |c| {
                 c.state = ConnectionState::NeedsReauth;
                 c.state_reason = Some(r);
             })
@@ -883,7 +867,7 @@ impl Refresher {
         let r = reason.clone();
         let result = self
             .store
-            .update_connection(&conn.app, conn.hub_id, move |c| {
+            .update_connection(&conn.key(), move |c| {
                 c.state = state;
                 c.state_reason = Some(r);
             })
@@ -899,7 +883,7 @@ impl Refresher {
         let r = reason.clone();
         let result = self
             .store
-            .update_connection(&conn.app, conn.hub_id, move |c| c.state_reason = Some(r))
+            .update_connection(&conn.key(), move |c| c.state_reason = Some(r))
             .await;
         let state = match result {
             Ok(updated) => updated.state,
@@ -913,7 +897,7 @@ impl Refresher {
 
     /// Publishes a `needs_reauth` event once per incident (connection + token generation).
     fn notify_reauth_once(&self, conn: &Connection) {
-        let key = (conn.app.clone(), conn.hub_id, conn.token_generation);
+        let key = (conn.key(), conn.token_generation);
         let first = self
             .shared
             .notified
@@ -939,19 +923,29 @@ impl Refresher {
     ) {
         // No subscriber is fine (the CLI never subscribes).
         let _ = self.shared.events.send(ConnectionEvent {
-            app: conn.app.clone(),
-            hub_id: conn.hub_id,
+            key: conn.key(),
             state,
             state_reason: reason,
             expires_at,
         });
     }
 
-    async fn connection(&self, app: &str, hub_id: u64) -> Result<Connection> {
-        self.store
-            .connection(app, hub_id)
-            .await?
-            .ok_or_else(|| Error::NotSignedIn(format!("the app {app:?} is not connected to portal {hub_id}")))
+    async fn connection(&self, key: &ConnectionKey) -> Result<Connection> {
+        self.store.connection(key).await?.ok_or_else(|| {
+            Error::NotSignedIn(format!(
+                "the app {:?} is not connected to portal {}",
+                key.app, key.hub_id
+            ))
+        })
+    }
+
+    /// [`refuse_needs_reauth`], publishing the incident once.
+    fn refuse_needs_reauth(&self, conn: &Connection) -> Result<()> {
+        let refused = refuse_needs_reauth(conn);
+        if refused.is_err() {
+            self.notify_reauth_once(conn);
+        }
+        refused
     }
 }
 
@@ -992,6 +986,17 @@ fn fault_label(f: &HubSpotFault) -> String {
         .clone()
         .or_else(|| f.error.clone())
         .unwrap_or_else(|| format!("HTTP {}", f.http_status))
+}
+
+/// The one rule for handing out a token of a connection marked `needs_reauth`: nothing is handed
+/// out, not even an access token that has not expired yet, and no HTTP call is made
+/// ([`Error::NeedsReauth`], threat-model.md T13, docs/SECURITY.md finding 8).
+pub fn refuse_needs_reauth(conn: &Connection) -> Result<()> {
+    if conn.state == ConnectionState::NeedsReauth {
+        Err(reauth_error(conn))
+    } else {
+        Ok(())
+    }
 }
 
 /// The error for a connection already marked `needs_reauth` (no HTTP call is made).

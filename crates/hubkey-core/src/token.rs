@@ -1,19 +1,19 @@
 //! Tokens and what HubSpot tells us about them.
 //!
-//! [`TokenSet`] is what an exchange or a refresh yields; its secret parts are [`Secret`]s. The
+//! [`TokenSet`] is what an exchange or a refresh yields; its secret parts are an [`AccessToken`] and a [`RefreshToken`]. The
 //! expiry is an absolute time computed from `expires_in` with the caller's clock (never a
 //! hard-coded 30 minutes).
 
-use crate::secret::Secret;
+use crate::secret::{AccessToken, RefreshToken};
 use time::OffsetDateTime;
 
 /// An access token, its refresh token and when the access token stops working.
 #[derive(Debug, Clone)]
 pub struct TokenSet {
     /// The bearer token.
-    pub access_token: Secret,
+    pub access_token: AccessToken,
     /// The refresh token (HubSpot may or may not rotate it; always keep the latest).
-    pub refresh_token: Secret,
+    pub refresh_token: RefreshToken,
     /// When the access token expires (now + `expires_in` at the time of the response).
     pub expires_at: OffsetDateTime,
     /// Granted scopes as returned by the token endpoint (may be empty on old responses).

@@ -5,7 +5,7 @@ mod client_support;
 
 use client_support::*;
 use hubkey_core::error::Error;
-use hubkey_core::{ErrorCode, Secret};
+use hubkey_core::{AccessToken, ClientSecret, ErrorCode};
 use hubspot_sandbox::{Fault, FaultPlan};
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ async fn t1_given_an_unknown_code_when_exchanging_then_a_typed_login_failure_wit
     let app = standard_app();
     let secret = secret_of(&s, &app);
     let (req, _code) = authorize(&c, &app, None).await;
-    let bogus = Secret::new("na1-0000-1111-2222-3333-444444444444");
+    let bogus = hubkey_core::AuthCode::new("na1-0000-1111-2222-3333-444444444444");
     let err = c
         .exchange_code(
             &app,
@@ -112,7 +112,7 @@ async fn given_a_wrong_client_secret_when_exchanging_then_hubspot_config_bad_cli
     let c = client(&s);
     let app = standard_app();
     let (req, code) = authorize(&c, &app, None).await;
-    let wrong = Secret::new("ffffffff-ffff-4fff-8fff-ffffffffffff");
+    let wrong = ClientSecret::new("ffffffff-ffff-4fff-8fff-ffffffffffff");
     let err = c
         .exchange_code(
             &app,
@@ -261,7 +261,10 @@ async fn t1_given_a_dropped_connection_when_exchanging_or_introspecting_then_tra
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Transient, "{err}");
     assert_hidden(&shown(&err), &[&code, &secret]);
-    let err = c.introspect(&app, &secret, &Secret::new("x")).await.unwrap_err();
+    let err = c
+        .introspect(&app, &secret, &AccessToken::new("x"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Transient, "{err}");
     s.shutdown().await;
 }
@@ -272,7 +275,11 @@ async fn given_an_unknown_access_token_when_introspecting_then_none() {
     let c = client(&s);
     let app = standard_app();
     let got = c
-        .introspect(&app, &secret_of(&s, &app), &Secret::new("CIrT-not-a-real-token"))
+        .introspect(
+            &app,
+            &secret_of(&s, &app),
+            &AccessToken::new("CIrT-not-a-real-token"),
+        )
         .await
         .unwrap();
     assert_eq!(got, None);

@@ -9,7 +9,7 @@ mod support;
 
 use hubkey_core::client::HubSpotClient;
 use hubkey_core::config::Endpoints;
-use hubkey_core::connect::sign_out;
+use hubkey_core::ConnectionKey;
 use hubkey_core::ErrorCode;
 use support::{client, env, APP, PRO};
 
@@ -30,7 +30,9 @@ async fn t15_given_a_connection_when_signing_out_then_hubspot_revokes_and_local_
     let tokens = env.connect(PRO).await;
     let conn = env.conn(PRO).await;
 
-    let report = sign_out(&client(&env.sandbox), &env.store, APP, PRO, false)
+    let report = hubkey_core::Hubkey::builder(client(&env.sandbox).clone(), env.store.clone())
+        .build()
+        .sign_out(&hubkey_core::ConnectionKey::new(APP, PRO), false)
         .await
         .unwrap();
 
@@ -42,9 +44,18 @@ async fn t15_given_a_connection_when_signing_out_then_hubspot_revokes_and_local_
         "the UI tells how long the access token lives"
     );
     assert_eq!(env.sandbox.count("/token/revoke", None), 1);
-    assert!(env.store.connection(APP, PRO).await.unwrap().is_none());
+    assert!(env
+        .store
+        .connection(&ConnectionKey::new(APP, PRO))
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(
-        env.store.load_tokens(APP, PRO).await.unwrap_err().code(),
+        env.store
+            .load_tokens(&ConnectionKey::new(APP, PRO))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::NotSignedIn
     );
     // HubSpot refuses the refresh token now, but the access token works until it expires.
@@ -71,7 +82,7 @@ async fn t15_given_a_refresh_kept_the_refresh_token_when_signing_out_then_that_t
     let tokens = env.connect(PRO).await;
     env.advance(26 * 60);
     env.refresher(support::quick_policy())
-        .valid_token(APP, PRO)
+        .valid_token(&ConnectionKey::new(APP, PRO))
         .await
         .unwrap();
     let conn = env.conn(PRO).await;
@@ -81,7 +92,9 @@ async fn t15_given_a_refresh_kept_the_refresh_token_when_signing_out_then_that_t
         "the tokens live in two generations"
     );
 
-    let report = sign_out(&client(&env.sandbox), &env.store, APP, PRO, false)
+    let report = hubkey_core::Hubkey::builder(client(&env.sandbox).clone(), env.store.clone())
+        .build()
+        .sign_out(&hubkey_core::ConnectionKey::new(APP, PRO), false)
         .await
         .unwrap();
 
@@ -119,7 +132,11 @@ async fn t15_given_hubspot_is_unreachable_when_signing_out_then_local_secrets_ar
             .unwrap();
     let unreachable = HubSpotClient::new(endpoints).unwrap();
 
-    let report = sign_out(&unreachable, &env.store, APP, PRO, false).await.unwrap();
+    let report = hubkey_core::Hubkey::builder(unreachable.clone(), env.store.clone())
+        .build()
+        .sign_out(&hubkey_core::ConnectionKey::new(APP, PRO), false)
+        .await
+        .unwrap();
 
     assert!(!report.revoked);
     assert_eq!(
@@ -127,11 +144,19 @@ async fn t15_given_hubspot_is_unreachable_when_signing_out_then_local_secrets_ar
         Some(ErrorCode::Transient)
     );
     assert!(
-        env.store.connection(APP, PRO).await.unwrap().is_none(),
+        env.store
+            .connection(&ConnectionKey::new(APP, PRO))
+            .await
+            .unwrap()
+            .is_none(),
         "deleted locally anyway"
     );
     assert_eq!(
-        env.store.load_tokens(APP, PRO).await.unwrap_err().code(),
+        env.store
+            .load_tokens(&ConnectionKey::new(APP, PRO))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::NotSignedIn
     );
     assert_eq!(env.sandbox.count("/token/revoke", None), 0);
@@ -141,18 +166,27 @@ async fn t15_given_hubspot_is_unreachable_when_signing_out_then_local_secrets_ar
 async fn t15_given_keep_remote_when_signing_out_then_nothing_is_sent_to_hubspot() {
     let env = env("t15-keep").await;
     env.connect(PRO).await;
-    let report = sign_out(&client(&env.sandbox), &env.store, APP, PRO, true)
+    let report = hubkey_core::Hubkey::builder(client(&env.sandbox).clone(), env.store.clone())
+        .build()
+        .sign_out(&hubkey_core::ConnectionKey::new(APP, PRO), true)
         .await
         .unwrap();
     assert!(!report.revoked && report.revoke_error.is_none());
     assert_eq!(env.sandbox.count("/token/revoke", None), 0);
-    assert!(env.store.connection(APP, PRO).await.unwrap().is_none());
+    assert!(env
+        .store
+        .connection(&ConnectionKey::new(APP, PRO))
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
 async fn given_no_such_connection_when_signing_out_then_not_found_and_nothing_sent() {
     let env = env("t15-none").await;
-    let err = sign_out(&client(&env.sandbox), &env.store, APP, PRO, false)
+    let err = hubkey_core::Hubkey::builder(client(&env.sandbox).clone(), env.store.clone())
+        .build()
+        .sign_out(&hubkey_core::ConnectionKey::new(APP, PRO), false)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
@@ -172,7 +206,9 @@ async fn given_a_refresh_token_hubspot_already_dropped_when_signing_out_then_it_
         assert_eq!(env.sandbox.uninstall(&env.app.client_id, PRO), 1);
         env.sandbox.update_switches(|s| s.revoke_dead_token = answer);
 
-        let report = sign_out(&client(&env.sandbox), &env.store, APP, PRO, false)
+        let report = hubkey_core::Hubkey::builder(client(&env.sandbox).clone(), env.store.clone())
+            .build()
+            .sign_out(&hubkey_core::ConnectionKey::new(APP, PRO), false)
             .await
             .unwrap();
 
@@ -190,6 +226,11 @@ async fn given_a_refresh_token_hubspot_already_dropped_when_signing_out_then_it_
             .map(|r| r.status)
             .collect();
         assert_eq!(revokes, vec![400], "{answer:?}");
-        assert!(env.store.connection(APP, PRO).await.unwrap().is_none());
+        assert!(env
+            .store
+            .connection(&ConnectionKey::new(APP, PRO))
+            .await
+            .unwrap()
+            .is_none());
     }
 }

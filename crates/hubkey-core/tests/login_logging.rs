@@ -8,7 +8,7 @@
 use hubkey_core::callback::CallbackTarget;
 use hubkey_core::login::{LoginFlow, PendingLogin};
 use hubkey_core::loopback::LoopbackListener;
-use hubkey_core::{Error, Secret};
+use hubkey_core::{CsrfState, Error, PkceVerifier};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -55,8 +55,8 @@ async fn c5_given_trace_logging_when_callbacks_are_ignored_accepted_and_replayed
     let handle = flow.start(PendingLogin::new(
         "app",
         CallbackTarget::loopback(port, "/cb"),
-        Secret::new(STATE),
-        Some(Secret::new(VERIFIER)),
+        CsrfState::new(STATE),
+        Some(PkceVerifier::new(VERIFIER)),
         format!("http://localhost:{port}/cb"),
     ));
     let client = reqwest::Client::builder().no_proxy().build().unwrap();

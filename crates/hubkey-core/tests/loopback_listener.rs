@@ -6,7 +6,7 @@
 use hubkey_core::callback::CallbackTarget;
 use hubkey_core::login::{run_loopback_login, LoginFlow, LoginHandle, PendingLogin};
 use hubkey_core::loopback::LoopbackListener;
-use hubkey_core::{Error, Secret};
+use hubkey_core::{CsrfState, Error, PkceVerifier};
 use std::net::{IpAddr, SocketAddr, TcpListener as StdListener};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -41,8 +41,8 @@ fn pending(port: u16, state: &str) -> PendingLogin {
     PendingLogin::new(
         "my-app",
         CallbackTarget::loopback(port, PATH),
-        Secret::new(state),
-        Some(Secret::new("the-verifier")),
+        CsrfState::new(state),
+        Some(PkceVerifier::new("the-verifier")),
         format!("http://localhost:{port}{PATH}"),
     )
 }

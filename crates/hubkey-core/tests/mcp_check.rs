@@ -12,7 +12,7 @@ use hubkey_core::mcp::{
     NOT_USER_LEVEL_EXPLANATION,
 };
 use hubkey_core::store::Connection;
-use hubkey_core::{ErrorCode, Secret};
+use hubkey_core::{AccessToken, ErrorCode};
 use hubspot_sandbox::{
     DEMO_MCP_CLIENT_ID, DEMO_PRO_HUB_ID, DEMO_STANDARD_CLIENT_ID, DEMO_USER_LEVEL_CLIENT_ID,
 };
@@ -20,7 +20,7 @@ use preflight_support::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 async fn check_with(sb: &hubspot_sandbox::SandboxHandle, token: &str) -> McpCheck {
-    check_mcp_server(&http_client().unwrap(), &endpoints(sb), &Secret::new(token))
+    check_mcp_server(&http_client().unwrap(), &endpoints(sb), &AccessToken::new(token))
         .await
         .unwrap()
 }
@@ -120,7 +120,7 @@ async fn given_a_connection_known_to_be_account_level_when_checked_then_it_is_sa
         &connection(Some(false)),
         || async {
             fetched.store(true, Ordering::SeqCst);
-            Ok(Secret::new(t.access_token.clone()))
+            Ok(AccessToken::new(t.access_token.clone()))
         },
     )
     .await
@@ -158,7 +158,7 @@ async fn given_a_connection_known_to_be_account_level_when_checked_then_it_is_sa
         &http_client().unwrap(),
         &endpoints(&sb),
         &connection(None),
-        || async { Ok(Secret::new(t.access_token.clone())) },
+        || async { Ok(AccessToken::new(t.access_token.clone())) },
     )
     .await
     .unwrap();
@@ -221,7 +221,7 @@ async fn given_an_mcp_host_that_is_down_when_checked_then_transient() {
     let port = closed.local_addr().unwrap().port();
     drop(closed);
     e.mcp_base = url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
-    let err = check_mcp_server(&http_client().unwrap(), &e, &Secret::new("tok"))
+    let err = check_mcp_server(&http_client().unwrap(), &e, &AccessToken::new("tok"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Transient);
@@ -237,7 +237,7 @@ async fn given_an_unsafe_mcp_url_when_checked_then_refused_before_sending_the_to
     let sb = sandbox().await;
     let mut e = endpoints(&sb);
     e.mcp_base = url::Url::parse("http://mcp.example.com").unwrap();
-    let err = check_mcp_server(&http_client().unwrap(), &e, &Secret::new("tok"))
+    let err = check_mcp_server(&http_client().unwrap(), &e, &AccessToken::new("tok"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::UnsafeUrl);
@@ -252,7 +252,7 @@ async fn given_the_api_host_instead_of_the_mcp_host_when_checked_then_unexpected
     let t = sb
         .issue_tokens_directly(DEMO_MCP_CLIENT_ID, DEMO_PRO_HUB_ID, None)
         .unwrap();
-    let got = check_mcp_server(&http_client().unwrap(), &e, &Secret::new(t.access_token))
+    let got = check_mcp_server(&http_client().unwrap(), &e, &AccessToken::new(t.access_token))
         .await
         .unwrap();
     assert!(matches!(got, McpCheck::Unexpected { .. }), "{got:?}");

@@ -44,13 +44,13 @@ async fn given_ten_due_connections_and_a_slow_hubspot_when_the_scheduler_runs_th
         for e in seen {
             match e.state {
                 ConnectionState::Refreshing => {
-                    in_flight.insert(e.hub_id);
+                    in_flight.insert(e.key.hub_id);
                 }
                 ConnectionState::Fresh => {
-                    in_flight.remove(&e.hub_id);
-                    fresh.insert(e.hub_id);
+                    in_flight.remove(&e.key.hub_id);
+                    fresh.insert(e.key.hub_id);
                 }
-                other => panic!("unexpected {other:?} for {}", e.hub_id),
+                other => panic!("unexpected {other:?} for {}", e.key.hub_id),
             }
             most = most.max(in_flight.len());
         }

@@ -10,7 +10,8 @@ use hubkey_core::client::HubSpotClient;
 use hubkey_core::clock::Clock;
 use hubkey_core::refresher::{RefreshPolicy, Refresher};
 use hubkey_core::store::ConnectionState;
-use hubkey_core::{Error, Secret};
+use hubkey_core::ConnectionKey;
+use hubkey_core::{ClientSecret, Error};
 use hubspot_sandbox::{Fault, FaultPlan, DEMO_STANDARD_CLIENT_ID};
 use refresher_support::*;
 use std::sync::Arc;
@@ -42,7 +43,7 @@ async fn t1_given_a_500_then_success_when_refreshing_then_it_retries_and_goes_re
     let (r, sleeper) = with_recorder(&env, policy);
     let mut events = r.subscribe();
 
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
 
     assert_eq!(env.refreshes(), 2, "one failure, one success");
     assert_eq!(
@@ -86,7 +87,7 @@ async fn t1_given_a_429_with_retry_after_when_refreshing_then_the_wait_honours_i
 
     env.sandbox
         .update_switches(|s| s.faults = FaultPlan::next([Fault::Status429 { retry_after_secs: 2 }]));
-    r.refresh_now(APP, PRO).await.unwrap();
+    r.refresh_now(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(
         sleeper.waits(),
         vec![Duration::from_secs(2)],
@@ -104,7 +105,7 @@ async fn t1_given_a_429_with_retry_after_when_refreshing_then_the_wait_honours_i
             retry_after_secs: 120,
         }])
     });
-    r.refresh_now(APP, PRO).await.unwrap();
+    r.refresh_now(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(sleeper.waits(), vec![Duration::from_millis(300)]);
     assert_eq!(env.refreshes(), 4);
     let log = env.sandbox.requests();
@@ -125,7 +126,7 @@ async fn t1_given_a_dropped_connection_when_refreshing_then_it_is_retried() {
         .update_switches(|s| s.faults = FaultPlan::next([Fault::Drop, Fault::Drop]));
     let (r, sleeper) = with_recorder(&env, quick_policy());
 
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
 
     assert_eq!(env.refreshes(), 3);
     assert_eq!(sleeper.waits().len(), 2);
@@ -150,7 +151,7 @@ async fn t1_given_a_token_endpoint_slower_than_the_client_timeout_when_refreshin
     let r = Refresher::new(client, env.store.clone(), clock, quick_policy()).with_sleeper(sleeper.clone());
     let mut events = r.subscribe();
 
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
 
     assert_eq!(sleeper.waits().len(), 1, "one timeout, then success");
     let seen = drain(&mut events);
@@ -181,7 +182,7 @@ async fn t1_given_every_attempt_fails_when_refreshing_then_transient_state_retry
     };
     let (r, sleeper) = with_recorder(&env, policy);
 
-    let err = r.refresh_now(APP, PRO).await.unwrap_err();
+    let err = r.refresh_now(&ConnectionKey::new(APP, PRO)).await.unwrap_err();
 
     assert!(matches!(err, Error::Transient { .. }), "{err:?}");
     assert_eq!(env.refreshes(), 3, "bounded by max_attempts");
@@ -205,7 +206,7 @@ async fn t1_given_every_attempt_fails_when_refreshing_then_transient_state_retry
 
     // When HubSpot is back, the next call recovers and the state is fresh again.
     env.sandbox.update_switches(|s| s.faults = FaultPlan::default());
-    r.valid_token(APP, PRO).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     let conn = env.conn(PRO).await;
     assert_eq!((conn.state, conn.state_reason), (ConnectionState::Fresh, None));
 }
@@ -216,12 +217,12 @@ async fn t1_given_a_wrong_client_secret_when_refreshing_then_config_error_tokens
     let before = env.connect(PRO).await;
     env.advance(26 * MIN);
     env.store
-        .save_app(&env.app, &Secret::new("not-the-secret"))
+        .save_app(&env.app, &ClientSecret::new("not-the-secret"))
         .await
         .unwrap();
     let (r, sleeper) = with_recorder(&env, quick_policy());
 
-    let err = r.valid_token(APP, PRO).await.unwrap_err();
+    let err = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap_err();
 
     assert!(
         matches!(&err, Error::HubSpotConfig(f) if f.status.as_deref() == Some("BAD_CLIENT_SECRET")),
@@ -247,7 +248,7 @@ async fn t1_given_a_wrong_client_secret_when_refreshing_then_config_error_tokens
         .save_app(&env.app, &client_secret(&env.sandbox))
         .await
         .unwrap();
-    r.valid_token(APP, PRO).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.conn(PRO).await.state_reason, None);
 }
 
@@ -269,12 +270,12 @@ async fn given_the_scheduler_when_a_connection_becomes_due_then_it_is_refreshed_
 
     // Then: PRO is refreshed and announced; STARTER is marked and announced once.
     let seen = wait_for(&mut events, |e| {
-        e.hub_id == PRO && e.state == ConnectionState::Fresh
+        e.key.hub_id == PRO && e.state == ConnectionState::Fresh
     })
     .await;
     assert!(
         seen.iter()
-            .any(|e| e.hub_id == PRO && e.state == ConnectionState::Refreshing),
+            .any(|e| e.key.hub_id == PRO && e.state == ConnectionState::Refreshing),
         "{seen:?}"
     );
     let stored = env.tokens(PRO).await;
@@ -284,7 +285,7 @@ async fn given_the_scheduler_when_a_connection_becomes_due_then_it_is_refreshed_
     if env.conn(STARTER).await.state != ConnectionState::NeedsReauth {
         all.extend(
             wait_for(&mut events, |e| {
-                e.hub_id == STARTER && e.state == ConnectionState::NeedsReauth
+                e.key.hub_id == STARTER && e.state == ConnectionState::NeedsReauth
             })
             .await,
         );
@@ -308,7 +309,7 @@ async fn given_the_scheduler_when_a_connection_becomes_due_then_it_is_refreshed_
     env.advance(26 * MIN);
     r.nudge();
     let more = wait_for(&mut events, |e| {
-        e.hub_id == PRO && e.state == ConnectionState::Fresh
+        e.key.hub_id == PRO && e.state == ConnectionState::Fresh
     })
     .await;
     all.extend(more);
@@ -323,7 +324,7 @@ async fn given_the_scheduler_when_a_connection_becomes_due_then_it_is_refreshed_
     );
     let reauth = all
         .iter()
-        .filter(|e| e.hub_id == STARTER && e.state == ConnectionState::NeedsReauth)
+        .filter(|e| e.key.hub_id == STARTER && e.state == ConnectionState::NeedsReauth)
         .count();
     assert_eq!(reauth, 1, "needs_reauth announced once per incident: {all:?}");
 
@@ -346,7 +347,7 @@ async fn given_no_connections_when_the_scheduler_runs_then_it_waits_for_a_nudge_
     env.advance(26 * MIN);
     r.nudge();
     wait_for(&mut events, |e| {
-        e.hub_id == PRO && e.state == ConnectionState::Fresh
+        e.key.hub_id == PRO && e.state == ConnectionState::Fresh
     })
     .await;
     assert_eq!(env.refreshes(), 1);
@@ -371,13 +372,13 @@ async fn t1_given_hubspot_down_when_a_token_is_asked_for_then_the_still_valid_on
     let (r, _sleeper) = with_recorder(&env, policy);
 
     // 4 minutes left: the refresh fails, the current token is still good to use.
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert!(same(&token, &before.access_token));
     assert_eq!(env.conn(PRO).await.state, ConnectionState::Retrying);
 
     // 30 seconds left: too close to expiry to hand out; the failure is reported.
     env.advance(3 * MIN + 30);
-    let err = r.valid_token(APP, PRO).await.unwrap_err();
+    let err = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap_err();
     assert!(matches!(err, Error::Transient { .. }), "{err:?}");
 }
 
@@ -403,7 +404,7 @@ async fn f9_given_hubspot_rotated_the_refresh_token_when_the_keychain_save_times
     // When: the keychain stops answering writes between reading the refresh token and saving
     // HubSpot's new one.
     env.mem.set_fault(Some(KeychainFault::HangWrites));
-    let err = r.valid_token(APP, PRO).await.unwrap_err();
+    let err = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap_err();
 
     // Then: the failure says what happened and what to do, with the keychain exit code.
     assert!(matches!(err, Error::UnsavedRefreshToken { .. }), "{err:?}");
@@ -427,7 +428,7 @@ async fn f9_given_hubspot_rotated_the_refresh_token_when_the_keychain_save_times
     // The keychain still holds the old refresh token, so the new one exists only in this process,
     // which therefore must not be replaced (the desktop app's relaunch waits for this).
     assert!(same(&env.tokens(PRO).await.refresh_token, &before.refresh_token));
-    assert!(r.has_unsaved(APP, PRO) && r.is_refreshing());
+    assert!(r.has_unsaved(&ConnectionKey::new(APP, PRO)) && r.is_refreshing());
 
     // Another process cannot spend the old refresh token meanwhile: the connection stays locked.
     let other_policy = RefreshPolicy {
@@ -436,21 +437,21 @@ async fn f9_given_hubspot_rotated_the_refresh_token_when_the_keychain_save_times
     };
     let other = env.refresher_on(env.other_process_store(), other_policy);
     assert!(matches!(
-        other.refresh_now(APP, PRO).await,
+        other.refresh_now(&ConnectionKey::new(APP, PRO)).await,
         Err(Error::Transient { .. })
     ));
     assert_eq!(env.refreshes(), 1);
 
     // While the keychain still fails, asking again retries the save and reports again.
     assert!(matches!(
-        r.valid_token(APP, PRO).await,
+        r.valid_token(&ConnectionKey::new(APP, PRO)).await,
         Err(Error::UnsavedRefreshToken { .. })
     ));
     assert_eq!(env.refreshes(), 1, "HubSpot is not asked again");
 
     // When the keychain answers again, the kept token set is saved and used.
     env.mem.set_fault(None);
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(
         env.refreshes(),
         1,
@@ -462,11 +463,11 @@ async fn f9_given_hubspot_rotated_the_refresh_token_when_the_keychain_save_times
         !same(&stored.refresh_token, &before.refresh_token),
         "the rotated refresh token is stored"
     );
-    assert!(!r.has_unsaved(APP, PRO) && !r.is_refreshing());
+    assert!(!r.has_unsaved(&ConnectionKey::new(APP, PRO)) && !r.is_refreshing());
     assert_eq!(env.conn(PRO).await.state, ConnectionState::Fresh);
 
     // And it is the one HubSpot accepts: another process refreshes with it.
     let other = env.refresher_on(env.other_process_store(), quick_policy());
-    other.refresh_now(APP, PRO).await.unwrap();
+    other.refresh_now(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.successful_refreshes(), 2);
 }

@@ -7,7 +7,8 @@ mod refresher_support;
 
 use hubkey_core::refresher::RefreshPolicy;
 use hubkey_core::store::ConnectionState;
-use hubkey_core::{Error, Secret};
+use hubkey_core::ConnectionKey;
+use hubkey_core::{AccessToken, Error};
 use hubspot_sandbox::{Fault, FaultPlan, DEMO_STANDARD_CLIENT_ID};
 use refresher_support::*;
 use std::time::Duration;
@@ -32,10 +33,10 @@ async fn t10_given_a_token_expiring_within_5_min_when_20_callers_ask_at_once_the
     let calls: Vec<_> = (0..20)
         .map(|_| {
             let r = refresher.clone();
-            tokio::spawn(async move { r.valid_token(APP, PRO).await })
+            tokio::spawn(async move { r.valid_token(&ConnectionKey::new(APP, PRO)).await })
         })
         .collect();
-    let mut tokens: Vec<Secret> = Vec::new();
+    let mut tokens: Vec<AccessToken> = Vec::new();
     for c in calls {
         tokens.push(c.await.unwrap().unwrap());
     }
@@ -70,7 +71,7 @@ async fn given_a_slow_refresh_when_asked_then_the_refresher_says_it_is_refreshin
     // When: a forced refresh runs.
     let running = {
         let r = refresher.clone();
-        tokio::spawn(async move { r.refresh_now(APP, PRO).await })
+        tokio::spawn(async move { r.refresh_now(&ConnectionKey::new(APP, PRO)).await })
     };
 
     // Then: it is reported while HubSpot is slow, and no longer once it is stored.
@@ -109,7 +110,7 @@ async fn t11_given_another_writer_rotated_the_token_when_hubspot_refuses_ours_th
         .update_switches(|s| s.faults = FaultPlan::next([Fault::Delay(1000)]));
     let b = env.refresher_on(env.other_process_store(), RefreshPolicy::default());
     let mut events = b.subscribe();
-    let b_call = tokio::spawn(async move { b.valid_token(APP, PRO).await });
+    let b_call = tokio::spawn(async move { b.valid_token(&ConnectionKey::new(APP, PRO)).await });
 
     // Wait until B's request has reached HubSpot (it took the queued delay).
     let t0 = std::time::Instant::now();
@@ -184,8 +185,8 @@ async fn t11_given_two_processes_racing_when_both_refresh_then_the_file_lock_all
     let b = env.refresher_on(env.other_process_store(), RefreshPolicy::default());
 
     let (ta, tb) = tokio::join!(
-        tokio::spawn(async move { a.valid_token(APP, PRO).await }),
-        tokio::spawn(async move { b.valid_token(APP, PRO).await })
+        tokio::spawn(async move { a.valid_token(&ConnectionKey::new(APP, PRO)).await }),
+        tokio::spawn(async move { b.valid_token(&ConnectionKey::new(APP, PRO)).await })
     );
     let (ta, tb) = (ta.unwrap().unwrap(), tb.unwrap().unwrap());
 
@@ -207,7 +208,7 @@ async fn t12_given_rotation_on_when_refreshed_then_the_new_refresh_token_is_stor
     env.advance(26 * MIN);
     let r = env.refresher(quick_policy());
 
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
 
     let stored = env.tokens(PRO).await;
     assert!(
@@ -229,7 +230,7 @@ async fn t12_given_rotation_on_when_refreshed_then_the_new_refresh_token_is_stor
     assert!(matches!(old, Err(Error::NeedsReauth(_))));
     // A second cycle works with what was stored.
     env.advance(26 * MIN);
-    let again = r.valid_token(APP, PRO).await.unwrap();
+    let again = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert!(!same(&again, &token));
     assert_eq!(env.api_status(&again).await, 200);
 }
@@ -239,7 +240,11 @@ async fn t12_given_rotation_off_when_refreshed_then_the_old_refresh_token_is_kep
     let env = env("t12b").await;
     let before = env.connect(PRO).await;
     env.advance(26 * MIN);
-    let token = env.refresher(quick_policy()).valid_token(APP, PRO).await.unwrap();
+    let token = env
+        .refresher(quick_policy())
+        .valid_token(&ConnectionKey::new(APP, PRO))
+        .await
+        .unwrap();
 
     let stored = env.tokens(PRO).await;
     assert!(
@@ -263,7 +268,7 @@ async fn t12_given_the_first_keychain_write_fails_when_refreshed_with_rotation_t
     let r = env.refresher(quick_policy());
     env.mem.fail_nth_write(1);
 
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
 
     let stored = env.tokens(PRO).await;
     assert!(same(&stored.access_token, &token));
@@ -287,7 +292,7 @@ async fn f8_given_an_uninstall_found_by_a_forced_refresh_when_a_token_is_asked_f
     assert_eq!(env.sandbox.uninstall(DEMO_STANDARD_CLIENT_ID, PRO), 1);
     let r = env.refresher(quick_policy());
     assert!(matches!(
-        r.refresh_now(APP, PRO).await,
+        r.refresh_now(&ConnectionKey::new(APP, PRO)).await,
         Err(Error::NeedsReauth(_))
     ));
     let conn = env.conn(PRO).await;
@@ -299,7 +304,7 @@ async fn f8_given_an_uninstall_found_by_a_forced_refresh_when_a_token_is_asked_f
     );
 
     let requests = env.sandbox.requests().len();
-    let err = r.valid_token(APP, PRO).await.unwrap_err();
+    let err = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap_err();
     assert!(matches!(err, Error::NeedsReauth(_)), "{err:?}");
     assert_eq!(
         env.sandbox.requests().len(),
@@ -309,7 +314,7 @@ async fn f8_given_an_uninstall_found_by_a_forced_refresh_when_a_token_is_asked_f
     // And a second process (another `hubkey token`) is refused the same way.
     let other = env.refresher_on(env.other_process_store(), quick_policy());
     assert!(matches!(
-        other.valid_token(APP, PRO).await,
+        other.valid_token(&ConnectionKey::new(APP, PRO)).await,
         Err(Error::NeedsReauth(_))
     ));
 }
@@ -325,7 +330,7 @@ async fn t13_given_the_app_was_uninstalled_when_a_token_is_needed_then_needs_rea
     let mut events = r.subscribe();
 
     // When: a token is needed.
-    let err = r.valid_token(APP, PRO).await.unwrap_err();
+    let err = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap_err();
 
     // Then: re-authorization needed, with HubSpot's status, after exactly one HTTP call.
     match &err {
@@ -341,11 +346,11 @@ async fn t13_given_the_app_was_uninstalled_when_a_token_is_needed_then_needs_rea
     let requests = env.sandbox.requests().len();
     for _ in 0..3 {
         assert!(matches!(
-            r.valid_token(APP, PRO).await,
+            r.valid_token(&ConnectionKey::new(APP, PRO)).await,
             Err(Error::NeedsReauth(_))
         ));
         assert!(matches!(
-            r.refresh_now(APP, PRO).await,
+            r.refresh_now(&ConnectionKey::new(APP, PRO)).await,
             Err(Error::NeedsReauth(_))
         ));
     }
@@ -370,7 +375,7 @@ async fn t13_given_the_app_was_uninstalled_when_a_token_is_needed_then_needs_rea
     // notified again.
     env.connect(PRO).await;
     env.advance(26 * MIN);
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.api_status(&token).await, 200);
     assert_eq!(env.conn(PRO).await.state, ConnectionState::Fresh);
     assert_eq!(env.refreshes(), 2);
@@ -384,7 +389,7 @@ async fn t13_given_the_portal_was_deleted_when_a_token_is_needed_then_needs_reau
     env.sandbox.delete_portal(PRO);
     let r = env.refresher(quick_policy());
 
-    let err = r.valid_token(APP, PRO).await.unwrap_err();
+    let err = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap_err();
 
     assert!(
         matches!(&err, Error::NeedsReauth(f) if f.status.as_deref() == Some("BAD_HUB")),
@@ -395,7 +400,7 @@ async fn t13_given_the_portal_was_deleted_when_a_token_is_needed_then_needs_reau
     assert_eq!(conn.state_reason.as_deref(), Some("BAD_HUB"));
     assert_eq!(env.refreshes(), 1);
     assert!(matches!(
-        r.refresh_now(APP, PRO).await,
+        r.refresh_now(&ConnectionKey::new(APP, PRO)).await,
         Err(Error::NeedsReauth(_))
     ));
     assert_eq!(env.refreshes(), 1);
@@ -412,29 +417,29 @@ async fn t14_given_a_manual_clock_when_moving_around_the_margin_then_exactly_one
 
     // Before the margin: no refresh.
     env.advance(25 * MIN - 1);
-    r.valid_token(APP, PRO).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.refreshes(), 0, "1 s before the margin");
 
     // Inside the margin: exactly one, however often asked.
     env.advance(1);
     for _ in 0..5 {
-        r.valid_token(APP, PRO).await.unwrap();
+        r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     }
     assert_eq!(env.refreshes(), 1, "once in the window");
 
     // Clock jumps backward (NTP, manual change): nothing is due.
     env.advance(-3 * 60 * MIN);
-    r.valid_token(APP, PRO).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.refreshes(), 1, "after a backward jump");
     env.clock.advance(time::Duration::hours(3)); // back to where it was (the sandbox never left)
 
     // Clock jumps far forward (resume from a long suspend): one refresh, then fresh again.
     env.advance(10 * 60 * MIN);
     for _ in 0..3 {
-        r.valid_token(APP, PRO).await.unwrap();
+        r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     }
     assert_eq!(env.refreshes(), 2, "once after the forward jump");
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.api_status(&token).await, 200);
 }
 
@@ -447,17 +452,17 @@ async fn t14_given_a_one_hour_token_when_26_minutes_pass_then_no_refresh_because
     let r = env.refresher(quick_policy());
 
     env.advance(26 * MIN);
-    r.valid_token(APP, PRO).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(
         env.refreshes(),
         0,
         "a 60-minute token is not due after 26 minutes"
     );
     env.advance(29 * MIN - 1);
-    r.valid_token(APP, PRO).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.refreshes(), 0);
     env.advance(1);
-    r.valid_token(APP, PRO).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.refreshes(), 1, "due at 55 minutes");
 }
 
@@ -469,18 +474,18 @@ async fn t14_given_a_token_shorter_lived_than_twice_the_margin_then_it_is_refres
     env.connect(PRO).await;
     let r = env.refresher(quick_policy());
 
-    r.valid_token(APP, PRO).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(
         env.refreshes(),
         0,
         "a brand-new 2-minute token is not refreshed at once"
     );
     env.advance(59);
-    r.valid_token(APP, PRO).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.refreshes(), 0);
     env.advance(1);
-    r.valid_token(APP, PRO).await.unwrap();
-    r.valid_token(APP, PRO).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.refreshes(), 1, "refreshed at half-life, once");
 }
 
@@ -490,7 +495,7 @@ async fn given_a_fresh_token_when_refresh_now_then_it_refreshes_anyway_and_store
     let before = env.connect(PRO).await;
     let r = env.refresher(quick_policy());
 
-    let conn = r.refresh_now(APP, PRO).await.unwrap();
+    let conn = r.refresh_now(&ConnectionKey::new(APP, PRO)).await.unwrap();
 
     assert_eq!(env.refreshes(), 1);
     assert_eq!(conn.state, ConnectionState::Fresh);

@@ -15,6 +15,7 @@
 mod refresher_support;
 
 use hubkey_core::store::{KeychainOp, MemoryStore};
+use hubkey_core::ConnectionKey;
 use refresher_support::*;
 
 const MIN: i64 = 60;
@@ -40,7 +41,7 @@ async fn given_a_token_that_is_not_due_when_asked_for_then_only_the_access_token
     let r = env.refresher(quick_policy());
 
     let mark = env.mem.journal().len();
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
 
     assert!(same(&token, &before.access_token));
     let ops = ops_since(&env.mem, mark);
@@ -65,7 +66,7 @@ async fn given_hubspot_keeps_the_refresh_token_when_a_due_token_is_refreshed_the
     let r = env.refresher(quick_policy());
 
     let mark = env.mem.journal().len();
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
 
     let conn = env.conn(PRO).await;
     let g2 = conn.token_generation;
@@ -96,19 +97,19 @@ async fn given_hubspot_keeps_the_refresh_token_when_a_due_token_is_refreshed_the
 
     // `hubkey refresh` (forced) costs the same.
     let mark = env.mem.journal().len();
-    let forced = r.refresh_now(APP, PRO).await.unwrap();
+    let forced = r.refresh_now(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(counts(&ops_since(&env.mem, mark)), (2, 1, 1));
     assert_eq!(forced.refresh_token_generation(), g1);
 
     // More cycles, then one rotation: every token handed out works, nothing is left behind.
     for _ in 0..3 {
         env.advance(26 * MIN);
-        let t = r.valid_token(APP, PRO).await.unwrap();
+        let t = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
         assert_eq!(env.api_status(&t).await, 200);
     }
     env.sandbox.update_switches(|s| s.rotate_refresh_tokens = true);
     env.advance(26 * MIN);
-    let rotated = r.valid_token(APP, PRO).await.unwrap();
+    let rotated = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.api_status(&rotated).await, 200);
     let conn = env.conn(PRO).await;
     assert_eq!(
@@ -118,7 +119,7 @@ async fn given_hubspot_keeps_the_refresh_token_when_a_due_token_is_refreshed_the
     assert_eq!(env.mem.len(), 3, "client secret, access token, refresh token");
     env.sandbox.update_switches(|s| s.rotate_refresh_tokens = false);
     env.advance(26 * MIN);
-    let again = r.valid_token(APP, PRO).await.unwrap();
+    let again = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert_eq!(env.api_status(&again).await, 200);
     assert_eq!(env.mem.len(), 3);
 }
@@ -134,7 +135,7 @@ async fn given_hubspot_rotates_the_refresh_token_when_refreshed_then_both_tokens
     let r = env.refresher(quick_policy());
 
     let mark = env.mem.journal().len();
-    let token = r.valid_token(APP, PRO).await.unwrap();
+    let token = r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
 
     let g2 = env.conn(PRO).await.token_generation;
     let ops = ops_since(&env.mem, mark);

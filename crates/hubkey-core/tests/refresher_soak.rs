@@ -13,7 +13,8 @@ mod refresher_support;
 
 use hubkey_core::refresher::RefreshPolicy;
 use hubkey_core::store::ConnectionState;
-use hubkey_core::Secret;
+use hubkey_core::AccessToken;
+use hubkey_core::ConnectionKey;
 use hubspot_sandbox::{Fault, FaultPlan, RandomFaults};
 use refresher_support::*;
 use std::collections::BTreeMap;
@@ -58,13 +59,13 @@ async fn soak_given_rotation_and_random_faults_when_500_cycles_run_then_every_re
     let mut events = r.subscribe();
 
     let started = Instant::now();
-    let mut previous: Option<Secret> = None;
+    let mut previous: Option<AccessToken> = None;
     let mut slowest = Duration::ZERO;
     for cycle in 0..CYCLES {
         env.advance(26 * 60);
         let t0 = Instant::now();
         let token = r
-            .valid_token(APP, PRO)
+            .valid_token(&ConnectionKey::new(APP, PRO))
             .await
             .unwrap_or_else(|e| panic!("cycle {cycle}: {e} ({:?})", e.code()));
         slowest = slowest.max(t0.elapsed());
@@ -141,6 +142,6 @@ async fn soak_given_rotation_and_random_faults_when_500_cycles_run_then_every_re
     assert_eq!(env.api_status(&stored.access_token).await, 200);
     // The stored refresh token is the live one: one more refresh works.
     env.advance(26 * 60);
-    r.valid_token(APP, PRO).await.unwrap();
+    r.valid_token(&ConnectionKey::new(APP, PRO)).await.unwrap();
     assert!(wall < Duration::from_secs(60), "soak took {wall:?}");
 }

@@ -9,7 +9,8 @@ mod store_support;
 
 use hubkey_core::store::{KeychainOp, MemoryStore, RefreshTokenSource, SecretKey, TokenStore};
 use hubkey_core::token::TokenSet;
-use hubkey_core::{ErrorCode, Secret};
+use hubkey_core::ConnectionKey;
+use hubkey_core::{AccessToken, ClientSecret, ErrorCode};
 use store_support::*;
 
 /// The keychain calls made since `mark` (a journal length), as (operation, account name).
@@ -31,7 +32,7 @@ fn same_refresh_token(before: &TokenSet, tag: &str) -> TokenSet {
 async fn store_with_app(tag: &str) -> (std::sync::Arc<MemoryStore>, TokenStore, TempHome) {
     let (mem, store, home) = memory_store(tag);
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     (mem, store, home)
@@ -87,9 +88,12 @@ async fn given_an_unchanged_refresh_token_when_saved_then_one_write_one_delete_a
         ],
         "one write (the access token) and one delete (the old access token)"
     );
-    assert_eq!(store.connection("crm", 42).await.unwrap(), Some(second.clone()));
+    assert_eq!(
+        store.connection(&ConnectionKey::new("crm", 42)).await.unwrap(),
+        Some(second.clone())
+    );
     assert!(same_tokens(
-        &store.load_tokens("crm", 42).await.unwrap(),
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
         &refreshed
     ));
     assert_eq!(
@@ -163,7 +167,11 @@ async fn given_an_index_written_before_refresh_generations_when_loaded_then_both
     let old = tokens("legacy");
     mem.set_refresh_and_access(5, &old);
 
-    let loaded = store.connection("crm", 42).await.unwrap().unwrap();
+    let loaded = store
+        .connection(&ConnectionKey::new("crm", 42))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(loaded.refresh_generation, None);
     assert_eq!(loaded.access_token_hint, None);
     assert_eq!(loaded.refresh_token_generation(), 5);
@@ -172,15 +180,21 @@ async fn given_an_index_written_before_refresh_generations_when_loaded_then_both
         None,
         "no hint: no suffix, no keychain read"
     );
-    assert!(same_tokens(&store.load_tokens("crm", 42).await.unwrap(), &old));
-    let (_, refresh) = store.load_refresh_token("crm", 42).await.unwrap();
+    assert!(same_tokens(
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
+        &old
+    ));
+    let (_, refresh) = store
+        .load_refresh_token(&ConnectionKey::new("crm", 42))
+        .await
+        .unwrap();
     assert!(refresh.eq_secret(&old.refresh_token));
 
     let refreshed = same_refresh_token(&old, "new");
     let saved = store.save_tokens(loaded, &refreshed, kept(5)).await.unwrap();
     assert_eq!(saved.refresh_generation, Some(5));
     assert!(same_tokens(
-        &store.load_tokens("crm", 42).await.unwrap(),
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
         &refreshed
     ));
     assert_eq!(
@@ -203,10 +217,16 @@ trait Seed {
 impl Seed for MemoryStore {
     fn set_refresh_and_access(&self, generation: u64, t: &TokenSet) {
         use hubkey_core::store::SecretStore;
-        self.set(&SecretKey::refresh_token("crm", 42, generation), &t.refresh_token)
-            .unwrap();
-        self.set(&SecretKey::access_token("crm", 42, generation), &t.access_token)
-            .unwrap();
+        self.set(
+            &SecretKey::refresh_token("crm", 42, generation),
+            t.refresh_token.as_secret(),
+        )
+        .unwrap();
+        self.set(
+            &SecretKey::access_token("crm", 42, generation),
+            t.access_token.as_secret(),
+        )
+        .unwrap();
     }
 }
 
@@ -239,7 +259,10 @@ async fn t8_given_a_kept_refresh_token_when_the_access_write_fails_then_nothing_
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeychainUnavailable, "{err}");
-    assert_eq!(store.connection("crm", 42).await.unwrap(), Some(second.clone()));
+    assert_eq!(
+        store.connection(&ConnectionKey::new("crm", 42)).await.unwrap(),
+        Some(second.clone())
+    );
     assert_eq!(mem.accounts(), accounts_before);
     for (op, account) in ops_since(&mem, mark) {
         assert!(
@@ -248,7 +271,7 @@ async fn t8_given_a_kept_refresh_token_when_the_access_write_fails_then_nothing_
         );
     }
     assert!(same_tokens(
-        &store.load_tokens("crm", 42).await.unwrap(),
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
         &same_refresh_token(&tokens("one"), "two")
     ));
 }
@@ -280,7 +303,7 @@ async fn given_a_login_replaced_the_kept_refresh_token_when_the_kept_save_switch
     let g = saved.token_generation;
     assert_eq!(saved.refresh_token_generation(), g);
     assert!(same_tokens(
-        &store.load_tokens("crm", 42).await.unwrap(),
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
         &refreshed
     ));
     assert_eq!(
@@ -321,8 +344,12 @@ async fn given_concurrent_kept_and_rotated_saves_of_one_connection_when_done_the
     for t in tasks {
         t.await.unwrap();
     }
-    let current = store.connection("crm", 42).await.unwrap().unwrap();
-    let loaded = store.load_tokens("crm", 42).await.unwrap();
+    let current = store
+        .connection(&ConnectionKey::new("crm", 42))
+        .await
+        .unwrap()
+        .unwrap();
+    let loaded = store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap();
     assert!((0..12).any(|i| loaded
         .access_token
         .eq_secret(&tokens(&format!("t{i}")).access_token)));
@@ -356,10 +383,17 @@ async fn given_tokens_in_two_generations_when_the_connection_is_deleted_then_bot
         .unwrap();
     assert_ne!(second.token_generation, second.refresh_token_generation());
 
-    store.delete_connection("crm", 42).await.unwrap();
+    store
+        .delete_connection(&ConnectionKey::new("crm", 42))
+        .await
+        .unwrap();
     assert_eq!(mem.accounts(), vec!["app/crm/client-secret".to_string()]);
     assert_eq!(
-        store.load_tokens("crm", 42).await.unwrap_err().code(),
+        store
+            .load_tokens(&ConnectionKey::new("crm", 42))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::NotSignedIn
     );
 }
@@ -380,7 +414,7 @@ async fn given_a_connection_when_updated_then_its_generations_and_hint_cannot_ch
         .await
         .unwrap();
     let updated = store
-        .update_connection("crm", 42, |c| {
+        .update_connection(&ConnectionKey::new("crm", 42), |c| {
             c.refresh_generation = Some(9999);
             c.access_token_hint = Some("a-much-longer-value".into());
             c.state_reason = Some("changed".into());
@@ -397,11 +431,15 @@ async fn given_a_saved_access_token_when_the_index_is_read_then_the_hint_masks_l
 ) {
     let (_mem, store, home) = store_with_app("hint").await;
     let long = TokenSet {
-        access_token: Secret::new(format!("CKX{}-LeakCheck-Q7xZ", "A".repeat(300))),
+        access_token: AccessToken::new(format!("CKX{}-LeakCheck-Q7xZ", "A".repeat(300))),
         ..tokens("hint")
     };
     let saved = store.save_connection(connection("crm", 42), &long).await.unwrap();
-    let stored = store.connection("crm", 42).await.unwrap().unwrap();
+    let stored = store
+        .connection(&ConnectionKey::new("crm", 42))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored, saved);
     assert_eq!(stored.masked_access_token(), Some(long.access_token.masked()));
     assert_eq!(stored.access_token_hint.as_deref(), Some("Q7xZ"));
@@ -416,7 +454,7 @@ async fn given_a_saved_access_token_when_the_index_is_read_then_the_hint_masks_l
 
     // A short token shows nothing, as `Secret::masked` does.
     let short = TokenSet {
-        access_token: Secret::new("short-token"),
+        access_token: AccessToken::new("short-token"),
         ..tokens("short")
     };
     let saved = store

@@ -6,7 +6,8 @@
 mod store_support;
 
 use hubkey_core::store::{Index, IndexLock, INDEX_VERSION};
-use hubkey_core::{ErrorCode, Secret};
+use hubkey_core::ConnectionKey;
+use hubkey_core::{ClientSecret, ErrorCode};
 use std::time::Duration;
 use store_support::*;
 
@@ -52,14 +53,22 @@ async fn t9_given_a_corrupt_index_when_used_then_corrupt_record_and_the_file_is_
         let results = [
             store.connections().await.map(|_| ()),
             store.apps().await.map(|_| ()),
-            store.load_tokens("crm", 42).await.map(|_| ()),
-            store.save_app(&app("crm"), &Secret::new(CLIENT_SECRET)).await,
+            store
+                .load_tokens(&ConnectionKey::new("crm", 42))
+                .await
+                .map(|_| ()),
+            store
+                .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
+                .await,
             store
                 .save_connection(connection("crm", 42), &tokens("x"))
                 .await
                 .map(|_| ()),
-            store.update_connection("crm", 42, |_| {}).await.map(|_| ()),
-            store.delete_connection("crm", 42).await,
+            store
+                .update_connection(&ConnectionKey::new("crm", 42), |_| {})
+                .await
+                .map(|_| ()),
+            store.delete_connection(&ConnectionKey::new("crm", 42)).await,
             store.remove_app("crm").await,
         ];
         for (i, r) in results.into_iter().enumerate() {
@@ -95,7 +104,7 @@ fn t9_given_a_future_version_when_loaded_then_the_reason_names_it() {
 async fn given_many_writes_when_done_then_no_temporary_files_remain_and_the_index_round_trips() {
     let (_mem, store, home) = memory_store("atomic");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     for i in 0..20 {
@@ -129,10 +138,10 @@ async fn given_a_new_home_when_written_then_folder_is_0700_and_files_are_0600() 
     use std::os::unix::fs::PermissionsExt;
     let (_mem, store, home) = memory_store("perms");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
-    let _lock = store.refresh_lock("crm", 42).await.unwrap();
+    let _lock = store.refresh_lock(&ConnectionKey::new("crm", 42)).await.unwrap();
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(home.path()), 0o700);
     assert_eq!(mode(&home.path().join("index.json")), 0o600);
@@ -145,12 +154,13 @@ async fn given_a_new_home_when_written_then_folder_is_0700_and_files_are_0600() 
 async fn given_the_index_lock_held_elsewhere_when_writing_then_the_write_waits_for_it() {
     let (_mem, store, home) = memory_store("lockwait");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     let held = IndexLock::acquire(home.path()).unwrap();
     let s = store.clone();
-    let write = tokio::spawn(async move { s.save_app(&app("sales"), &Secret::new(CLIENT_SECRET)).await });
+    let write =
+        tokio::spawn(async move { s.save_app(&app("sales"), &ClientSecret::new(CLIENT_SECRET)).await });
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!write.is_finished(), "the write did not wait for the index lock");
     drop(held);
@@ -162,15 +172,20 @@ async fn given_the_index_lock_held_elsewhere_when_writing_then_the_write_waits_f
 async fn given_a_refresh_lock_held_when_another_task_asks_then_it_waits_and_a_timeout_leaves_nothing_behind()
 {
     let (_mem, store, _home) = memory_store("refreshlock");
-    let held = store.refresh_lock("crm", 42).await.unwrap();
+    let held = store.refresh_lock(&ConnectionKey::new("crm", 42)).await.unwrap();
     // A bounded wait gives up cleanly…
-    let waited = tokio::time::timeout(Duration::from_millis(150), store.refresh_lock("crm", 42)).await;
+    let waited = tokio::time::timeout(
+        Duration::from_millis(150),
+        store.refresh_lock(&ConnectionKey::new("crm", 42)),
+    )
+    .await;
     assert!(waited.is_err(), "the lock was taken twice");
     // …another connection's lock is independent…
-    drop(store.refresh_lock("crm", 43).await.unwrap());
+    drop(store.refresh_lock(&ConnectionKey::new("crm", 43)).await.unwrap());
     // …and the waiter gets the lock once it is released.
     let s = store.clone();
-    let waiter = tokio::spawn(async move { s.refresh_lock("crm", 42).await.map(|_| ()) });
+    let waiter =
+        tokio::spawn(async move { s.refresh_lock(&ConnectionKey::new("crm", 42)).await.map(|_| ()) });
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(!waiter.is_finished());
     drop(held);

@@ -8,7 +8,8 @@ use hubkey_core::store::{
     check_secret_size, keychain_encoded_len, MemoryStore, SecretKey, SecretStore, MAX_KEYCHAIN_SECRET_BYTES,
 };
 use hubkey_core::token::TokenSet;
-use hubkey_core::{Error, ErrorCode, Secret};
+use hubkey_core::ConnectionKey;
+use hubkey_core::{AccessToken, ClientSecret, Error, ErrorCode, RefreshToken, Secret};
 use store_support::*;
 
 fn access_key() -> SecretKey {
@@ -30,23 +31,26 @@ fn t7_the_limit_is_windows_credential_blob_size_in_utf16() {
 #[test]
 fn t7_given_the_largest_realistic_values_when_checked_then_they_fit() {
     // HubSpot access tokens: ~300 characters today, up to 512 in HubSpot's guidance.
-    let access = Secret::new("C".repeat(512));
+    let access = AccessToken::new("C".repeat(512));
     // Refresh tokens are UUID-like (`na1-xxxx-…`, ~40 characters); allow a generous 256.
-    let refresh = Secret::new("r".repeat(256));
-    let client_secret = Secret::new(CLIENT_SECRET);
+    let refresh = RefreshToken::new("r".repeat(256));
+    let client_secret = ClientSecret::new(CLIENT_SECRET);
     assert_eq!(client_secret.len(), 36);
     let mem = MemoryStore::new();
     for (key, value) in [
-        (access_key(), &access),
+        (access_key(), access.as_secret()),
         (
             SecretKey::RefreshToken {
                 app: "crm".into(),
                 hub_id: 42,
                 generation: 1,
             },
-            &refresh,
+            refresh.as_secret(),
         ),
-        (SecretKey::ClientSecret { app: "crm".into() }, &client_secret),
+        (
+            SecretKey::ClientSecret { app: "crm".into() },
+            client_secret.as_secret(),
+        ),
     ] {
         check_secret_size(&key, value).unwrap();
         assert!(keychain_encoded_len(value.expose()) <= MAX_KEYCHAIN_SECRET_BYTES);
@@ -82,12 +86,12 @@ fn t7_given_an_oversize_value_when_set_then_secret_too_long_and_nothing_is_store
 async fn t7_given_an_oversize_token_when_saving_a_connection_then_refused_before_any_write() {
     let (mem, store, _home) = memory_store("t7");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     let writes = mem.writes();
     let t = TokenSet {
-        access_token: Secret::new("a".repeat(2000)),
+        access_token: AccessToken::new("a".repeat(2000)),
         ..tokens("big")
     };
     let err = store
@@ -100,9 +104,12 @@ async fn t7_given_an_oversize_token_when_saving_a_connection_then_refused_before
         writes,
         "nothing may be written for an oversize token set"
     );
-    assert_eq!(store.connection("crm", 42).await.unwrap(), None);
+    assert_eq!(
+        store.connection(&ConnectionKey::new("crm", 42)).await.unwrap(),
+        None
+    );
     let err = store
-        .save_app(&app("x"), &Secret::new("s".repeat(1300)))
+        .save_app(&app("x"), &ClientSecret::new("s".repeat(1300)))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::SecretTooLong);

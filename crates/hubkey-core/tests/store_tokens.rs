@@ -6,7 +6,8 @@
 mod store_support;
 
 use hubkey_core::store::{ConnectionState, Fault, SecretKey, SecretStore, TokenStore};
-use hubkey_core::{Error, ErrorCode, Secret};
+use hubkey_core::ConnectionKey;
+use hubkey_core::{ClientSecret, Error, ErrorCode};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,30 +17,39 @@ use store_support::*;
 async fn t3_given_stored_app_and_tokens_when_loaded_then_equal_and_after_delete_not_signed_in() {
     let (mem, store, _home) = memory_store("t3");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     assert!(store
         .client_secret("crm")
         .await
         .unwrap()
-        .eq_secret(&Secret::new(CLIENT_SECRET)));
+        .eq_secret(&ClientSecret::new(CLIENT_SECRET)));
     assert_eq!(store.apps().await.unwrap(), vec![app("crm")]);
 
     let t = tokens("one");
     let saved = store.save_connection(connection("crm", 42), &t).await.unwrap();
     assert_eq!(saved.expires_at, t.expires_at);
     assert!(saved.token_generation > 0);
-    assert_eq!(store.connection("crm", 42).await.unwrap(), Some(saved.clone()));
+    assert_eq!(
+        store.connection(&ConnectionKey::new("crm", 42)).await.unwrap(),
+        Some(saved.clone())
+    );
 
-    let loaded = store.load_tokens("crm", 42).await.unwrap();
+    let loaded = store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap();
     assert!(same_tokens(&loaded, &t));
     assert_eq!(loaded.expires_at, t.expires_at);
     assert_eq!(loaded.hub_id, Some(42));
     assert_eq!(loaded.scopes, saved.scopes);
 
-    store.delete_connection("crm", 42).await.unwrap();
-    let err = store.load_tokens("crm", 42).await.unwrap_err();
+    store
+        .delete_connection(&ConnectionKey::new("crm", 42))
+        .await
+        .unwrap();
+    let err = store
+        .load_tokens(&ConnectionKey::new("crm", 42))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotSignedIn, "{err}");
     assert!(store.connections().await.unwrap().is_empty());
     // Only the client secret is left in the keychain.
@@ -57,7 +67,7 @@ async fn t3_given_stored_app_and_tokens_when_loaded_then_equal_and_after_delete_
 async fn given_a_refresh_when_saved_then_the_new_generation_replaces_the_old_entries() {
     let (mem, store, _home) = memory_store("gen");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     let first = store
@@ -70,7 +80,7 @@ async fn given_a_refresh_when_saved_then_the_new_generation_replaces_the_old_ent
 
     assert!(second.token_generation > first.token_generation);
     assert!(same_tokens(
-        &store.load_tokens("crm", 42).await.unwrap(),
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
         &tokens("two")
     ));
     let g = second.token_generation;
@@ -88,7 +98,7 @@ async fn given_a_refresh_when_saved_then_the_new_generation_replaces_the_old_ent
 async fn t4_given_a_failing_keychain_when_saving_then_keychain_unavailable_and_previous_tokens_intact() {
     let (mem, store, _home) = memory_store("t4");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     store
@@ -106,7 +116,7 @@ async fn t4_given_a_failing_keychain_when_saving_then_keychain_unavailable_and_p
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeychainUnavailable, "{err}");
     assert!(same_tokens(
-        &store.load_tokens("crm", 42).await.unwrap(),
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
         &tokens("old")
     ));
     assert_eq!(store.index().await.unwrap().connections, before);
@@ -120,10 +130,13 @@ async fn t4_given_a_failing_keychain_when_saving_then_keychain_unavailable_and_p
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeychainUnavailable);
     mem.set_fault(None);
-    assert_eq!(store.connection("crm", 43).await.unwrap(), None);
+    assert_eq!(
+        store.connection(&ConnectionKey::new("crm", 43)).await.unwrap(),
+        None
+    );
     assert_eq!(mem.accounts(), accounts_before);
     assert!(same_tokens(
-        &store.load_tokens("crm", 42).await.unwrap(),
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
         &tokens("old")
     ));
 }
@@ -132,7 +145,7 @@ async fn t4_given_a_failing_keychain_when_saving_then_keychain_unavailable_and_p
 async fn t4_given_a_locked_keychain_when_reading_then_keychain_locked_and_no_fallback() {
     let (mem, store, home) = memory_store("locked");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     store
@@ -141,7 +154,11 @@ async fn t4_given_a_locked_keychain_when_reading_then_keychain_locked_and_no_fal
         .unwrap();
     mem.set_fault(Some(Fault::Locked));
     assert_eq!(
-        store.load_tokens("crm", 42).await.unwrap_err().code(),
+        store
+            .load_tokens(&ConnectionKey::new("crm", 42))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::KeychainLocked
     );
     assert_eq!(
@@ -149,7 +166,7 @@ async fn t4_given_a_locked_keychain_when_reading_then_keychain_locked_and_no_fal
         ErrorCode::KeychainLocked
     );
     let err = store
-        .save_app(&app("other"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("other"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeychainLocked);
@@ -169,7 +186,7 @@ async fn t8_given_the_second_write_fails_when_replacing_tokens_then_old_tokens_l
 ) {
     let (mem, store, _home) = memory_store("t8");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     let old = store
@@ -185,10 +202,13 @@ async fn t8_given_the_second_write_fails_when_replacing_tokens_then_old_tokens_l
     assert_eq!(err.code(), ErrorCode::KeychainUnavailable, "{err}");
 
     assert!(same_tokens(
-        &store.load_tokens("crm", 42).await.unwrap(),
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
         &tokens("old")
     ));
-    assert_eq!(store.connection("crm", 42).await.unwrap(), Some(old));
+    assert_eq!(
+        store.connection(&ConnectionKey::new("crm", 42)).await.unwrap(),
+        Some(old)
+    );
     // The half-written new generation was cleaned up.
     assert_eq!(mem.accounts(), accounts_before);
 }
@@ -198,7 +218,7 @@ async fn t5_given_a_hanging_keychain_when_loading_then_timeout_and_the_runtime_s
     let (mem, store, _home) = memory_store("t5");
     let store = store.with_timeout(Duration::from_millis(300));
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     store
@@ -217,7 +237,10 @@ async fn t5_given_a_hanging_keychain_when_loading_then_timeout_and_the_runtime_s
         }
     });
     let started = Instant::now();
-    let err = store.load_tokens("crm", 42).await.unwrap_err();
+    let err = store
+        .load_tokens(&ConnectionKey::new("crm", 42))
+        .await
+        .unwrap_err();
     let took = started.elapsed();
     assert!(
         matches!(err, Error::KeychainTimeout(d) if d == Duration::from_millis(300)),
@@ -243,7 +266,7 @@ async fn t5_given_a_hanging_keychain_when_loading_then_timeout_and_the_runtime_s
 
     mem.set_fault(None); // the "prompt" is answered: stuck calls finish
     assert!(same_tokens(
-        &store.load_tokens("crm", 42).await.unwrap(),
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
         &tokens("old")
     ));
 }
@@ -252,11 +275,11 @@ async fn t5_given_a_hanging_keychain_when_loading_then_timeout_and_the_runtime_s
 async fn given_concurrent_saves_when_done_then_no_connection_is_lost_and_generations_are_unique() {
     let (mem, store, _home) = memory_store("concurrent");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     store
-        .save_app(&app("sales"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("sales"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     let mut tasks = Vec::new();
@@ -283,7 +306,10 @@ async fn given_concurrent_saves_when_done_then_no_connection_is_lost_and_generat
     for i in 0..12u64 {
         let app = if i % 2 == 0 { "crm" } else { "sales" };
         assert!(same_tokens(
-            &store.load_tokens(app, 100 + i).await.unwrap(),
+            &store
+                .load_tokens(&ConnectionKey::new(app, 100 + i))
+                .await
+                .unwrap(),
             &tokens(&format!("t{i}"))
         ));
     }
@@ -294,7 +320,7 @@ async fn given_concurrent_saves_when_done_then_no_connection_is_lost_and_generat
 async fn given_concurrent_saves_of_one_connection_when_done_then_exactly_one_generation_remains() {
     let (mem, store, _home) = memory_store("same");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     let mut tasks = Vec::new();
@@ -310,8 +336,12 @@ async fn given_concurrent_saves_of_one_connection_when_done_then_exactly_one_gen
     for t in tasks {
         t.await.unwrap();
     }
-    let current = store.connection("crm", 42).await.unwrap().unwrap();
-    let loaded = store.load_tokens("crm", 42).await.unwrap();
+    let current = store
+        .connection(&ConnectionKey::new("crm", 42))
+        .await
+        .unwrap()
+        .unwrap();
+    let loaded = store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap();
     assert!((0..6).any(|i| same_tokens(&loaded, &tokens(&format!("t{i}")))));
     // Every replaced generation was deleted: the client secret plus one token pair remain.
     let g = current.token_generation;
@@ -329,7 +359,7 @@ async fn given_concurrent_saves_of_one_connection_when_done_then_exactly_one_gen
 async fn given_saved_secrets_when_the_index_is_scanned_then_no_secret_value_is_in_it() {
     let (_mem, store, home) = memory_store("scan");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     store
@@ -358,7 +388,7 @@ async fn given_saved_secrets_when_the_index_is_scanned_then_no_secret_value_is_i
 async fn given_a_connection_when_its_state_changes_then_only_non_secret_fields_move() {
     let (_mem, store, _home) = memory_store("update");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     let saved = store
@@ -366,7 +396,7 @@ async fn given_a_connection_when_its_state_changes_then_only_non_secret_fields_m
         .await
         .unwrap();
     let updated = store
-        .update_connection("crm", 42, |c| {
+        .update_connection(&ConnectionKey::new("crm", 42), |c| {
             c.state = ConnectionState::NeedsReauth;
             c.state_reason = Some("BAD_REFRESH_TOKEN".into());
             c.token_generation = 9999; // ignored: only save_connection moves generations
@@ -377,12 +407,18 @@ async fn given_a_connection_when_its_state_changes_then_only_non_secret_fields_m
     assert_eq!(updated.state, ConnectionState::NeedsReauth);
     assert_eq!(updated.token_generation, saved.token_generation);
     assert_eq!(updated.hub_id, 42);
-    assert_eq!(store.connection("crm", 42).await.unwrap(), Some(updated));
+    assert_eq!(
+        store.connection(&ConnectionKey::new("crm", 42)).await.unwrap(),
+        Some(updated)
+    );
     assert!(same_tokens(
-        &store.load_tokens("crm", 42).await.unwrap(),
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
         &tokens("one")
     ));
-    let err = store.update_connection("crm", 7, |_| {}).await.unwrap_err();
+    let err = store
+        .update_connection(&ConnectionKey::new("crm", 7), |_| {})
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
 }
 
@@ -395,11 +431,19 @@ async fn given_unknown_apps_and_portals_when_used_then_clear_errors() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound, "{err}");
     assert_eq!(
-        store.load_tokens("nope", 1).await.unwrap_err().code(),
+        store
+            .load_tokens(&ConnectionKey::new("nope", 1))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::NotSignedIn
     );
     assert_eq!(
-        store.delete_connection("nope", 1).await.unwrap_err().code(),
+        store
+            .delete_connection(&ConnectionKey::new("nope", 1))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::NotFound
     );
     assert_eq!(
@@ -408,7 +452,7 @@ async fn given_unknown_apps_and_portals_when_used_then_clear_errors() {
     );
 
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     store
@@ -419,7 +463,7 @@ async fn given_unknown_apps_and_portals_when_used_then_clear_errors() {
     assert_eq!(err.code(), ErrorCode::Config, "{err}");
     assert!(err.to_string().contains("42"), "{err}");
     let err = store
-        .save_app(&app(" "), &Secret::new(CLIENT_SECRET))
+        .save_app(&app(" "), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Config);
@@ -429,7 +473,7 @@ async fn given_unknown_apps_and_portals_when_used_then_clear_errors() {
 async fn given_the_keychain_lost_its_entries_when_loading_then_not_signed_in() {
     let (mem, store, _home) = memory_store("lost");
     store
-        .save_app(&app("crm"), &Secret::new(CLIENT_SECRET))
+        .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))
         .await
         .unwrap();
     let c = store
@@ -442,7 +486,10 @@ async fn given_the_keychain_lost_its_entries_when_loading_then_not_signed_in() {
         generation: c.token_generation,
     })
     .unwrap();
-    let err = store.load_tokens("crm", 42).await.unwrap_err();
+    let err = store
+        .load_tokens(&ConnectionKey::new("crm", 42))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotSignedIn, "{err}");
 }
 

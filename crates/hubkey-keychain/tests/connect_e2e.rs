@@ -8,9 +8,11 @@
 
 mod support;
 
-use hubkey_core::connect::{LoginOptions, PortalConnector};
+use hubkey_core::hubkey::LoginOptions;
 use hubkey_core::store::{ConnectionState, SecretKey, SecretStore};
+use hubkey_core::ConnectionKey;
 use hubkey_core::ErrorCode;
+use hubkey_core::Hubkey;
 use hubspot_sandbox::{DEMO_PRO_HUB_ID, DEMO_STARTER_HUB_ID};
 use std::sync::{Arc, Mutex};
 use support::{browser, Seen, World};
@@ -44,7 +46,7 @@ async fn given_a_standard_app_when_a_portal_is_connected_through_the_loopback_th
     };
     let conn = world
         .connector
-        .connect("demo", options, browser(seen.clone()))
+        .login("demo", options, browser(seen.clone()))
         .await
         .unwrap();
     let seen = seen.lock().unwrap().clone();
@@ -100,7 +102,7 @@ async fn given_a_standard_app_when_a_portal_is_connected_through_the_loopback_th
     // Tokens are in the real keychain under the connection's generation, and they work.
     let tokens = world
         .store
-        .load_tokens("demo", DEMO_STARTER_HUB_ID)
+        .load_tokens(&ConnectionKey::new("demo", DEMO_STARTER_HUB_ID))
         .await
         .unwrap();
     let key = SecretKey::AccessToken {
@@ -113,7 +115,7 @@ async fn given_a_standard_app_when_a_portal_is_connected_through_the_loopback_th
         .get(&key)
         .unwrap()
         .unwrap()
-        .eq_secret(&tokens.access_token));
+        .eq_secret(tokens.access_token.as_secret()));
     assert_eq!(api_status(&world, tokens.access_token.expose()).await, 200);
 
     // The index holds the connection, and no secret.
@@ -140,7 +142,7 @@ async fn given_an_mcp_auth_app_when_a_portal_is_connected_then_pkce_is_used_and_
     let seen = Arc::new(Mutex::new(Seen::default()));
     let conn = world
         .connector
-        .connect("mcp", LoginOptions::default(), browser(seen.clone()))
+        .login("mcp", LoginOptions::default(), browser(seen.clone()))
         .await
         .unwrap();
     assert!(seen.lock().unwrap().location.starts_with(&world.mcp_redirect));
@@ -164,7 +166,11 @@ async fn given_an_mcp_auth_app_when_a_portal_is_connected_then_pkce_is_used_and_
     );
     assert!(exchange.had_code_verifier, "PKCE is required for MCP auth apps");
 
-    let tokens = world.store.load_tokens("mcp", conn.hub_id).await.unwrap();
+    let tokens = world
+        .store
+        .load_tokens(&ConnectionKey::new("mcp", conn.hub_id))
+        .await
+        .unwrap();
     assert!(!tokens.access_token.is_empty());
     world.cleanup().await;
 }
@@ -203,7 +209,7 @@ async fn given_an_eu_portal_when_an_mcp_app_connects_then_the_browser_follows_hu
     let ended_at = Arc::new(Mutex::new(None));
     let conn = world
         .connector
-        .connect(
+        .login(
             "mcp",
             LoginOptions::default(),
             following_browser(ended_at.clone()),
@@ -236,7 +242,7 @@ async fn given_an_eu_portal_when_an_mcp_app_connects_then_the_browser_follows_hu
     // status --json's source, the index, carries it too.
     let stored = world
         .store
-        .connection("mcp", DEMO_STARTER_HUB_ID)
+        .connection(&ConnectionKey::new("mcp", DEMO_STARTER_HUB_ID))
         .await
         .unwrap()
         .unwrap();
@@ -259,16 +265,24 @@ async fn given_a_connected_portal_when_it_is_connected_again_then_the_tokens_are
 
     let first = world
         .connector
-        .connect("demo", options(), browser(Arc::default()))
+        .login("demo", options(), browser(Arc::default()))
         .await
         .unwrap();
-    let old = world.store.load_tokens("demo", DEMO_PRO_HUB_ID).await.unwrap();
+    let old = world
+        .store
+        .load_tokens(&ConnectionKey::new("demo", DEMO_PRO_HUB_ID))
+        .await
+        .unwrap();
     let second = world
         .connector
-        .connect("demo", options(), browser(Arc::default()))
+        .login("demo", options(), browser(Arc::default()))
         .await
         .unwrap();
-    let new = world.store.load_tokens("demo", DEMO_PRO_HUB_ID).await.unwrap();
+    let new = world
+        .store
+        .load_tokens(&ConnectionKey::new("demo", DEMO_PRO_HUB_ID))
+        .await
+        .unwrap();
 
     assert!(second.token_generation > first.token_generation);
     assert!(!new.access_token.eq_secret(&old.access_token));
@@ -302,7 +316,7 @@ async fn l4_given_the_redirect_port_is_busy_when_connecting_then_it_fails_before
     let flag = opened.clone();
     let err = world
         .connector
-        .connect("demo", LoginOptions::default(), move |_| {
+        .login("demo", LoginOptions::default(), move |_| {
             *flag.lock().unwrap() = true;
             Ok(())
         })
@@ -321,9 +335,9 @@ async fn l4_given_the_redirect_port_is_busy_when_connecting_then_it_fails_before
 #[tokio::test(flavor = "multi_thread")]
 async fn given_an_unknown_app_when_connecting_then_not_found_and_no_browser() {
     let world = World::start("noapp").await;
-    let connector: &PortalConnector = &world.connector;
+    let connector: &Hubkey = &world.connector;
     let err = connector
-        .connect("nope", LoginOptions::default(), |_| panic!("no browser"))
+        .login("nope", LoginOptions::default(), |_| panic!("no browser"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);

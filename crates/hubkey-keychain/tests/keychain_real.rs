@@ -16,6 +16,7 @@
 use hubkey_core::app::{AppConfig, AppKind};
 use hubkey_core::store::{Connection, ConnectionState, SecretKey, SecretStore, TokenStore};
 use hubkey_core::token::TokenSet;
+use hubkey_core::ConnectionKey;
 use hubkey_core::{ErrorCode, Secret};
 use hubkey_keychain::KeyringStore;
 use std::path::{Path, PathBuf};
@@ -183,8 +184,8 @@ fn connection(app: &str, hub_id: u64) -> Connection {
 
 fn tokens(tag: &str) -> TokenSet {
     TokenSet {
-        access_token: Secret::new(format!("CKX-{tag}-{}", "A".repeat(500))),
-        refresh_token: Secret::new(format!("na1-{tag}-4d2e-9f3a-8b7c6d5e4f3a")),
+        access_token: hubkey_core::AccessToken::new(format!("CKX-{tag}-{}", "A".repeat(500))),
+        refresh_token: hubkey_core::RefreshToken::new(format!("na1-{tag}-4d2e-9f3a-8b7c6d5e4f3a")),
         expires_at: time::OffsetDateTime::now_utc() + time::Duration::minutes(30),
         scopes: vec!["oauth".into()],
         hub_id: None,
@@ -248,7 +249,10 @@ fn keychain_child_process() {
                 let tokens = TokenStore::open_default(Arc::new(store))
                     .unwrap()
                     .with_timeout(Duration::from_secs(5));
-                match tokens.save_app(&app("crm"), &Secret::new(var("T_VALUE"))).await {
+                match tokens
+                    .save_app(&app("crm"), &hubkey_core::ClientSecret::new(var("T_VALUE")))
+                    .await
+                {
                     Ok(()) => println!("CHILD save_app=ok"),
                     Err(e) => println!("CHILD save_app={}", e.code().as_str()),
                 }
@@ -288,21 +292,26 @@ async fn keychain_t3_t6_given_a_multi_thread_runtime_when_using_the_token_store_
     let home = TempDir::new("t6");
     let ts = TokenStore::new(Arc::new(store), &home.0);
 
-    ts.save_app(&app("crm"), &Secret::new("9f8e7d6c-5b4a-3f2e-1d0c-ba9876543210"))
-        .await
-        .unwrap();
+    ts.save_app(
+        &app("crm"),
+        &hubkey_core::ClientSecret::new("9f8e7d6c-5b4a-3f2e-1d0c-ba9876543210"),
+    )
+    .await
+    .unwrap();
     assert!(ts
         .client_secret("crm")
         .await
         .unwrap()
-        .eq_secret(&Secret::new("9f8e7d6c-5b4a-3f2e-1d0c-ba9876543210")));
+        .eq_secret(&hubkey_core::ClientSecret::new(
+            "9f8e7d6c-5b4a-3f2e-1d0c-ba9876543210"
+        )));
     let first = ts
         .save_connection(connection("crm", 42), &tokens("one"))
         .await
         .unwrap();
     let second = ts.save_connection(first.clone(), &tokens("two")).await.unwrap();
     assert!(second.token_generation > first.token_generation);
-    let loaded = ts.load_tokens("crm", 42).await.unwrap();
+    let loaded = ts.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap();
     assert!(loaded.access_token.eq_secret(&tokens("two").access_token));
     assert!(loaded.refresh_token.eq_secret(&tokens("two").refresh_token));
     // The replaced generation is gone from the real keychain.
@@ -320,16 +329,21 @@ async fn keychain_t3_t6_given_a_multi_thread_runtime_when_using_the_token_store_
     for _ in 0..8 {
         let ts = ts.clone();
         readers.push(tokio::spawn(async move {
-            ts.load_tokens("crm", 42).await.map(|_| ())
+            ts.load_tokens(&ConnectionKey::new("crm", 42)).await.map(|_| ())
         }));
     }
     for r in readers {
         r.await.unwrap().unwrap();
     }
 
-    ts.delete_connection("crm", 42).await.unwrap();
+    ts.delete_connection(&ConnectionKey::new("crm", 42))
+        .await
+        .unwrap();
     assert_eq!(
-        ts.load_tokens("crm", 42).await.unwrap_err().code(),
+        ts.load_tokens(&ConnectionKey::new("crm", 42))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::NotSignedIn
     );
     ts.remove_app("crm").await.unwrap();

@@ -11,8 +11,9 @@
 mod support;
 
 use hubkey_core::callback::RedirectTarget;
-use hubkey_core::connect::{sign_out, LoginOptions};
+use hubkey_core::hubkey::LoginOptions;
 use hubkey_core::login::{run_loopback_login, PendingLogin};
+use hubkey_core::ConnectionKey;
 use hubspot_sandbox::{DEMO_PRO_HUB_ID, DEMO_STANDARD_CLIENT_ID, DEMO_STARTER_HUB_ID};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -64,7 +65,7 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
     };
     world
         .connector
-        .connect("demo", options, browser(seen.clone()))
+        .login("demo", options, browser(seen.clone()))
         .await
         .unwrap();
     let s = seen.lock().unwrap().clone();
@@ -77,7 +78,7 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
     let seen = Arc::new(Mutex::new(Seen::default()));
     let mcp_conn = world
         .connector
-        .connect("mcp", LoginOptions::default(), browser(seen.clone()))
+        .login("mcp", LoginOptions::default(), browser(seen.clone()))
         .await
         .unwrap();
     let s = seen.lock().unwrap().clone();
@@ -134,7 +135,11 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
 
     // 3. Refresh with rotation on, then an unsolicited deep link, then a revoked refresh token.
     world.sandbox.update_switches(|s| s.rotate_refresh_tokens = true);
-    let before = world.store.load_tokens("demo", DEMO_PRO_HUB_ID).await.unwrap();
+    let before = world
+        .store
+        .load_tokens(&ConnectionKey::new("demo", DEMO_PRO_HUB_ID))
+        .await
+        .unwrap();
     keep("access token (demo)", before.access_token.expose());
     keep("refresh token (demo)", before.refresh_token.expose());
     let refreshed = world
@@ -151,7 +156,7 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
     keep("refresh token (rotated)", refreshed.tokens.refresh_token.expose());
     let conn = world
         .store
-        .connection("demo", DEMO_PRO_HUB_ID)
+        .connection(&ConnectionKey::new("demo", DEMO_PRO_HUB_ID))
         .await
         .unwrap()
         .unwrap();
@@ -180,10 +185,16 @@ async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_s
     tracing::error!("refresh failed: {err} / {err:?}");
 
     // 4. MCP tokens, then sign out of the MCP connection (revoke + local deletion).
-    let mcp_tokens = world.store.load_tokens("mcp", mcp_conn.hub_id).await.unwrap();
+    let mcp_tokens = world
+        .store
+        .load_tokens(&ConnectionKey::new("mcp", mcp_conn.hub_id))
+        .await
+        .unwrap();
     keep("access token (mcp)", mcp_tokens.access_token.expose());
     keep("refresh token (mcp)", mcp_tokens.refresh_token.expose());
-    let report = sign_out(&world.client, &world.store, "mcp", mcp_conn.hub_id, false)
+    let report = world
+        .connector
+        .sign_out(&hubkey_core::ConnectionKey::new("mcp", mcp_conn.hub_id), false)
         .await
         .unwrap();
     tracing::info!("sign-out report: {report:?}");

@@ -39,7 +39,7 @@
 use crate::classify::{self, Unauthorized, NOT_USER_LEVEL_FIX};
 use crate::sse::SseReader;
 use crate::token::{TokenCache, TokenSource};
-use hubkey_core::{Error, ErrorCode, Secret};
+use hubkey_core::{AccessToken, Error, ErrorCode};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -580,7 +580,7 @@ impl<S: TokenSource> Shared<S> {
         mut response: reqwest::Response,
         msg: &Incoming,
         mode: Mode,
-        token: &Secret,
+        token: &AccessToken,
     ) -> Result<Answered, RpcFailure> {
         let mut answered = Answered {
             session_id: header_str(response.headers(), SESSION_HEADER),
@@ -742,7 +742,7 @@ impl<S: TokenSource> Shared<S> {
     async fn request(
         &self,
         method: Method,
-        token: &Secret,
+        token: &AccessToken,
         session: &Session,
         body: Option<Vec<u8>>,
         last_event_id: Option<&str>,
@@ -894,11 +894,8 @@ impl<S: TokenSource> Shared<S> {
     }
 }
 
-fn bearer(token: &Secret) -> HeaderValue {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-        .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
-    value.set_sensitive(true);
-    value
+fn bearer(token: &AccessToken) -> HeaderValue {
+    hubkey_core::http::bearer(token)
 }
 
 fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -25,4 +25,4 @@ pub mod token;
 
 pub use bridge::{run, BridgeEnd, BridgeOptions};
 pub use clients::{AiClient, Invocation, Os};
-pub use token::{AccessToken, TokenCache, TokenSource};
+pub use token::{TokenCache, TokenLease, TokenSource};

@@ -10,16 +10,16 @@
 //! token; the first one to take the lock asks the source for a refresh, the others find a token
 //! different from the one that was refused and retry with it.
 
-use hubkey_core::{Result, Secret};
+use hubkey_core::{AccessToken, Result};
 use std::future::Future;
 use std::time::Instant;
 use tokio::sync::Mutex;
 
 /// An access token and how long it may be reused without asking the source again.
 #[derive(Debug, Clone)]
-pub struct AccessToken {
+pub struct TokenLease {
     /// The bearer token.
-    pub secret: Secret,
+    pub token: AccessToken,
     /// Reuse it until then (typically when the refresher would consider it due); `None`: ask
     /// the source before every request.
     pub reuse_until: Option<Instant>,
@@ -32,22 +32,22 @@ pub struct AccessToken {
 /// goes on).
 pub trait TokenSource: Send + Sync + 'static {
     /// A token that is valid now, refreshed first when it is due.
-    fn fresh_token(&self) -> impl Future<Output = Result<AccessToken>> + Send;
+    fn fresh_token(&self) -> impl Future<Output = Result<TokenLease>> + Send;
 
     /// The server refused `rejected` as unknown or expired (a 401 that is not about user level):
     /// a newer token, refreshing now unless another caller (in this process or another one)
     /// already replaced `rejected`.
     fn refresh_after_unauthorized(
         &self,
-        rejected: &Secret,
-    ) -> impl Future<Output = Result<AccessToken>> + Send;
+        rejected: &AccessToken,
+    ) -> impl Future<Output = Result<TokenLease>> + Send;
 }
 
 /// The bridge's view of a [`TokenSource`]: the last token, and single-flight refreshes.
 #[derive(Debug)]
 pub struct TokenCache<S> {
     source: S,
-    current: Mutex<Option<AccessToken>>,
+    current: Mutex<Option<TokenLease>>,
 }
 
 impl<S: TokenSource> TokenCache<S> {
@@ -65,33 +65,33 @@ impl<S: TokenSource> TokenCache<S> {
     }
 
     /// A token to send: the cached one while it may be reused, else the source's.
-    pub async fn token(&self) -> Result<Secret> {
+    pub async fn token(&self) -> Result<AccessToken> {
         let mut current = self.current.lock().await;
         if let Some(t) = current.as_ref() {
             if t.reuse_until.is_some_and(|until| Instant::now() < until) {
-                return Ok(t.secret.clone());
+                return Ok(t.token.clone());
             }
         }
         let fresh = self.source.fresh_token().await?;
-        let secret = fresh.secret.clone();
+        let token = fresh.token.clone();
         *current = Some(fresh);
-        Ok(secret)
+        Ok(token)
     }
 
     /// A token to retry with after the server refused `rejected`: the cached one if it is already
     /// different (another request refreshed meanwhile), else the source's refresh.
-    pub async fn after_unauthorized(&self, rejected: &Secret) -> Result<Secret> {
+    pub async fn after_unauthorized(&self, rejected: &AccessToken) -> Result<AccessToken> {
         let mut current = self.current.lock().await;
         if let Some(t) = current.as_ref() {
-            if !t.secret.eq_secret(rejected) {
-                return Ok(t.secret.clone());
+            if !t.token.eq_secret(rejected) {
+                return Ok(t.token.clone());
             }
         }
         // Whatever happens next, the refused token must not be handed out again.
         *current = None;
         let fresh = self.source.refresh_after_unauthorized(rejected).await?;
-        let secret = fresh.secret.clone();
+        let token = fresh.token.clone();
         *current = Some(fresh);
-        Ok(secret)
+        Ok(token)
     }
 }

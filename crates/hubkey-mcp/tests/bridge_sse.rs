@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use hubkey_core::Secret;
-use hubkey_mcp::{AccessToken, BridgeEnd, TokenSource};
+use hubkey_core::AccessToken;
+use hubkey_mcp::{BridgeEnd, TokenLease, TokenSource};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,13 +28,13 @@ const TOKEN: &str = "test-token-0123456789abcdef";
 struct FixedToken;
 
 impl TokenSource for FixedToken {
-    async fn fresh_token(&self) -> hubkey_core::Result<AccessToken> {
-        Ok(AccessToken {
-            secret: Secret::new(TOKEN),
+    async fn fresh_token(&self) -> hubkey_core::Result<TokenLease> {
+        Ok(TokenLease {
+            token: AccessToken::new(TOKEN),
             reuse_until: Some(Instant::now() + Duration::from_secs(3600)),
         })
     }
-    async fn refresh_after_unauthorized(&self, _: &Secret) -> hubkey_core::Result<AccessToken> {
+    async fn refresh_after_unauthorized(&self, _: &AccessToken) -> hubkey_core::Result<TokenLease> {
         self.fresh_token().await
     }
 }

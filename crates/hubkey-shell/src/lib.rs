@@ -6,6 +6,7 @@
 //! file, so those parts live here, free of either process's toolkit.
 
 pub mod clipboard;
+pub mod copy;
 pub mod debounce;
 pub mod handoff;
 pub mod localtime;

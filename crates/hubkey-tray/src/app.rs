@@ -6,18 +6,15 @@
 //! `MainContext::invoke`.
 
 use std::ffi::OsString;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
-use hubkey_core::client::HubSpotClient;
-use hubkey_core::clock::SystemClock;
-use hubkey_core::config::Endpoints;
-use hubkey_core::refresher::{ConnectionEvent, RefreshPolicy, Refresher};
-use hubkey_core::store::{ConnectionState, TokenStore};
-use hubkey_core::Secret;
-use hubkey_shell::clipboard::{clear_after_from, Clipboard, ClipboardGuard, SystemClipboard, CLEAR_ENV};
+use hubkey_core::refresher::ConnectionEvent;
+use hubkey_core::store::ConnectionState;
+use hubkey_core::{ConnectionKey, CopyAs, Hubkey};
+
+use hubkey_shell::copy::TokenCopier;
 use hubkey_shell::debounce::{Debounce, TRAY_MAX_WAIT, TRAY_QUIET};
-use hubkey_shell::handoff::{self, Recopy};
+use hubkey_shell::handoff;
 use hubkey_shell::notifications::{reauth_notice, Notified};
 use hubkey_shell::tray_menu::{self, health, items, parse_copy_id};
 use hubkey_shell::{localtime, logging};
@@ -27,24 +24,11 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::{menu, single_instance};
 
-/// What a copy left on the clipboard, to hand over with the window (hubkey-shell's [`Recopy`]).
-#[derive(Debug, Clone)]
-struct LastCopy {
-    app: String,
-    hub_id: u64,
-    as_header: bool,
-    at: Instant,
-}
-
 /// The tray's state, shared by the GTK thread, the D-Bus thread and the runtime.
 pub struct Tray {
     runtime: tokio::runtime::Handle,
-    refresher: Refresher,
-    store: TokenStore,
-    clipboard: Arc<dyn Clipboard>,
-    guard: ClipboardGuard,
-    clear_after: Option<Duration>,
-    last_copy: Mutex<Option<LastCopy>>,
+    hubkey: Hubkey,
+    copier: TokenCopier,
     notified: Notified,
     rebuild: Arc<Debounce>,
 }
@@ -73,7 +57,7 @@ pub fn run() -> Result<(), String> {
     };
 
     gtk::init().map_err(|e| format!("cannot open the display: {e}"))?;
-    let connections = runtime.block_on(tray.store.connections()).unwrap_or_else(|e| {
+    let connections = runtime.block_on(tray.hubkey.connections()).unwrap_or_else(|e| {
         tracing::warn!(code = e.code().as_str(), "cannot read the connections: {e}");
         Vec::new()
     });
@@ -97,33 +81,22 @@ impl Tray {
     /// From the environment, as hubkey-desktop's host: endpoints, `HUBKEY_HOME`, `HUBKEY_KEYCHAIN_SERVICE`, the
     /// clipboard delay. Touches neither the network nor the keychain.
     fn from_env(runtime: &Runtime) -> Result<Tray, String> {
-        let endpoints = Endpoints::from_env().map_err(|e| e.to_string())?;
-        let client = HubSpotClient::new(endpoints).map_err(|e| e.to_string())?;
         let secrets = hubkey_keychain::KeyringStore::from_env().map_err(|e| e.to_string())?;
-        let store = TokenStore::open_default(Arc::new(secrets)).map_err(|e| e.to_string())?;
-        let clear_after = clear_after_from(std::env::var(CLEAR_ENV).ok().as_deref(), Some(store.home()));
-        let refresher = Refresher::new(
-            client,
-            store.clone(),
-            Arc::new(SystemClock),
-            RefreshPolicy::default(),
-        );
+        let hubkey = Hubkey::from_env(Arc::new(secrets)).map_err(|e| e.to_string())?;
+        let copier = TokenCopier::from_env(hubkey.store().home());
         Ok(Tray {
             runtime: runtime.handle().clone(),
-            refresher,
-            store,
-            clipboard: Arc::new(SystemClipboard::default()),
-            guard: ClipboardGuard::default(),
-            clear_after,
-            last_copy: Mutex::new(None),
+            hubkey,
+            copier,
             notified: Notified::default(),
             rebuild: Arc::new(Debounce::new(TRAY_QUIET, TRAY_MAX_WAIT)),
         })
     }
 
     fn start_refresher(self: &Arc<Self>, runtime: &Runtime) {
-        let mut events = self.refresher.subscribe();
-        runtime.spawn(self.refresher.clone().run(std::future::pending::<()>()));
+        let refresher = self.hubkey.refresher().clone();
+        let mut events = refresher.subscribe();
+        runtime.spawn(refresher.run(std::future::pending::<()>()));
         let me = Arc::clone(self);
         runtime.spawn(async move {
             loop {
@@ -142,11 +115,12 @@ impl Tray {
         match event.state {
             ConnectionState::NeedsReauth => {
                 let stored = self
-                    .store
+                    .hubkey
+                    .store()
                     .index()
                     .await
                     .ok()
-                    .and_then(|ix| ix.connection(&event.app, event.hub_id).cloned());
+                    .and_then(|ix| ix.connection(&event.key.app, event.key.hub_id).cloned());
                 if let Some(conn) = stored {
                     if self.notified.first(&conn.app, conn.hub_id) {
                         let (title, body) = reauth_notice(&conn);
@@ -154,7 +128,7 @@ impl Tray {
                     }
                 }
             }
-            ConnectionState::Fresh => self.notified.clear(&event.app, event.hub_id),
+            ConnectionState::Fresh => self.notified.clear(&event.key.app, event.key.hub_id),
             ConnectionState::Refreshing | ConnectionState::Retrying => {}
         }
         self.rebuild_soon();
@@ -165,7 +139,7 @@ impl Tray {
         let me = Arc::clone(self);
         let _in_runtime = self.runtime.enter();
         self.rebuild.trigger(move || async move {
-            let connections = match me.store.connections().await {
+            let connections = match me.hubkey.connections().await {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(code = e.code().as_str(), "tray: cannot read the connections: {e}");
@@ -188,56 +162,23 @@ impl Tray {
             }
             tray_menu::REFRESH_ALL_ID => {
                 let me = Arc::clone(self);
-                self.runtime.spawn(async move { me.refresh_all().await });
+                self.runtime.spawn(async move {
+                    me.hubkey.refresh_all().await;
+                    me.rebuild_soon();
+                });
             }
             other => {
                 if let Some((app, hub_id)) = parse_copy_id(other) {
                     let me = Arc::clone(self);
                     self.runtime.spawn(async move {
-                        if let Err(e) = me.copy(&app, hub_id, false).await {
-                            tracing::warn!(app = %app, hub_id, "copy from the tray failed: {e}");
+                        let key = ConnectionKey::new(app, hub_id);
+                        if let Err(e) = me.copier.copy(&me.hubkey, &key, CopyAs::Token).await {
+                            tracing::warn!(app = %key.app, hub_id, "copy from the tray failed: {e}");
                         }
                     });
                 }
             }
         }
-    }
-
-    async fn refresh_all(self: &Arc<Self>) {
-        let connections = self.store.connections().await.unwrap_or_default();
-        for c in connections
-            .iter()
-            .filter(|c| c.state != ConnectionState::NeedsReauth)
-        {
-            if let Err(e) = self.refresher.refresh_now(&c.app, c.hub_id).await {
-                tracing::warn!(app = %c.app, hub_id = c.hub_id, code = e.code().as_str(), "refresh from the tray failed: {e}");
-            }
-        }
-        self.rebuild_soon();
-    }
-
-    /// Copies the connection's token (refreshed first when due), cleared after the delay if still ours.
-    async fn copy(&self, app: &str, hub_id: u64, as_header: bool) -> Result<(), String> {
-        let token = self
-            .refresher
-            .valid_token(app, hub_id)
-            .await
-            .map_err(|e| e.to_string())?;
-        let value = if as_header {
-            Secret::new(format!("Authorization: Bearer {}", token.expose()))
-        } else {
-            token
-        };
-        self.guard
-            .copy(Arc::clone(&self.clipboard), value, self.clear_after)?;
-        *self.last_copy.lock().unwrap_or_else(|e| e.into_inner()) = Some(LastCopy {
-            app: app.to_string(),
-            hub_id,
-            as_header,
-            at: Instant::now(),
-        });
-        tracing::info!(app, hub_id, as_header, "token copied to the clipboard");
-        Ok(())
     }
 
     /// A second launch reached the tray (on the GTK thread): the window is wanted, unless it asked for the
@@ -262,7 +203,7 @@ impl Tray {
         };
         let mut args: Vec<OsString> = forwarded.iter().map(Into::into).collect();
         args.extend(handoff::reap_args(&handoff::children_of_self()));
-        if let Some(recopy) = self.recopy() {
+        if let Some(recopy) = self.copier.recopy() {
             args.push(handoff::RECOPY_FLAG.into());
             args.push(recopy.to_arg().into());
         }
@@ -272,20 +213,6 @@ impl Tray {
         );
         let error = handoff::exec(&desktop, &args);
         tracing::error!("cannot start {}: {error}", desktop.display());
-    }
-
-    /// The token this tray copied, when the clipboard still holds it.
-    fn recopy(&self) -> Option<Recopy> {
-        let last = self.last_copy.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
-        if !self.guard.holds_last_copy(self.clipboard.as_ref()) {
-            return None;
-        }
-        Some(Recopy {
-            app: last.app,
-            hub_id: last.hub_id,
-            as_header: last.as_header,
-            clear_after: self.clear_after.map(|d| d.saturating_sub(last.at.elapsed())),
-        })
     }
 }
 

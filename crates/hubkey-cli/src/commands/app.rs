@@ -80,9 +80,9 @@ fn app_from_args(args: &AppAddArgs) -> Result<AppConfig, Error> {
 
 pub async fn add(args: AppAddArgs, out: &mut Output) -> Result<(), Failure> {
     let app = app_from_args(&args)?;
-    let ctx = context()?;
+    let hubkey = context()?;
     let secret = secret_input::read_client_secret(&app.name)?;
-    ctx.store.save_app(&app, &secret).await?;
+    hubkey.store().save_app(&app, &secret).await?;
     let kind = match (app.kind, app.uses_pkce()) {
         (AppKind::Standard, true) => "standard app",
         (AppKind::Standard, false) => "standard app, without PKCE",
@@ -107,7 +107,7 @@ struct AppsJson<'a> {
 }
 
 pub async fn list(json: bool, out: &mut Output) -> Result<(), Failure> {
-    let apps = context()?.store.apps().await?;
+    let apps = context()?.apps().await?;
     if json {
         out.json(&AppsJson { apps: &apps })?;
     } else if apps.is_empty() {
@@ -121,8 +121,7 @@ pub async fn list(json: bool, out: &mut Output) -> Result<(), Failure> {
 }
 
 pub async fn remove(name: &str, out: &mut Output) -> Result<(), Failure> {
-    let ctx = context()?;
-    match ctx.store.remove_app(name).await {
+    match context()?.remove_app(name).await {
         Ok(()) => {}
         Err(e @ Error::Config(_)) => {
             return Err(Failure::with_hint(

@@ -13,30 +13,31 @@
 //!
 //! **Needs reauth.** A connection marked `needs_reauth` hands out nothing: the command ends with
 //! exit 3 and the `hubkey login` line, even while its last access token has not expired yet
-//! (HubSpot has revoked the refresh token, e.g. after an uninstall; threat-model.md T13).
+//! (HubSpot has revoked the refresh token, e.g. after an uninstall; threat-model.md T13). The rule
+//! is hubkey-core's ([`refuse_needs_reauth`], the one [`Hubkey::token`] applies); it is checked
+//! here once more before a bridge or a child process starts, so neither starts for nothing.
 //!
-//! **The bridge's tokens** ([`CliTokens`]) come from the same [`Refresher`] as `hubkey token`
+//! **The bridge's tokens** ([`CliTokens`]) come from the same [`Hubkey::token`] as `hubkey token`
 //! (single flight in this process, the cross-process refresh lock, persist before use). A token is
 //! reused in memory until the refresher would consider it due; after a 401 the stored token is
 //! read again first, so a refresh another process made is used instead of making a second one.
 
 use super::{context, with_reauth_hint};
 pub use crate::cli::Target;
-use crate::context::Context;
 use crate::failure::Failure;
 use crate::select;
-use hubkey_core::error::HubSpotFault;
-use hubkey_core::refresher::Refresher;
-use hubkey_core::store::{Connection, ConnectionState, TokenStore};
-use hubkey_core::{Error, Result, Secret};
-use hubkey_mcp::{AccessToken, TokenSource};
+use hubkey_core::refresher::refuse_needs_reauth;
+use hubkey_core::store::Connection;
+use hubkey_core::{AccessToken, ConnectionKey, Hubkey, Result};
+use hubkey_mcp::{TokenLease, TokenSource};
 use std::time::Instant;
 use time::OffsetDateTime;
 
 /// The connection a command works on, resolved.
 #[derive(Debug)]
 pub struct Resolved {
-    pub ctx: Context,
+    pub hubkey: Hubkey,
+    pub key: ConnectionKey,
     pub app: String,
     pub hub_id: u64,
     pub conn: Connection,
@@ -46,107 +47,87 @@ pub struct Resolved {
 /// connection that needs a new login (exit 3).
 pub async fn resolve(target: &Target) -> std::result::Result<Resolved, Failure> {
     target.settings.apply();
-    let ctx = context()?;
-    let index = ctx.store.index().await?;
+    let hubkey = context()?;
+    let index = hubkey.store().index().await?;
     let app = select::app(&index, target.app.as_deref())?.name.clone();
     let conn = select::connection(&index, &app, target.portal)?.clone();
     let hub_id = conn.hub_id;
     refuse_needs_reauth(&conn).map_err(|e| with_reauth_hint(e, &app, hub_id))?;
     Ok(Resolved {
-        ctx,
+        hubkey,
+        key: conn.key(),
         app,
         hub_id,
         conn,
     })
 }
 
-/// [`Error::NeedsReauth`] for a connection marked `needs_reauth`.
-pub fn refuse_needs_reauth(conn: &Connection) -> Result<()> {
-    if conn.state != ConnectionState::NeedsReauth {
-        return Ok(());
-    }
-    Err(Error::NeedsReauth(HubSpotFault {
-        http_status: 400,
-        status: conn.state_reason.clone(),
-        message: Some("recorded earlier; sign in to this portal again".into()),
-        ..HubSpotFault::default()
-    }))
-}
-
 /// A valid access token of the resolved connection, refreshed first when due (what `hubkey
 /// token` hands out), with the reauth hint on failure.
-pub async fn valid_token(r: &Resolved) -> std::result::Result<Secret, Failure> {
-    r.ctx
-        .refresher()
-        .valid_token(&r.app, r.hub_id)
+pub async fn valid_token(r: &Resolved) -> std::result::Result<AccessToken, Failure> {
+    r.hubkey
+        .token(&r.key)
         .await
         .map_err(|e| with_reauth_hint(e, &r.app, r.hub_id))
 }
 
-/// The bridge's [`TokenSource`]: hubkey's refresher and token store for one connection.
+/// The bridge's [`TokenSource`]: [`Hubkey::token`] for one connection, and its token store.
 #[derive(Debug)]
 pub struct CliTokens {
-    refresher: Refresher,
-    store: TokenStore,
-    app: String,
-    hub_id: u64,
+    hubkey: Hubkey,
+    key: ConnectionKey,
 }
 
 impl CliTokens {
     pub fn new(r: &Resolved) -> Self {
         Self {
-            refresher: r.ctx.refresher(),
-            store: r.ctx.store.clone(),
-            app: r.app.clone(),
-            hub_id: r.hub_id,
+            hubkey: r.hubkey.clone(),
+            key: r.key.clone(),
         }
     }
 
     /// Until when `conn`'s access token may be reused: when the refresher would consider it due.
     fn reusable_until(&self, conn: &Connection) -> Option<Instant> {
-        let due = self.refresher.due_at(conn, conn.expires_at);
+        let due = self.hubkey.refresher().due_at(conn, conn.expires_at);
         let left = due - OffsetDateTime::now_utc();
         let left = std::time::Duration::try_from(left).ok()?;
         (!left.is_zero()).then(|| Instant::now() + left)
     }
 
-    async fn stored(&self) -> Result<(Connection, Secret)> {
-        let (conn, token) = self.store.load_access_token(&self.app, self.hub_id).await?;
+    async fn stored(&self) -> Result<(Connection, AccessToken)> {
+        let (conn, token) = self.hubkey.store().load_access_token(&self.key).await?;
         refuse_needs_reauth(&conn)?;
         Ok((conn, token))
     }
 }
 
 impl TokenSource for CliTokens {
-    async fn fresh_token(&self) -> Result<AccessToken> {
-        if let Some(conn) = self.store.connection(&self.app, self.hub_id).await? {
-            refuse_needs_reauth(&conn)?;
-        }
-        let secret = self.refresher.valid_token(&self.app, self.hub_id).await?;
+    async fn fresh_token(&self) -> Result<TokenLease> {
+        let token = self.hubkey.token(&self.key).await?;
         // The pair as stored now: reuse only if it is the token just handed out.
-        let reuse_until = match self.store.connection(&self.app, self.hub_id).await? {
-            Some(conn) if conn.access_token_hint.as_deref() == Some(secret.hint().as_str()) => {
+        let reuse_until = match self.hubkey.store().connection(&self.key).await? {
+            Some(conn) if conn.access_token_hint.as_deref() == Some(token.hint().as_str()) => {
                 self.reusable_until(&conn)
             }
             _ => None,
         };
-        Ok(AccessToken { secret, reuse_until })
+        Ok(TokenLease { token, reuse_until })
     }
 
-    async fn refresh_after_unauthorized(&self, rejected: &Secret) -> Result<AccessToken> {
+    async fn refresh_after_unauthorized(&self, rejected: &AccessToken) -> Result<TokenLease> {
         let (conn, stored) = self.stored().await?;
         if !stored.eq_secret(rejected) {
             // Another process (or a login) replaced the token meanwhile: use it.
-            return Ok(AccessToken {
+            return Ok(TokenLease {
                 reuse_until: self.reusable_until(&conn),
-                secret: stored,
+                token: stored,
             });
         }
-        self.refresher.refresh_now(&self.app, self.hub_id).await?;
-        let (conn, secret) = self.stored().await?;
-        Ok(AccessToken {
+        self.hubkey.refresh(&self.key).await?;
+        let (conn, token) = self.stored().await?;
+        Ok(TokenLease {
             reuse_until: self.reusable_until(&conn),
-            secret,
+            token,
         })
     }
 }

@@ -23,29 +23,26 @@
 //! one documented exception to "one stderr line per error" (see `failure.rs`).
 
 use super::context;
-use crate::browser;
 use crate::cli::LoginArgs;
 use crate::explain;
 use crate::failure::Failure;
 use crate::output::Output;
 use crate::{render, select};
-use hubkey_core::clock::SystemClock;
-use hubkey_core::connect::{LoginOptions, PortalConnector};
+use hubkey_core::browser;
+use hubkey_core::hubkey::LoginOptions;
 use hubkey_core::install_guide::install_guide;
 use hubkey_core::launch::{LaunchPage, LAUNCH_PAGE_LIFETIME};
 use hubkey_core::login::DEFAULT_LOGIN_TIMEOUT;
-use hubkey_core::preflight::{preflight, PreflightEnv};
 use hubkey_core::Error;
-use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
 pub async fn run(args: LoginArgs, out: &mut Output) -> Result<(), Failure> {
-    let ctx = context()?;
-    let index = ctx.store.index().await?;
+    let hubkey = context()?;
+    let index = hubkey.store().index().await?;
     let app = select::app(&index, args.app.as_deref())?.clone();
     // Before the listener exists (else the port check finds Hubkey's own listener).
-    let report = preflight(&app, &PreflightEnv::system());
+    let report = hubkey.preflight(&app);
     if let Some(failure) = explain::preflight_failure(&report) {
         return Err(failure);
     }
@@ -59,9 +56,8 @@ pub async fn run(args: LoginArgs, out: &mut Output) -> Result<(), Failure> {
         without_pkce: args.no_pkce,
     };
     let wait = timeout.unwrap_or(DEFAULT_LOGIN_TIMEOUT);
-    let connector = PortalConnector::new(ctx.client.clone(), ctx.store.clone(), Arc::new(SystemClock));
     let no_browser = args.no_browser;
-    let launch_dir = hubkey_core::launch::launch_dir(ctx.store.home());
+    let launch_dir = hubkey_core::launch::launch_dir(hubkey.store().home());
     // Kept until the login ends (then the page is removed), or removed earlier by its timer.
     let mut page: Option<LaunchPage> = None;
     let announce = |url: &url::Url| {
@@ -77,7 +73,7 @@ pub async fn run(args: LoginArgs, out: &mut Output) -> Result<(), Failure> {
         )
     };
     let connection = tokio::select! {
-        result = connector.connect(&app.name, options, announce) => result.map_err(|e| explain_failure(e, &app.name))?,
+        result = hubkey.login(&app.name, options, announce) => result.map_err(|e| explain_failure(e, &app.name))?,
         // `Ok` only: if no SIGINT handler can be installed, this branch is disabled, not taken.
         Ok(()) = tokio::signal::ctrl_c() => return Err(Error::LoginCancelled.into()),
     };

@@ -13,15 +13,17 @@ use crate::cli::LogoutArgs;
 use crate::failure::Failure;
 use crate::output::Output;
 use crate::{render, select};
-use hubkey_core::connect::sign_out;
+use hubkey_core::ConnectionKey;
 use time::OffsetDateTime;
 
 pub async fn run(args: LogoutArgs, out: &mut Output) -> Result<(), Failure> {
-    let ctx = context()?;
-    let index = ctx.store.index().await?;
+    let hubkey = context()?;
+    let index = hubkey.store().index().await?;
     let app = select::app(&index, args.app.as_deref())?.name.clone();
     let hub_id = select::connection(&index, &app, Some(args.portal))?.hub_id;
-    let report = sign_out(&ctx.client, &ctx.store, &app, hub_id, args.keep_remote).await?;
+    let report = hubkey
+        .sign_out(&ConnectionKey::new(&app, hub_id), args.keep_remote)
+        .await?;
     let remote = if args.keep_remote {
         "the refresh token was kept at HubSpot (--keep-remote)"
     } else if report.already_invalid {

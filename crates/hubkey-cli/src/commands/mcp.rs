@@ -48,7 +48,7 @@ async fn bridge(args: McpArgs, out: &mut Output) -> std::result::Result<(), Fail
     let url = args
         .url
         .clone()
-        .unwrap_or_else(|| resolved.ctx.client.endpoints().mcp_server_url());
+        .unwrap_or_else(|| resolved.hubkey.endpoints().mcp_server_url());
     let source = CliTokens::new(&resolved);
     // Fail before the client sends anything: no keychain (exit 4), a dead connection (exit 3).
     source
@@ -167,7 +167,7 @@ async fn invocation(args: &InstallArgs) -> std::result::Result<Invocation, Failu
     let server_url = args
         .url
         .clone()
-        .unwrap_or_else(|| resolved.ctx.client.endpoints().mcp_server_url());
+        .unwrap_or_else(|| resolved.hubkey.endpoints().mcp_server_url());
     Ok(Invocation {
         program,
         flags,

@@ -16,7 +16,6 @@ mod status;
 mod token;
 
 use crate::cli::{AppCommand, Command};
-use crate::context::Context;
 use crate::failure::Failure;
 use crate::output::Output;
 
@@ -58,6 +57,6 @@ fn with_reauth_hint(error: hubkey_core::Error, app: &str, hub_id: u64) -> Failur
     }
 }
 
-fn context() -> Result<Context, Failure> {
-    Ok(Context::from_env()?)
+fn context() -> Result<hubkey_core::Hubkey, Failure> {
+    Ok(crate::context::from_env()?)
 }

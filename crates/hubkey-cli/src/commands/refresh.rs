@@ -1,20 +1,21 @@
 //! `hubkey refresh`: refreshes a connection now, under the same locks as `token`.
 
 use super::{context, with_reauth_hint};
+
 use crate::cli::Selection;
 use crate::failure::Failure;
 use crate::output::Output;
 use crate::{render, select};
+use hubkey_core::ConnectionKey;
 use time::OffsetDateTime;
 
 pub async fn run(sel: Selection, out: &mut Output) -> Result<(), Failure> {
-    let ctx = context()?;
-    let index = ctx.store.index().await?;
+    let hubkey = context()?;
+    let index = hubkey.store().index().await?;
     let app = select::app(&index, sel.app.as_deref())?.name.clone();
     let hub_id = select::connection(&index, &app, sel.portal)?.hub_id;
-    let conn = ctx
-        .refresher()
-        .refresh_now(&app, hub_id)
+    let conn = hubkey
+        .refresh(&ConnectionKey::new(&app, hub_id))
         .await
         .map_err(|e| with_reauth_hint(e, &app, hub_id))?;
     out.line(&format!(

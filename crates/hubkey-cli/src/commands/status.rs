@@ -16,7 +16,7 @@ struct StatusJson<'a> {
 }
 
 pub async fn run(json: bool, out: &mut Output) -> Result<(), Failure> {
-    let connections = context()?.store.connections().await?;
+    let connections = context()?.connections().await?;
     if json {
         out.json(&StatusJson {
             connections: &connections,

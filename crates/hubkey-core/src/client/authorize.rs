@@ -9,7 +9,7 @@
 use crate::app::{AppConfig, AppKind};
 use crate::config::is_loopback_host;
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secret::{CsrfState, PkceVerifier};
 use oauth2::{CsrfToken, PkceCodeChallenge, PkceCodeVerifier};
 use std::fmt;
 use url::Url;
@@ -19,9 +19,9 @@ pub struct AuthorizeRequest {
     /// The authorize URL to open in the system browser.
     pub url: Url,
     /// The `state` sent (128 random bits); the callback must carry exactly this value.
-    pub state: Secret,
+    pub state: CsrfState,
     /// The PKCE verifier whose S256 challenge is in the URL; sent at exchange, then discarded.
-    pub pkce_verifier: Option<Secret>,
+    pub pkce_verifier: Option<PkceVerifier>,
     /// The `redirect_uri` sent, exactly; the exchange must send the same string (threat-model.md C10).
     pub redirect_uri: String,
 }
@@ -42,19 +42,22 @@ impl fmt::Debug for AuthorizeRequest {
 }
 
 /// A fresh `state`: oauth2's `CsrfToken::new_random` (16 bytes from a CSPRNG, base64url, 22 chars).
-pub fn new_state() -> Secret {
-    Secret::new(CsrfToken::new_random().into_secret())
+pub fn new_state() -> CsrfState {
+    CsrfState::new(CsrfToken::new_random().into_secret())
 }
 
 /// A fresh PKCE pair: `(S256 challenge, verifier)`. oauth2's `new_random_sha256` draws 32 bytes
 /// from a CSPRNG, giving a 43-character unreserved verifier (RFC 7636 §4.1).
-pub fn new_pkce() -> (String, Secret) {
+pub fn new_pkce() -> (String, PkceVerifier) {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    (challenge.as_str().to_owned(), Secret::new(verifier.into_secret()))
+    (
+        challenge.as_str().to_owned(),
+        PkceVerifier::new(verifier.into_secret()),
+    )
 }
 
 /// The S256 challenge of a verifier (RFC 7636 §4.2), through oauth2's implementation.
-pub fn pkce_challenge_s256(verifier: &Secret) -> String {
+pub fn pkce_challenge_s256(verifier: &PkceVerifier) -> String {
     let v = PkceCodeVerifier::new(verifier.expose().to_owned());
     PkceCodeChallenge::from_code_verifier_sha256(&v)
         .as_str()
@@ -66,7 +69,7 @@ pub fn pkce_challenge_s256(verifier: &Secret) -> String {
 pub(crate) fn build_authorize_url(
     page: Url,
     app: &AppConfig,
-    state: &Secret,
+    state: &CsrfState,
     challenge: Option<&str>,
 ) -> Result<Url> {
     check_client_id(&app.client_id)?;

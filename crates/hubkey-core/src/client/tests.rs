@@ -73,7 +73,7 @@ fn b64url_len(s: &str) -> usize {
 
 #[test]
 fn c8_given_the_rfc7636_appendix_b_verifier_when_hashed_then_the_challenge_matches() {
-    let verifier = Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+    let verifier = PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
     assert_eq!(
         pkce_challenge_s256(&verifier),
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
@@ -125,7 +125,7 @@ fn c9_given_ten_thousand_authorizations_when_generated_then_states_and_verifiers
 
 #[test]
 fn given_a_standard_app_when_the_authorize_url_is_built_then_it_has_hubspots_documented_shape() {
-    let state = Secret::new("abcdefghijklmnopqrstuv");
+    let state = CsrfState::new("abcdefghijklmnopqrstuv");
     let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     let url = client()
         .authorize_url_with(&standard_app(), &state, Some(challenge), None)
@@ -152,7 +152,12 @@ fn given_a_portal_id_when_the_authorize_url_is_built_then_the_account_specific_p
     app.optional_scopes.clear();
     app.pkce = false;
     let url = client()
-        .authorize_url_with(&app, &Secret::new("abcdefghijklmnopqrstuv"), None, Some(123456))
+        .authorize_url_with(
+            &app,
+            &CsrfState::new("abcdefghijklmnopqrstuv"),
+            None,
+            Some(123456),
+        )
         .unwrap();
     assert_eq!(url.path(), "/oauth/123456/authorize");
     assert_eq!(url.host_str(), Some("app.hubspot.com"));
@@ -185,7 +190,7 @@ fn given_pkce_turned_off_on_a_standard_app_when_authorization_begins_then_no_ver
 
 #[test]
 fn given_a_challenge_that_does_not_match_the_apps_pkce_setting_when_building_then_it_is_refused() {
-    let state = Secret::new("abcdefghijklmnopqrstuv");
+    let state = CsrfState::new("abcdefghijklmnopqrstuv");
     let c = client();
     assert_eq!(
         c.authorize_url_with(&standard_app(), &state, None, None)
@@ -215,7 +220,7 @@ fn given_a_challenge_that_does_not_match_the_apps_pkce_setting_when_building_the
         ErrorCode::Config
     );
     assert_eq!(
-        c.authorize_url_with(&standard_app(), &Secret::new("short"), Some(challenge), None)
+        c.authorize_url_with(&standard_app(), &CsrfState::new("short"), Some(challenge), None)
             .unwrap_err()
             .code(),
         ErrorCode::Config
@@ -325,15 +330,19 @@ async fn c12_given_an_unsafe_token_host_when_exchanging_refreshing_introspecting
     e.mcp_base = Url::parse("http://evil.example").unwrap();
     let c = HubSpotClient::new(e).unwrap();
     let app = standard_app();
-    let s = Secret::new(CLIENT_SECRET);
-    let v = Secret::new("v".repeat(43));
+    let s = ClientSecret::new(CLIENT_SECRET);
+    let v = PkceVerifier::new("v".repeat(43));
     let errs = [
-        c.exchange_code(&app, &s, &Secret::new("code"), &app.redirect_uri, Some(&v), NOW)
+        c.exchange_code(&app, &s, &AuthCode::new("code"), &app.redirect_uri, Some(&v), NOW)
             .await
             .unwrap_err(),
-        c.refresh(&app, &s, &Secret::new(REFRESH), NOW).await.unwrap_err(),
-        c.introspect(&app, &s, &Secret::new(ACCESS)).await.unwrap_err(),
-        c.revoke(&app, &s, &Secret::new(REFRESH)).await.unwrap_err(),
+        c.refresh(&app, &s, &RefreshToken::new(REFRESH), NOW)
+            .await
+            .unwrap_err(),
+        c.introspect(&app, &s, &AccessToken::new(ACCESS))
+            .await
+            .unwrap_err(),
+        c.revoke(&app, &s, &RefreshToken::new(REFRESH)).await.unwrap_err(),
     ];
     for err in errs {
         assert_eq!(err.code(), ErrorCode::UnsafeUrl, "{err}");
@@ -483,7 +492,7 @@ fn given_token_responses_missing_what_hubkey_needs_when_read_then_they_are_unexp
 fn given_a_refresh_response_when_read_then_rotation_is_detected_and_a_missing_refresh_token_keeps_the_old_one(
 ) {
     let c = client();
-    let old = Secret::new(REFRESH);
+    let old = RefreshToken::new(REFRESH);
     let same = format!(
         r#"{{"token_type":"bearer","access_token":"a2","refresh_token":"{REFRESH}","expires_in":1800}}"#
     );
@@ -729,11 +738,11 @@ fn assert_no_secret(err: &Error) {
 
 async fn exchange(c: &HubSpotClient) -> Result<TokenSet> {
     let app = standard_app();
-    let v = Secret::new(format!("VERIFIER-{}", "v".repeat(40)));
+    let v = PkceVerifier::new(format!("VERIFIER-{}", "v".repeat(40)));
     c.exchange_code(
         &app,
-        &Secret::new(CLIENT_SECRET),
-        &Secret::new("na1-THE-CODE"),
+        &ClientSecret::new(CLIENT_SECRET),
+        &AuthCode::new("na1-THE-CODE"),
         &app.redirect_uri,
         Some(&v),
         NOW,
@@ -836,8 +845,8 @@ async fn t1_given_a_closed_port_when_refreshing_then_a_transient_connect_error()
     let err = c
         .refresh(
             &standard_app(),
-            &Secret::new(CLIENT_SECRET),
-            &Secret::new(REFRESH),
+            &ClientSecret::new(CLIENT_SECRET),
+            &RefreshToken::new(REFRESH),
             NOW,
         )
         .await
@@ -903,7 +912,11 @@ async fn t16_given_an_introspection_when_sent_then_the_token_is_in_the_post_body
     let s = stub(Some(json_response("200 OK", r#"{"active":false}"#))).await;
     let c = client_for(&s, Duration::from_secs(5));
     let got = c
-        .introspect(&standard_app(), &Secret::new(CLIENT_SECRET), &Secret::new(ACCESS))
+        .introspect(
+            &standard_app(),
+            &ClientSecret::new(CLIENT_SECRET),
+            &AccessToken::new(ACCESS),
+        )
         .await
         .unwrap();
     assert_eq!(got, None);
@@ -926,8 +939,8 @@ async fn t16_given_an_introspection_when_sent_then_the_token_is_in_the_post_body
 async fn given_revoke_answers_when_revoking_then_2xx_invalid_grant_and_validation_error_are_success_and_others_fail(
 ) {
     let app = standard_app();
-    let secret = Secret::new(CLIENT_SECRET);
-    let rt = Secret::new(REFRESH);
+    let secret = ClientSecret::new(CLIENT_SECRET);
+    let rt = RefreshToken::new(REFRESH);
     for ok in [
         json_response("200 OK", ""),
         json_response("200 OK", "{}"),
@@ -1040,8 +1053,8 @@ async fn given_an_exchange_without_the_verifier_of_a_pkce_app_when_called_then_i
     let err = c
         .exchange_code(
             &app,
-            &Secret::new(CLIENT_SECRET),
-            &Secret::new("c"),
+            &ClientSecret::new(CLIENT_SECRET),
+            &AuthCode::new("c"),
             &app.redirect_uri,
             None,
             NOW,
@@ -1052,10 +1065,10 @@ async fn given_an_exchange_without_the_verifier_of_a_pkce_app_when_called_then_i
     let err = c
         .exchange_code(
             &app,
-            &Secret::new(CLIENT_SECRET),
-            &Secret::new("c"),
+            &ClientSecret::new(CLIENT_SECRET),
+            &AuthCode::new("c"),
             "http://127.0.0.1:3000/oauth-callback",
-            Some(&Secret::new("v")),
+            Some(&PkceVerifier::new("v")),
             NOW,
         )
         .await
@@ -1069,11 +1082,12 @@ fn given_the_client_operations_when_awaited_from_a_multithreaded_runtime_then_th
     fn assert_send<T: Send>(_: &T) {}
     let c = client();
     let app = standard_app();
-    let s = Secret::new("x");
-    assert_send(&c.exchange_code(&app, &s, &s, "http://localhost:3000/oauth-callback", None, NOW));
-    assert_send(&c.refresh(&app, &s, &s, NOW));
-    assert_send(&c.introspect(&app, &s, &s));
-    assert_send(&c.revoke(&app, &s, &s));
+    let s = ClientSecret::new("x");
+    let (code, rt, at) = (AuthCode::new("x"), RefreshToken::new("x"), AccessToken::new("x"));
+    assert_send(&c.exchange_code(&app, &s, &code, "http://localhost:3000/oauth-callback", None, NOW));
+    assert_send(&c.refresh(&app, &s, &rt, NOW));
+    assert_send(&c.introspect(&app, &s, &at));
+    assert_send(&c.revoke(&app, &s, &rt));
 }
 
 // ---------------------------------------------------------------- S1: nothing secret in Debug
@@ -1095,8 +1109,8 @@ fn s1_given_every_secret_bearing_value_when_debug_formatted_then_no_secret_value
     );
 
     let tokens = TokenSet {
-        access_token: Secret::new(ACCESS),
-        refresh_token: Secret::new(REFRESH),
+        access_token: AccessToken::new(ACCESS),
+        refresh_token: RefreshToken::new(REFRESH),
         expires_at: NOW,
         scopes: vec!["oauth".into()],
         hub_id: Some(1),

@@ -121,6 +121,11 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Which connection this is.
+    pub fn key(&self) -> crate::ids::ConnectionKey {
+        crate::ids::ConnectionKey::new(self.app.clone(), self.hub_id)
+    }
+
     /// True when this is the connection of `app` to `hub_id`.
     pub fn is(&self, app: &str, hub_id: u64) -> bool {
         self.app == app && self.hub_id == hub_id

@@ -28,7 +28,8 @@ pub use secrets::{
 
 use crate::app::AppConfig;
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::ids::ConnectionKey;
+use crate::secret::{AccessToken, ClientSecret, RefreshToken, Secret};
 use crate::token::TokenSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -162,7 +163,7 @@ impl TokenStore {
 
     /// Registers or updates an app: the client secret goes to the keychain, the rest to the
     /// index. If the keychain write fails, nothing changes.
-    pub async fn save_app(&self, app: &AppConfig, client_secret: &Secret) -> Result<()> {
+    pub async fn save_app(&self, app: &AppConfig, client_secret: &ClientSecret) -> Result<()> {
         if app.name.trim().is_empty() {
             return Err(Error::Config("an app needs a name".into()));
         }
@@ -172,10 +173,10 @@ impl TokenStore {
         let key = SecretKey::ClientSecret {
             app: app.name.clone(),
         };
-        check_secret_size(&key, client_secret)?;
+        check_secret_size(&key, client_secret.as_secret())?;
         // Fail on an unreadable index before touching the keychain.
         self.index().await?;
-        let value = client_secret.clone();
+        let value = client_secret.as_secret().clone();
         self.keychain(move |s| s.set(&key, &value)).await?;
         let app = app.clone();
         self.modify_index(move |ix| {
@@ -187,16 +188,17 @@ impl TokenStore {
 
     /// The client secret of `app` ([`Error::NotFound`] for an unknown app, [`Error::Config`] when
     /// the keychain has no secret for it).
-    pub async fn client_secret(&self, app: &str) -> Result<Secret> {
+    pub async fn client_secret(&self, app: &str) -> Result<ClientSecret> {
         if self.index().await?.app(app).is_none() {
             return Err(no_app(app));
         }
         let key = SecretKey::ClientSecret { app: app.to_string() };
-        self.keychain(move |s| s.get(&key)).await?.ok_or_else(|| {
+        let secret = self.keychain(move |s| s.get(&key)).await?.ok_or_else(|| {
             Error::Config(format!(
                 "the keychain holds no client secret for the app {app}; add the app again"
             ))
-        })
+        })?;
+        Ok(ClientSecret::from(secret))
     }
 
     /// Removes an app and its client secret. Refused while the app still has connections
@@ -280,8 +282,8 @@ impl TokenStore {
         let rk = |generation| SecretKey::refresh_token(&app, hub_id, generation);
         let ak = |generation| SecretKey::access_token(&app, hub_id, generation);
         // Refuse oversize values before anything is written.
-        check_secret_size(&rk(0), &tokens.refresh_token)?;
-        check_secret_size(&ak(0), &tokens.access_token)?;
+        check_secret_size(&rk(0), tokens.refresh_token.as_secret())?;
+        check_secret_size(&ak(0), tokens.access_token.as_secret())?;
         if tokens.refresh_token.is_empty() || tokens.access_token.is_empty() {
             return Err(Error::UnexpectedResponse(
                 "HubSpot returned an empty token".into(),
@@ -315,7 +317,7 @@ impl TokenStore {
                 hub_id,
                 generation,
                 rk(generation),
-                &tokens.refresh_token,
+                tokens.refresh_token.as_secret(),
                 true,
             )
             .await?;
@@ -325,7 +327,7 @@ impl TokenStore {
             hub_id,
             generation,
             ak(generation),
-            &tokens.access_token,
+            tokens.access_token.as_secret(),
             kept.is_none(),
         )
         .await?;
@@ -371,7 +373,7 @@ impl TokenStore {
                         hub_id,
                         generation,
                         rk(generation),
-                        &tokens.refresh_token,
+                        tokens.refresh_token.as_secret(),
                         true,
                     )
                     .await?;
@@ -470,13 +472,14 @@ impl TokenStore {
     /// The tokens of the connection of `app` to `hub_id` ([`Error::NotSignedIn`] when there is
     /// no such connection or the keychain has no tokens for it). Two keychain reads: callers that
     /// need one token use [`TokenStore::load_access_token`] or [`TokenStore::load_refresh_token`].
-    pub async fn load_tokens(&self, app: &str, hub_id: u64) -> Result<TokenSet> {
+    pub async fn load_tokens(&self, key: &ConnectionKey) -> Result<TokenSet> {
+        let (app, hub_id) = (key.app.as_str(), key.hub_id);
         // A concurrent save may switch generations (and delete the old entries) between reading
         // the index and reading the keychain: re-read and retry when a generation moved.
         let mut last = None;
         for _ in 0..4 {
             let conn = self
-                .connection(app, hub_id)
+                .connection(key)
                 .await?
                 .ok_or_else(|| not_signed_in(app, hub_id))?;
             let generations = (conn.access_token_generation(), conn.refresh_token_generation());
@@ -489,8 +492,8 @@ impl TokenStore {
             let (refresh, access) = self.keychain(move |s| Ok((s.get(&rk)?, s.get(&ak)?))).await?;
             if let (Some(refresh_token), Some(access_token)) = (refresh, access) {
                 return Ok(TokenSet {
-                    access_token,
-                    refresh_token,
+                    access_token: AccessToken::from(access_token),
+                    refresh_token: RefreshToken::from(refresh_token),
                     expires_at: conn.expires_at,
                     scopes: conn.scopes.clone(),
                     hub_id: Some(conn.hub_id),
@@ -504,45 +507,48 @@ impl TokenStore {
     /// The current access token of the connection of `app` to `hub_id`, with the connection as
     /// indexed when it was read (one keychain read). [`Error::NotSignedIn`] as for
     /// [`TokenStore::load_tokens`].
-    pub async fn load_access_token(&self, app: &str, hub_id: u64) -> Result<(Connection, Secret)> {
-        self.load_token(app, hub_id, TokenKind::Access, None).await
+    pub async fn load_access_token(&self, key: &ConnectionKey) -> Result<(Connection, AccessToken)> {
+        let (conn, token) = self.load_token(key, TokenKind::Access, None).await?;
+        Ok((conn, AccessToken::from(token)))
     }
 
     /// The current refresh token of the connection of `app` to `hub_id`, with the connection as
     /// indexed when it was read (its [`Connection::refresh_token_generation`] names the entry the
     /// token came from). One keychain read.
-    pub async fn load_refresh_token(&self, app: &str, hub_id: u64) -> Result<(Connection, Secret)> {
-        self.load_token(app, hub_id, TokenKind::Refresh, None).await
+    pub async fn load_refresh_token(&self, key: &ConnectionKey) -> Result<(Connection, RefreshToken)> {
+        let (conn, token) = self.load_token(key, TokenKind::Refresh, None).await?;
+        Ok((conn, RefreshToken::from(token)))
     }
 
     /// [`TokenStore::load_access_token`] for a connection just read from the index: tries its
     /// generation first, and re-reads the index only when the entry is gone.
-    pub async fn access_token_of(&self, conn: Connection) -> Result<(Connection, Secret)> {
-        let (app, hub_id) = (conn.app.clone(), conn.hub_id);
-        self.load_token(&app, hub_id, TokenKind::Access, Some(conn)).await
+    pub async fn access_token_of(&self, conn: Connection) -> Result<(Connection, AccessToken)> {
+        let key = conn.key();
+        let (conn, token) = self.load_token(&key, TokenKind::Access, Some(conn)).await?;
+        Ok((conn, AccessToken::from(token)))
     }
 
     /// [`TokenStore::load_refresh_token`] for a connection just read from the index.
-    pub async fn refresh_token_of(&self, conn: Connection) -> Result<(Connection, Secret)> {
-        let (app, hub_id) = (conn.app.clone(), conn.hub_id);
-        self.load_token(&app, hub_id, TokenKind::Refresh, Some(conn))
-            .await
+    pub async fn refresh_token_of(&self, conn: Connection) -> Result<(Connection, RefreshToken)> {
+        let key = conn.key();
+        let (conn, token) = self.load_token(&key, TokenKind::Refresh, Some(conn)).await?;
+        Ok((conn, RefreshToken::from(token)))
     }
 
     async fn load_token(
         &self,
-        app: &str,
-        hub_id: u64,
+        key: &ConnectionKey,
         kind: TokenKind,
         mut known: Option<Connection>,
     ) -> Result<(Connection, Secret)> {
+        let (app, hub_id) = (key.app.as_str(), key.hub_id);
         // As in `load_tokens`: retry while the generation moves under us.
         let mut last = None;
         for _ in 0..4 {
             let conn = match known.take() {
                 Some(conn) => conn,
                 None => self
-                    .connection(app, hub_id)
+                    .connection(key)
                     .await?
                     .ok_or_else(|| not_signed_in(app, hub_id))?,
             };
@@ -554,11 +560,11 @@ impl TokenStore {
                 break;
             }
             last = Some(generation);
-            let key = match kind {
+            let entry = match kind {
                 TokenKind::Access => SecretKey::access_token(app, hub_id, generation),
                 TokenKind::Refresh => SecretKey::refresh_token(app, hub_id, generation),
             };
-            if let Some(token) = self.keychain(move |s| s.get(&key)).await? {
+            if let Some(token) = self.keychain(move |s| s.get(&entry)).await? {
                 return Ok((conn, token));
             }
         }
@@ -571,18 +577,18 @@ impl TokenStore {
     }
 
     /// The connection of `app` to `hub_id`, if any.
-    pub async fn connection(&self, app: &str, hub_id: u64) -> Result<Option<Connection>> {
-        Ok(self.index().await?.connection(app, hub_id).cloned())
+    pub async fn connection(&self, key: &ConnectionKey) -> Result<Option<Connection>> {
+        Ok(self.index().await?.connection(&key.app, key.hub_id).cloned())
     }
 
     /// Changes a connection's non-secret fields (state, reason, metadata) under [`IndexLock`].
     /// `app`, `hub_id`, the token generations and the access token hint cannot be changed here. Returns the updated
     /// connection ([`Error::NotFound`] when there is none).
-    pub async fn update_connection<F>(&self, app: &str, hub_id: u64, f: F) -> Result<Connection>
+    pub async fn update_connection<F>(&self, key: &ConnectionKey, f: F) -> Result<Connection>
     where
         F: FnOnce(&mut Connection) + Send + 'static,
     {
-        let app = app.to_string();
+        let (app, hub_id) = (key.app.clone(), key.hub_id);
         self.modify_index(move |ix| {
             let conn = ix
                 .connection_mut(&app, hub_id)
@@ -607,9 +613,10 @@ impl TokenStore {
     /// refresh token, which may be in different generations), then its index entry. If the
     /// keychain fails, the connection stays listed so the deletion can be retried.
     /// [`Error::NotFound`] when there is no such connection.
-    pub async fn delete_connection(&self, app: &str, hub_id: u64) -> Result<()> {
+    pub async fn delete_connection(&self, key: &ConnectionKey) -> Result<()> {
+        let (app, hub_id) = (key.app.as_str(), key.hub_id);
         let conn = self
-            .connection(app, hub_id)
+            .connection(key)
             .await?
             .ok_or_else(|| no_connection(app, hub_id))?;
         let deleted = token_keys(&conn);
@@ -644,9 +651,10 @@ impl TokenStore {
     /// every 20 ms) while another task or process holds it. Hold it across refresh +
     /// [`TokenStore::save_connection`]; re-read the tokens after taking it. Cancel-safe: wrap it
     /// in `tokio::time::timeout` to bound the wait (no thread is left blocked on the lock).
-    pub async fn refresh_lock(&self, app: &str, hub_id: u64) -> Result<RefreshLock> {
+    pub async fn refresh_lock(&self, key: &ConnectionKey) -> Result<RefreshLock> {
+        let hub_id = key.hub_id;
         loop {
-            let app = app.to_string();
+            let app = key.app.clone();
             if let Some(lock) = self
                 .index_job(move |home| RefreshLock::try_acquire(home, &app, hub_id))
                 .await?

@@ -6,7 +6,7 @@ use hubkey_core::app::{AppConfig, AppKind};
 use hubkey_core::client::{AuthorizeRequest, HubSpotClient};
 use hubkey_core::config::Endpoints;
 use hubkey_core::token::TokenSet;
-use hubkey_core::Secret;
+use hubkey_core::{AuthCode, ClientSecret, ExposeSecret};
 use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_MCP_CLIENT_ID, DEMO_STANDARD_CLIENT_ID};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -74,8 +74,8 @@ pub fn mcp_app() -> AppConfig {
 }
 
 /// The fixture's client secret of an app.
-pub fn secret_of(s: &SandboxHandle, app: &AppConfig) -> Secret {
-    Secret::new(s.fixture().app(&app.client_id).unwrap().client_secret.clone())
+pub fn secret_of(s: &SandboxHandle, app: &AppConfig) -> ClientSecret {
+    ClientSecret::new(s.fixture().app(&app.client_id).unwrap().client_secret.clone())
 }
 
 /// The browser leg: opens the authorize URL (sandbox auto-grants) and returns the code from the
@@ -84,7 +84,7 @@ pub async fn authorize(
     client: &HubSpotClient,
     app: &AppConfig,
     portal: Option<u64>,
-) -> (AuthorizeRequest, Secret) {
+) -> (AuthorizeRequest, AuthCode) {
     let req = client.begin_authorization(app, portal).unwrap();
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -103,7 +103,7 @@ pub async fn authorize(
     let q: Vec<(String, String)> = loc.query_pairs().into_owned().collect();
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     assert_eq!(get("state").as_deref(), Some(req.state.expose()), "state echoed");
-    let code = Secret::new(get("code").expect("a code"));
+    let code = AuthCode::new(get("code").expect("a code"));
     (req, code)
 }
 
@@ -133,9 +133,12 @@ pub fn now() -> OffsetDateTime {
 }
 
 /// Asserts that none of `secrets` appears in `shown`.
-pub fn assert_hidden(shown: &str, secrets: &[&Secret]) {
+pub fn assert_hidden(shown: &str, secrets: &[&dyn ExposeSecret]) {
     for s in secrets {
-        assert!(!shown.contains(s.expose()), "a secret leaked into: {shown}");
+        assert!(
+            !shown.contains(s.expose_secret()),
+            "a secret leaked into: {shown}"
+        );
     }
 }
 

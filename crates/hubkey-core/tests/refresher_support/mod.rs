@@ -10,7 +10,8 @@ use hubkey_core::config::Endpoints;
 use hubkey_core::refresher::{ConnectionEvent, RefreshPolicy, Refresher, Sleeper};
 use hubkey_core::store::{Connection, ConnectionState, MemoryStore, TokenStore};
 use hubkey_core::token::TokenSet;
-use hubkey_core::Secret;
+use hubkey_core::ConnectionKey;
+use hubkey_core::{AccessToken, ClientSecret, ExposeSecret, RefreshToken};
 use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_STANDARD_CLIENT_ID};
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -117,8 +118,8 @@ pub async fn env_with(tag: &str, fixture: Fixture) -> Env {
     }
 }
 
-pub fn client_secret(s: &SandboxHandle) -> Secret {
-    Secret::new(
+pub fn client_secret(s: &SandboxHandle) -> ClientSecret {
+    ClientSecret::new(
         s.fixture()
             .app(DEMO_STANDARD_CLIENT_ID)
             .unwrap()
@@ -182,8 +183,8 @@ impl Env {
         let now = self.clock.now();
         let expires_in = i64::try_from(t.expires_in).unwrap();
         let tokens = TokenSet {
-            access_token: Secret::new(t.access_token),
-            refresh_token: Secret::new(t.refresh_token),
+            access_token: AccessToken::new(t.access_token),
+            refresh_token: RefreshToken::new(t.refresh_token),
             expires_at: now + time::Duration::seconds(expires_in),
             scopes: t.scopes.clone(),
             hub_id: Some(t.hub_id),
@@ -216,11 +217,18 @@ impl Env {
     }
 
     pub async fn conn(&self, hub_id: u64) -> Connection {
-        self.store.connection(APP, hub_id).await.unwrap().unwrap()
+        self.store
+            .connection(&ConnectionKey::new(APP, hub_id))
+            .await
+            .unwrap()
+            .unwrap()
     }
 
     pub async fn tokens(&self, hub_id: u64) -> TokenSet {
-        self.store.load_tokens(APP, hub_id).await.unwrap()
+        self.store
+            .load_tokens(&ConnectionKey::new(APP, hub_id))
+            .await
+            .unwrap()
     }
 
     /// Refresh requests HubSpot received (any outcome).
@@ -252,7 +260,7 @@ impl Env {
     }
 
     /// Calls a protected API stub with `token`; returns the HTTP status.
-    pub async fn api_status(&self, token: &Secret) -> u16 {
+    pub async fn api_status(&self, token: &AccessToken) -> u16 {
         reqwest::Client::new()
             .get(format!("{}/account-info/v3/details", self.sandbox.base_url()))
             .bearer_auth(token.expose())
@@ -265,8 +273,8 @@ impl Env {
 }
 
 /// Secret equality for assertions (the values never appear in a message).
-pub fn same(a: &Secret, b: &Secret) -> bool {
-    a.eq_secret(b)
+pub fn same<T: ExposeSecret>(a: &T, b: &T) -> bool {
+    hubkey_core::Secret::new(a.expose_secret()).eq_secret(&hubkey_core::Secret::new(b.expose_secret()))
 }
 
 /// A [`Sleeper`] that records the requested waits and returns at once.

@@ -4,7 +4,7 @@
 use hubkey_core::app::{AppConfig, AppKind};
 use hubkey_core::store::{Connection, ConnectionState, MemoryStore, TokenStore};
 use hubkey_core::token::TokenSet;
-use hubkey_core::Secret;
+use hubkey_core::{AccessToken, RefreshToken};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use time::macros::datetime;
@@ -103,8 +103,8 @@ pub fn connection(app: &str, hub_id: u64) -> Connection {
 /// A token set whose values carry `tag`, so tests can tell generations apart and scan for them.
 pub fn tokens(tag: &str) -> TokenSet {
     TokenSet {
-        access_token: Secret::new(format!("CKXAccessTokenValue-{tag}-{}", "a".repeat(300))),
-        refresh_token: Secret::new(format!("na1-refresh-{tag}-0b1c-4d2e-9f3a-8b7c6d5e4f3a")),
+        access_token: AccessToken::new(format!("CKXAccessTokenValue-{tag}-{}", "a".repeat(300))),
+        refresh_token: RefreshToken::new(format!("na1-refresh-{tag}-0b1c-4d2e-9f3a-8b7c6d5e4f3a")),
         expires_at: datetime!(2026-11-23 10:30 UTC),
         scopes: vec!["oauth".into()],
         hub_id: None,

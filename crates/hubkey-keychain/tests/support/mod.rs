@@ -6,11 +6,10 @@
 
 use hubkey_core::app::{AppConfig, AppKind};
 use hubkey_core::client::HubSpotClient;
-use hubkey_core::clock::SystemClock;
 use hubkey_core::config::Endpoints;
-use hubkey_core::connect::PortalConnector;
 use hubkey_core::store::{SecretKey, SecretStore, TokenStore};
-use hubkey_core::Secret;
+use hubkey_core::ClientSecret;
+use hubkey_core::Hubkey;
 use hubkey_keychain::KeyringStore;
 use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_MCP_CLIENT_ID, DEMO_STANDARD_CLIENT_ID};
 use std::path::PathBuf;
@@ -45,7 +44,7 @@ pub struct World {
     pub keychain: Arc<KeyringStore>,
     pub store: TokenStore,
     pub client: HubSpotClient,
-    pub connector: PortalConnector,
+    pub connector: Hubkey,
     pub standard_redirect: String,
     pub mcp_redirect: String,
 }
@@ -86,7 +85,7 @@ impl World {
         })
         .unwrap();
         let client = HubSpotClient::new(endpoints).unwrap();
-        let connector = PortalConnector::new(client.clone(), store.clone(), Arc::new(SystemClock));
+        let connector = Hubkey::builder(client.clone(), store.clone()).build();
         World {
             sandbox,
             home,
@@ -100,7 +99,7 @@ impl World {
         }
     }
 
-    pub fn standard_app(&self) -> (AppConfig, Secret) {
+    pub fn standard_app(&self) -> (AppConfig, ClientSecret) {
         let app = AppConfig {
             name: "demo".into(),
             client_id: DEMO_STANDARD_CLIENT_ID.into(),
@@ -110,10 +109,13 @@ impl World {
             kind: AppKind::Standard,
             pkce: true,
         };
-        (app, Secret::new(self.fixture_secret(DEMO_STANDARD_CLIENT_ID)))
+        (
+            app,
+            ClientSecret::new(self.fixture_secret(DEMO_STANDARD_CLIENT_ID)),
+        )
     }
 
-    pub fn mcp_app(&self) -> (AppConfig, Secret) {
+    pub fn mcp_app(&self) -> (AppConfig, ClientSecret) {
         let app = AppConfig {
             name: "mcp".into(),
             client_id: DEMO_MCP_CLIENT_ID.into(),
@@ -123,7 +125,7 @@ impl World {
             kind: AppKind::Mcp,
             pkce: true,
         };
-        (app, Secret::new(self.fixture_secret(DEMO_MCP_CLIENT_ID)))
+        (app, ClientSecret::new(self.fixture_secret(DEMO_MCP_CLIENT_ID)))
     }
 
     pub fn fixture_secret(&self, client_id: &str) -> String {

@@ -4,8 +4,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hubkey_core::error::HubSpotFault;
-use hubkey_core::{Error, Result, Secret};
-use hubkey_mcp::{AccessToken, BridgeEnd, BridgeOptions, TokenSource};
+use hubkey_core::{AccessToken, Error, Result};
+use hubkey_mcp::{BridgeEnd, BridgeOptions, TokenLease, TokenSource};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +21,7 @@ pub struct SandboxTokens {
     pub client_id: String,
     pub client_secret: String,
     pub refresh: Arc<Mutex<String>>,
-    pub access: Arc<Mutex<Secret>>,
+    pub access: Arc<Mutex<AccessToken>>,
     /// How many refreshes this source asked for.
     pub refreshes: Arc<AtomicUsize>,
 }
@@ -39,26 +39,26 @@ impl SandboxTokens {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             refresh: Arc::new(Mutex::new(tokens.refresh_token.clone())),
-            access: Arc::new(Mutex::new(Secret::new(tokens.access_token.clone()))),
+            access: Arc::new(Mutex::new(AccessToken::new(tokens.access_token.clone()))),
             refreshes: Arc::new(AtomicUsize::new(0)),
         }
     }
 
-    pub fn current(&self) -> Secret {
+    pub fn current(&self) -> AccessToken {
         self.access.lock().unwrap().clone()
     }
 }
 
 impl TokenSource for SandboxTokens {
-    async fn fresh_token(&self) -> Result<AccessToken> {
+    async fn fresh_token(&self) -> Result<TokenLease> {
         // Like hubkey's refresher with a local clock that says "fresh": reuse for an hour.
-        Ok(AccessToken {
-            secret: self.current(),
+        Ok(TokenLease {
+            token: self.current(),
             reuse_until: Some(Instant::now() + Duration::from_secs(3600)),
         })
     }
 
-    async fn refresh_after_unauthorized(&self, _rejected: &Secret) -> Result<AccessToken> {
+    async fn refresh_after_unauthorized(&self, _rejected: &AccessToken) -> Result<TokenLease> {
         self.refreshes.fetch_add(1, Ordering::SeqCst);
         let refresh = self.refresh.lock().unwrap().clone();
         let response = self
@@ -85,10 +85,10 @@ impl TokenSource for SandboxTokens {
                 ..Default::default()
             }));
         }
-        let access = Secret::new(body["access_token"].as_str().unwrap().to_owned());
+        let access = AccessToken::new(body["access_token"].as_str().unwrap().to_owned());
         *self.access.lock().unwrap() = access.clone();
-        Ok(AccessToken {
-            secret: access,
+        Ok(TokenLease {
+            token: access,
             reuse_until: Some(Instant::now() + Duration::from_secs(3600)),
         })
     }

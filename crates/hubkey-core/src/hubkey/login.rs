@@ -1,33 +1,32 @@
 //! Connecting a portal, and signing out of one: the glue between the HubSpot client, the login
 //! flow and the token store.
 //!
-//! A connection is made in one call, [`PortalConnector::connect`], which both front ends (the
-//! desktop app and the CLI) use, so they behave the same way:
+//! A connection is made in one call, [`Hubkey::login`], which every front end (the desktop app
+//! and the CLI) uses, so they behave the same way:
 //!
 //! 1. the app's settings and client secret are read (the secret from the keychain);
 //! 2. the authorize URL is built (state, PKCE, exact redirect URL) and the redirect is checked:
 //!    Hubkey must be able to receive it (loopback port and path, or the relay page);
 //! 3. for a loopback redirect the listener is bound *before* the browser opens, so a busy port is
 //!    reported before the user ever sees HubSpot; for a relay the pending login waits for the
-//!    `hubkey://` deep link, delivered through [`PortalConnector::deliver`];
+//!    `hubkey://` deep link, delivered through [`Hubkey::deliver`];
 //! 4. the code is exchanged (same `redirect_uri`, the PKCE verifier, `client_secret_post`);
 //! 5. the access token is introspected to learn the hub domain, the installing user, the app id
 //!    and whether the token is user-level;
-//! 6. the tokens and the connection are stored together (see [`TokenStore::save_connection`]):
+//! 6. the tokens and the connection are stored together (see [`crate::store::TokenStore::save_connection`]):
 //!    reconnecting a portal replaces its tokens atomically.
 //!
 //! Nothing is stored unless every step succeeded; a failure leaves existing tokens untouched.
 
+use super::Hubkey;
 use crate::app::{AppConfig, AppKind};
 use crate::callback::RedirectTarget;
-use crate::client::HubSpotClient;
-use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::login::{run_loopback_login, CompletedCallback, Delivery, LoginFlow, PendingLogin};
-use crate::secret::Secret;
-use crate::store::{Connection, ConnectionState, TokenStore};
+use crate::ids::ConnectionKey;
+use crate::login::{run_loopback_login, CompletedCallback, Delivery, PendingLogin};
+use crate::secret::ClientSecret;
+use crate::store::{Connection, ConnectionState};
 use crate::token::{TokenMetadata, TokenSet};
-use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use url::Url;
@@ -45,67 +44,27 @@ pub struct LoginOptions {
     pub without_pkce: bool,
 }
 
-/// Runs logins and stores their results. Cheap to clone; share one per process so that deep
-/// links reach the pending login.
-#[derive(Debug, Clone)]
-pub struct PortalConnector {
-    client: HubSpotClient,
-    store: TokenStore,
-    clock: Arc<dyn Clock>,
-    logins: LoginFlow,
-}
-
-impl PortalConnector {
-    /// A connector over a client, a store and a clock.
-    pub fn new(client: HubSpotClient, store: TokenStore, clock: Arc<dyn Clock>) -> Self {
-        let logins = LoginFlow::new(clock.clone());
-        Self {
-            client,
-            store,
-            clock,
-            logins,
-        }
-    }
-
-    /// The HubSpot client.
-    pub fn client(&self) -> &HubSpotClient {
-        &self.client
-    }
-
-    /// The token store.
-    pub fn store(&self) -> &TokenStore {
-        &self.store
-    }
-
-    /// The pending logins (for the deep-link path and the UI's waiting state).
-    pub fn logins(&self) -> &LoginFlow {
-        &self.logins
-    }
-
+impl Hubkey {
     /// Hands a callback URL from any source (deep link, second instance's argv) to the pending
-    /// login. Every URL is untrusted: see [`LoginFlow::deliver`].
+    /// login. Every URL is untrusted: see [`crate::login::LoginFlow::deliver`].
     pub fn deliver(&self, url: &str) -> Result<Delivery> {
-        self.logins.deliver(url)
+        self.logins().deliver(url)
     }
 
     /// Cancels the pending login of `app`; returns whether there was one.
-    pub fn cancel(&self, app: &str) -> bool {
-        self.logins.cancel_app(app)
+    pub fn cancel_login(&self, app: &str) -> bool {
+        self.logins().cancel_app(app)
     }
 
     /// Connects a portal to the app called `app_name`: see the module docs for the steps.
     /// `open_browser` receives HubSpot's authorize URL once Hubkey is ready for the redirect; it
-    /// must open it in the system browser (never in a webview, RFC 8252 §8.12).
-    pub async fn connect<F>(
-        &self,
-        app_name: &str,
-        options: LoginOptions,
-        open_browser: F,
-    ) -> Result<Connection>
+    /// must open it in the system browser (never in a webview, RFC 8252 §8.12). Wakes the
+    /// background refresher when the connection is stored.
+    pub async fn login<F>(&self, app_name: &str, options: LoginOptions, open_browser: F) -> Result<Connection>
     where
         F: FnOnce(&Url) -> Result<()>,
     {
-        let mut app = self.store.app(app_name).await?;
+        let mut app = self.store().app(app_name).await?;
         if options.without_pkce {
             if app.kind == AppKind::Mcp {
                 return Err(Error::Config(format!(
@@ -115,10 +74,10 @@ impl PortalConnector {
             }
             app.pkce = false;
         }
-        let client_secret = self.store.client_secret(app_name).await?;
+        let client_secret = self.store().client_secret(app_name).await?;
         // The MCP host's endpoints from its metadata, before the authorize URL is built.
-        self.client.oauth_endpoints(app.kind).await;
-        let request = self.client.begin_authorization(&app, options.portal_id)?;
+        self.client().oauth_endpoints(app.kind).await;
+        let request = self.client().begin_authorization(&app, options.portal_id)?;
         let url = request.url;
         let (mut pending, target) = PendingLogin::for_redirect(
             app.name.clone(),
@@ -131,32 +90,35 @@ impl PortalConnector {
         }
         tracing::info!(app = %app.name, via = target_kind(&target), "sign-in started");
 
+        let logins = self.logins();
         let callback = match target {
             RedirectTarget::Loopback { .. } => {
-                run_loopback_login(&self.logins, pending, || open_browser(&url)).await?
+                run_loopback_login(logins, pending, || open_browser(&url)).await?
             }
             RedirectTarget::Relay { .. } => {
-                let handle = self.logins.start(pending);
+                let handle = logins.start(pending);
                 if let Err(e) = open_browser(&url) {
-                    self.logins.cancel(handle.id());
+                    logins.cancel(handle.id());
                     return Err(e);
                 }
                 handle.wait().await?
             }
         };
-        self.finish(&app, &client_secret, callback).await
+        let stored = self.finish(&app, &client_secret, callback).await?;
+        self.refresher().nudge();
+        Ok(stored)
     }
 
     /// Exchanges the code, introspects the token and stores the connection.
     async fn finish(
         &self,
         app: &AppConfig,
-        client_secret: &Secret,
+        client_secret: &ClientSecret,
         callback: CompletedCallback,
     ) -> Result<Connection> {
-        let now = self.clock.now();
+        let now = self.clock().now();
         let tokens = self
-            .client
+            .client()
             .exchange_code(
                 app,
                 client_secret,
@@ -169,7 +131,7 @@ impl PortalConnector {
         // Introspection fills in who and where; the token response alone lacks the domain, the
         // user's email and the user-level flag. A failure here is not fatal: the tokens are good.
         let metadata = match self
-            .client
+            .client()
             .introspect(app, client_secret, &tokens.access_token)
             .await
         {
@@ -180,9 +142,54 @@ impl PortalConnector {
             }
         };
         let connection = connection_from(app, &tokens, metadata.as_ref(), now)?;
-        let stored = self.store.save_connection(connection, &tokens).await?;
+        let stored = self.store().save_connection(connection, &tokens).await?;
         tracing::info!(app = %app.name, hub_id = stored.hub_id, "portal connected");
         Ok(stored)
+    }
+
+    /// Signs out of a portal: revokes the refresh token at HubSpot (unless `keep_remote`), then
+    /// deletes the local secrets and the index entry. A failed revoke is reported in the result,
+    /// and the local deletion still happens (threat-model.md T15).
+    pub async fn sign_out(&self, key: &ConnectionKey, keep_remote: bool) -> Result<SignOutReport> {
+        let (store, client) = (self.store(), self.client());
+        let (app_name, hub_id) = (key.app.as_str(), key.hub_id);
+        let connection = store.connection(key).await?.ok_or_else(|| {
+            Error::NotFound(format!("no connection of app {app_name:?} to portal {hub_id}"))
+        })?;
+        let mut report = SignOutReport {
+            revoked: false,
+            already_invalid: false,
+            revoke_error: None,
+            access_token_valid_until: Some(connection.expires_at),
+        };
+        if !keep_remote {
+            let outcome = async {
+                let app = store.app(app_name).await?;
+                let secret = store.client_secret(app_name).await?;
+                let (_, refresh_token) = store.load_refresh_token(key).await?;
+                client.revoke(&app, &secret, &refresh_token).await
+            }
+            .await;
+            match outcome {
+                Ok(how) => {
+                    report.revoked = true;
+                    report.already_invalid = how == crate::client::Revocation::AlreadyInvalid;
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        app = app_name,
+                        hub_id,
+                        code = e.code().as_str(),
+                        "revoke failed; deleting locally anyway"
+                    );
+                    report.revoke_error = Some(e);
+                }
+            }
+        }
+        store.delete_connection(key).await?;
+        self.refresher().nudge();
+        tracing::info!(app = app_name, hub_id, revoked = report.revoked, "signed out");
+        Ok(report)
     }
 }
 
@@ -257,55 +264,6 @@ pub struct SignOutReport {
     pub access_token_valid_until: Option<OffsetDateTime>,
 }
 
-/// Signs out of a portal: revokes the refresh token at HubSpot (unless `keep_remote`), then
-/// deletes the local secrets and the index entry. A failed revoke is reported in the result, and
-/// the local deletion still happens (threat-model.md T15).
-pub async fn sign_out(
-    client: &HubSpotClient,
-    store: &TokenStore,
-    app_name: &str,
-    hub_id: u64,
-    keep_remote: bool,
-) -> Result<SignOutReport> {
-    let connection = store
-        .connection(app_name, hub_id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no connection of app {app_name:?} to portal {hub_id}")))?;
-    let mut report = SignOutReport {
-        revoked: false,
-        already_invalid: false,
-        revoke_error: None,
-        access_token_valid_until: Some(connection.expires_at),
-    };
-    if !keep_remote {
-        let outcome = async {
-            let app = store.app(app_name).await?;
-            let secret = store.client_secret(app_name).await?;
-            let (_, refresh_token) = store.load_refresh_token(app_name, hub_id).await?;
-            client.revoke(&app, &secret, &refresh_token).await
-        }
-        .await;
-        match outcome {
-            Ok(how) => {
-                report.revoked = true;
-                report.already_invalid = how == crate::client::Revocation::AlreadyInvalid;
-            }
-            Err(e) => {
-                tracing::warn!(
-                    app = app_name,
-                    hub_id,
-                    code = e.code().as_str(),
-                    "revoke failed; deleting locally anyway"
-                );
-                report.revoke_error = Some(e);
-            }
-        }
-    }
-    store.delete_connection(app_name, hub_id).await?;
-    tracing::info!(app = app_name, hub_id, revoked = report.revoked, "signed out");
-    Ok(report)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,8 +284,8 @@ mod tests {
 
     fn tokens(hub_id: Option<u64>, scopes: &[&str]) -> TokenSet {
         TokenSet {
-            access_token: Secret::new("access"),
-            refresh_token: Secret::new("refresh"),
+            access_token: crate::secret::AccessToken::new("access"),
+            refresh_token: crate::secret::RefreshToken::new("refresh"),
             expires_at: datetime!(2026-11-23 10:30 UTC),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             hub_id,
