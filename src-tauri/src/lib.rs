@@ -7,20 +7,20 @@ use url::Url;
 
 pub mod background;
 pub mod clipboard;
-pub mod commands;
 pub mod error;
 pub mod host;
+pub mod ipc;
 pub use hubkey_shell::localtime;
 pub mod logging;
+pub mod login_book;
 pub mod relaunch;
 pub mod startup;
 pub mod tray;
-pub mod validation;
-pub mod views;
 pub mod window;
 
-pub use error::{CommandError, Error};
-pub use host::{Browser, Host};
+pub use error::Error;
+pub use host::{Browser, Host, HostExt};
+pub use hubkey_core::view::CommandError;
 
 /// Label of the one window; capabilities/default.json grants permissions to this label only.
 pub const MAIN_WINDOW: &str = "main";
@@ -37,31 +37,12 @@ pub fn configure_with<R: Runtime>(builder: Builder<R>, host: Host) -> Builder<R>
         .on_window_event(|window, event| {
             // Until the next main window's page asks `login_state`, login results are also kept for it.
             if window.label() == MAIN_WINDOW && matches!(event, WindowEvent::Destroyed) {
-                if let Some(host) = window.app_handle().try_state::<Host>() {
+                if let Some(host) = window.app_handle().host() {
                     host.logins().window_closed();
                 }
             }
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::register_app,
-            commands::list_apps,
-            commands::remove_app,
-            commands::start_login,
-            commands::cancel_login,
-            commands::login_state,
-            commands::list_connections,
-            commands::copy_token,
-            commands::copy_redirect_url,
-            commands::refresh_now,
-            commands::sign_out,
-            commands::preflight_app,
-            commands::scope_suggestions,
-            commands::install_guide,
-            commands::check_mcp,
-            commands::doctor,
-            commands::page_ready,
-        ])
+        .invoke_handler(ipc::handler())
 }
 
 /// The context generated from tauri.conf.json, capabilities/ and (in release) the embedded ui/dist.
@@ -168,7 +149,10 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
         tracing::error!("cannot build the main window: {e}");
     }
     if let Some(recopy) = hubkey_shell::handoff::Recopy::from_argv(&argv) {
-        commands::recopy_after_handoff(app, recopy);
+        if let Some(host) = app.host() {
+            let (hubkey, copier) = (host.hubkey().clone(), std::sync::Arc::clone(host.copier()));
+            tauri::async_runtime::spawn(async move { copier.copy_again(&hubkey, recopy).await });
+        }
     }
     if let Err(e) = tray::build(app) {
         tracing::warn!("no tray icon ({e}); closing the window will quit");
@@ -236,7 +220,7 @@ pub fn first_deep_link_arg(argv: &[String]) -> Option<&str> {
 /// scheme, host, path and `state`, accepts a callback once, and logs refusals without the query; this function
 /// logs nothing itself. Returns whether a login accepted it (then the window comes to the front).
 pub fn deliver_deep_link<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool {
-    let Some(host) = app.try_state::<Host>() else {
+    let Some(host) = app.host() else {
         return false;
     };
     match host.hubkey().deliver(url) {

@@ -1,9 +1,15 @@
-//! The tray icon and its menu in the window's process (Tauri's tray). What the menu says, and its icons, come
-//! from hubkey-shell's `tray_menu`, shared with the tray-only process on Linux (hubkey-tray).
+//! The tray icon and its menu in the window's process (Tauri's tray). What the menu says, its icons and what
+//! each item does come from hubkey-shell (`tray_menu`, `tray_actions`), shared with the tray-only process on
+//! Linux (hubkey-tray): this file only builds Tauri's menu and says how this process opens its window, quits
+//! and runs a task.
 //!
-//! The menu is rebuilt whenever connections change ([`refresh`]).
+//! The menu is rebuilt whenever connections change ([`refresh`], called by [`crate::background`]).
 
-use hubkey_core::ConnectionKey;
+use std::sync::Arc;
+
+use hubkey_core::Hubkey;
+use hubkey_shell::copy::TokenCopier;
+use hubkey_shell::tray_actions::{react, Task, TrayAction, TrayHost};
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -12,7 +18,7 @@ use time::OffsetDateTime;
 
 pub use hubkey_shell::tray_menu::*;
 
-use crate::host::Host;
+use crate::host::HostExt;
 use crate::localtime;
 
 pub const TRAY_ID: &str = "main";
@@ -54,34 +60,45 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
-fn on_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
-    match id {
-        OPEN_ID | MORE_ID => crate::window::show_main_window(app),
-        QUIT_ID => {
-            tracing::info!("quit from the tray");
-            app.exit(0);
-        }
-        REFRESH_ALL_ID => {
-            let handle = app.clone();
-            tauri::async_runtime::spawn(async move {
-                let host = handle.state::<Host>();
-                host.hubkey().refresh_all().await;
-                refresh(&handle).await;
-            });
-        }
-        other => {
-            if let Some((app_name, hub_id)) = parse_copy_id(other) {
-                let handle = app.clone();
-                tauri::async_runtime::spawn(async move {
-                    let host = handle.state::<Host>();
-                    let key = ConnectionKey::new(&app_name, hub_id);
-                    if let Err(e) = crate::commands::copy_token_to_clipboard(&host, &key, false).await {
-                        tracing::warn!(app = %app_name, hub_id, code = %e.code, "copy from the tray failed: {}", e.message);
-                    }
-                });
-            }
-        }
+/// This process's side of [`TrayHost`].
+struct WindowProcessTray<R: Runtime> {
+    app: AppHandle<R>,
+    hubkey: Hubkey,
+    copier: Arc<TokenCopier>,
+}
+
+impl<R: Runtime> TrayHost for WindowProcessTray<R> {
+    fn hubkey(&self) -> &Hubkey {
+        &self.hubkey
     }
+    fn copier(&self) -> &TokenCopier {
+        &self.copier
+    }
+    fn open_window(&self) {
+        crate::window::show_main_window(&self.app);
+    }
+    fn quit(&self) {
+        self.app.exit(0);
+    }
+    fn spawn(&self, task: Task) {
+        tauri::async_runtime::spawn(task);
+    }
+    fn menu_changed(self: &Arc<Self>) {
+        let me = Arc::clone(self);
+        tauri::async_runtime::spawn(async move { refresh(&me.app).await });
+    }
+}
+
+fn on_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let (Some(action), Some(host)) = (TrayAction::from_id(id), app.host()) else {
+        return;
+    };
+    let tray = Arc::new(WindowProcessTray {
+        app: app.clone(),
+        hubkey: host.hubkey().clone(),
+        copier: Arc::clone(host.copier()),
+    });
+    react(&tray, action);
 }
 
 /// Rebuilds the menu and the icon from the stored connections. Quietly does nothing without a tray.
@@ -89,10 +106,10 @@ pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
-    let Some(host) = app.try_state::<Host>() else {
+    let Some(hubkey) = app.host().map(|h| h.hubkey().clone()) else {
         return;
     };
-    let connections = match host.hubkey().connections().await {
+    let connections = match hubkey.connections().await {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(code = e.code().as_str(), "tray: cannot read the connections: {e}");

@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tauri::{AppHandle, Manager, Runtime, WebviewWindow, WebviewWindowBuilder};
 
-use crate::views::PageTimings;
 use crate::MAIN_WINDOW;
+use hubkey_core::view::PageTimings;
 
 /// When the latest main window was built (ms since the Unix epoch), for [`page_ready`]'s log line.
 static BUILT_AT_MS: Mutex<Option<f64>> = Mutex::new(None);

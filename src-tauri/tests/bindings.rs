@@ -1,4 +1,6 @@
-//! TypeScript bindings for the IPC types, generated with ts-rs into `ui/src/lib/bindings/`.
+//! The generated IPC contract: the TypeScript bindings of the IPC types (hubkey-core's, with ts-rs, into
+//! `ui/src/lib/bindings/`) and `ui/src/lib/api.ts` (a typed wrapper per command and the event names, from the
+//! IPC table in src/ipc/mod.rs).
 //!
 //!   cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored   # regenerate
 //!   cargo test -p hubkey-desktop --test bindings                                # fails when stale
@@ -11,15 +13,26 @@
 
 use std::path::PathBuf;
 
-use hubkey_desktop_lib::validation::{Field, Issue, Level};
-use hubkey_desktop_lib::views::*;
-use hubkey_desktop_lib::CommandError;
+use hubkey_core::app::AppKind;
+use hubkey_core::doctor::{Check, CheckCategory, CheckStatus};
+use hubkey_core::draft::{AppValidation, Field, Issue, Level};
+use hubkey_core::install_guide::InstallFailure;
+use hubkey_core::preflight::{Finding, Severity};
+use hubkey_core::scopes::DroppedScope;
+use hubkey_core::store::ConnectionState;
+use hubkey_core::view::*;
+use hubkey_core::ErrorCode;
 use ts_rs::{Config, TS};
 
-const HEADER: &str = "// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.\n";
+const HEADER: &str = "// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.\n";
+const API_HEADER: &str = "// Generated from the IPC table (src-tauri/src/ipc/mod.rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.\n";
+
+fn ui_lib() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib")
+}
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings")
+    ui_lib().join("bindings")
 }
 
 fn one<T: TS + 'static>(cfg: &Config) -> (String, String) {
@@ -34,47 +47,53 @@ fn one<T: TS + 'static>(cfg: &Config) -> (String, String) {
     (name, format!("{HEADER}{}", body.trim_start()))
 }
 
-/// Every file, by name.
+fn config() -> Config {
+    Config::new().with_large_int("number")
+}
+
+/// Every bindings file, by name.
 fn generated() -> Vec<(String, String)> {
-    let cfg = Config::new().with_large_int("number");
+    let cfg = config();
     let mut files = vec![
-        one::<AppInfo>(&cfg),
-        one::<AppKindView>(&cfg),
-        one::<AppView>(&cfg),
         one::<AppArgs>(&cfg),
+        one::<AppInfo>(&cfg),
+        one::<AppKind>(&cfg),
+        one::<AppValidation>(&cfg),
+        one::<AppView>(&cfg),
+        one::<Check>(&cfg),
+        one::<CheckCategory>(&cfg),
+        one::<CheckStatus>(&cfg),
         one::<CommandError>(&cfg),
         one::<ConnectionArgs>(&cfg),
-        one::<ConnectionStateView>(&cfg),
+        one::<ConnectionState>(&cfg),
         one::<ConnectionView>(&cfg),
         one::<CopyAck>(&cfg),
         one::<CopyRedirectArgs>(&cfg),
         one::<CopyTokenArgs>(&cfg),
+        one::<DoctorView>(&cfg),
+        one::<DroppedScope>(&cfg),
+        one::<ErrorCode>(&cfg),
         one::<Field>(&cfg),
+        one::<Finding>(&cfg),
+        one::<InstallFailure>(&cfg),
         one::<Issue>(&cfg),
         one::<Level>(&cfg),
         one::<LoginFinished>(&cfg),
         one::<LoginStarted>(&cfg),
         one::<LoginState>(&cfg),
+        one::<McpCheckView>(&cfg),
+        one::<McpOutcome>(&cfg),
         one::<PageTimings>(&cfg),
+        one::<PreflightView>(&cfg),
         one::<RedirectKind>(&cfg),
         one::<RegisterAppArgs>(&cfg),
         one::<RegisterAppResult>(&cfg),
+        one::<ScopeInfoView>(&cfg),
+        one::<ScopeSuggestionsArgs>(&cfg),
+        one::<Severity>(&cfg),
         one::<SignOutArgs>(&cfg),
         one::<SignOutView>(&cfg),
         one::<StartLoginArgs>(&cfg),
-        one::<SeverityView>(&cfg),
-        one::<FindingView>(&cfg),
-        one::<PreflightView>(&cfg),
-        one::<ScopeInfoView>(&cfg),
-        one::<ScopeSuggestionsArgs>(&cfg),
-        one::<InstallFailureView>(&cfg),
-        one::<McpOutcome>(&cfg),
-        one::<McpCheckView>(&cfg),
-        one::<CheckStatusView>(&cfg),
-        one::<CheckCategoryView>(&cfg),
-        one::<CheckView>(&cfg),
-        one::<DoctorView>(&cfg),
-        one::<DroppedScopeView>(&cfg),
     ];
     files.sort();
     let index: String = files
@@ -88,8 +107,121 @@ fn generated() -> Vec<(String, String)> {
     files
 }
 
+/// One command of the IPC table: its TypeScript function, the command, its parameter and the result type.
+struct Command {
+    ts: &'static str,
+    name: &'static str,
+    param: Option<(&'static str, String)>,
+    result: String,
+}
+
+/// One event: its constant, name and payload type.
+struct Event {
+    constant: &'static str,
+    name: &'static str,
+    payload: String,
+}
+
+/// The TypeScript name of a Rust type; `()` is `void` as a result and `null` as a payload.
+fn ts_name<T: TS>() -> String {
+    T::name(&config())
+}
+
+macro_rules! table_for_ts {
+    (
+        commands { $($module:ident :: $name:ident => $ts:ident ($($param:ident : $args:ty)?) -> $result:ty;)* }
+        events { $($event:ident = $event_name:literal : $payload:ty;)* }
+    ) => {
+        (
+            vec![$(Command {
+                ts: stringify!($ts),
+                name: stringify!($name),
+                param: None$(.or(Some((stringify!($param), ts_name::<$args>()))))?,
+                result: ts_name::<$result>(),
+            }),*],
+            vec![$(Event {
+                constant: stringify!($event),
+                name: $event_name,
+                payload: ts_name::<$payload>(),
+            }),*],
+        )
+    };
+}
+
+/// `LOGIN_FINISHED` → `onLoginFinished`.
+fn listener_name(constant: &str) -> String {
+    let words: String = constant
+        .split('_')
+        .map(|w| {
+            let lower = w.to_ascii_lowercase();
+            let mut chars = lower.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    format!("on{words}")
+}
+
+/// Every type name a TypeScript signature mentions (`Array<AppView>` → `AppView`).
+fn type_names(signature: &str, into: &mut Vec<String>) {
+    for word in signature.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if word.starts_with(|c: char| c.is_ascii_uppercase())
+            && word != "Array"
+            && !into.iter().any(|w| w == word)
+        {
+            into.push(word.to_string());
+        }
+    }
+}
+
+/// `ui/src/lib/api.ts`.
+fn api_ts() -> String {
+    let (commands, events) = hubkey_desktop_lib::ipc_table!(table_for_ts);
+    let mut types = Vec::new();
+    let mut body = String::new();
+    for c in &commands {
+        let result = if c.result == "null" {
+            "void".to_string()
+        } else {
+            c.result.clone()
+        };
+        type_names(&result, &mut types);
+        match &c.param {
+            Some((param, args)) => {
+                type_names(args, &mut types);
+                body.push_str(&format!(
+                    "export const {} = ({param}: {args}): Promise<{result}> => call(\"{}\", {{ {param} }});\n",
+                    c.ts, c.name
+                ));
+            }
+            None => body.push_str(&format!(
+                "export const {} = (): Promise<{result}> => call(\"{}\");\n",
+                c.ts, c.name
+            )),
+        }
+    }
+    body.push('\n');
+    for e in &events {
+        type_names(&e.payload, &mut types);
+        body.push_str(&format!(
+            "/** Event `{name}`. */\nexport const {constant} = \"{name}\";\n/** Listens to `{name}`. */\nexport const {listener} = (handler: (payload: {payload}) => void): Promise<UnlistenFn> =>\n  listen<{payload}>({constant}, (event) => handler(event.payload));\n",
+            name = e.name,
+            constant = e.constant,
+            listener = listener_name(e.constant),
+            payload = e.payload,
+        ));
+    }
+    types.sort();
+    let imports = types.join(", ");
+    format!(
+        "{API_HEADER}import {{ listen, type UnlistenFn }} from \"@tauri-apps/api/event\";\nimport {{ call }} from \"./invoke\";\nimport type {{ {imports} }} from \"./bindings\";\n\n{body}"
+    )
+}
+
 #[test]
-#[ignore = "writes ui/src/lib/bindings; run with --ignored after changing an IPC type"]
+#[ignore = "writes ui/src/lib/bindings and ui/src/lib/api.ts; run with --ignored after changing an IPC type or the table"]
 fn export_bindings() {
     let dir = dir();
     std::fs::create_dir_all(&dir).unwrap();
@@ -102,6 +234,7 @@ fn export_bindings() {
     for (name, text) in generated() {
         std::fs::write(dir.join(name), text).unwrap();
     }
+    std::fs::write(ui_lib().join("api.ts"), api_ts()).unwrap();
 }
 
 #[test]
@@ -126,5 +259,24 @@ fn bindings_are_fresh() {
             current == text,
             "ui/src/lib/bindings/{name} is stale: run `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`"
         );
+    }
+}
+
+#[test]
+fn api_ts_is_fresh_and_wraps_every_command_and_event_of_the_table() {
+    let current = std::fs::read_to_string(ui_lib().join("api.ts")).unwrap();
+    assert!(
+        current == api_ts(),
+        "ui/src/lib/api.ts is stale: run `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`"
+    );
+    for command in hubkey_desktop_lib::ipc::COMMANDS {
+        assert!(current.contains(&format!("call(\"{command}\"")), "{command}");
+    }
+    for event in [
+        hubkey_desktop_lib::ipc::LOGIN_FINISHED,
+        hubkey_desktop_lib::ipc::CONNECTION_CHANGED,
+        hubkey_desktop_lib::ipc::CONNECTIONS_RELOAD,
+    ] {
+        assert!(current.contains(&format!("= \"{event}\";")), "{event}");
     }
 }

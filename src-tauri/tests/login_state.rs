@@ -19,8 +19,8 @@ use hubkey_core::app::{AppConfig, AppKind};
 use hubkey_core::client::HubSpotClient;
 use hubkey_core::config::Endpoints;
 use hubkey_core::store::{MemoryStore, TokenStore};
+use hubkey_core::view::StartLoginArgs;
 use hubkey_core::ConnectionKey;
-use hubkey_desktop_lib::views::StartLoginArgs;
 use hubkey_desktop_lib::{Browser, Host, MAIN_WINDOW};
 use hubspot_sandbox::{Fixture, Sandbox, SandboxHandle, DEMO_STANDARD_CLIENT_ID};
 use serde_json::{json, Value};
@@ -200,7 +200,7 @@ fn given_a_login_that_times_out_while_no_window_is_open_then_the_next_window_get
     let host = offline_host(&home, &opened).with_login_timeout(Duration::from_millis(700));
     let app = app(host, false, &recorder);
 
-    let started = tauri::async_runtime::block_on(hubkey_desktop_lib::commands::begin_login(
+    let started = tauri::async_runtime::block_on(hubkey_desktop_lib::ipc::login::begin_login(
         app.handle(),
         &app.state::<Host>(),
         demo_login(),
@@ -342,7 +342,7 @@ fn given_a_login_that_succeeds_while_no_window_is_open_then_the_window_is_built_
     let app = app(host, false, &recorder);
     let handle: AppHandle<MockRuntime> = app.handle().clone();
 
-    tauri::async_runtime::block_on(hubkey_desktop_lib::commands::begin_login(
+    tauri::async_runtime::block_on(hubkey_desktop_lib::ipc::login::begin_login(
         &handle,
         &app.state::<Host>(),
         StartLoginArgs {
@@ -401,7 +401,7 @@ fn given_hubspot_refusing_pkce_when_a_login_fails_then_pkce_rejected_is_said_and
     let app = app(host, true, &recorder);
     let handle: AppHandle<MockRuntime> = app.handle().clone();
     let login = |without_pkce: Option<bool>| {
-        tauri::async_runtime::block_on(hubkey_desktop_lib::commands::begin_login(
+        tauri::async_runtime::block_on(hubkey_desktop_lib::ipc::login::begin_login(
             &handle,
             &app.state::<Host>(),
             StartLoginArgs {

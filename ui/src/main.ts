@@ -1,7 +1,7 @@
 import { flushSync, mount } from "svelte";
 import "./app.css";
 import App from "./App.svelte";
-import { NotInHubkeyError, pageReady } from "./lib/api";
+import { NotInHubkeyError, pageReady } from "./lib/ipc";
 import { pageTimings } from "./lib/startup";
 
 const target = document.getElementById("app");

@@ -272,6 +272,9 @@ pub struct AppAddArgs {
     /// Sign in without PKCE (standard apps only), for an app whose HubSpot refuses the code verifier.
     #[arg(long)]
     pub no_pkce: bool,
+    /// Replace an app already registered under this name (its settings and client secret).
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,6 @@
 
 use hubkey_core::app::{AppConfig, AppKind};
 use hubkey_core::store::{Connection, ConnectionState};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// `in 29 min`, `in 2 h 5 min`, `in 40 s`, `expired 3 min ago`.
@@ -29,8 +28,7 @@ pub fn span(secs: u64) -> String {
 /// RFC 3339 to the second (for people; `--json` keeps full precision), or the debug form if
 /// formatting ever fails.
 pub fn rfc3339(at: OffsetDateTime) -> String {
-    let at = at.replace_nanosecond(0).unwrap_or(at);
-    at.format(&Rfc3339).unwrap_or_else(|_| format!("{at:?}"))
+    hubkey_core::text::rfc3339(at)
 }
 
 pub fn state(s: ConnectionState) -> &'static str {

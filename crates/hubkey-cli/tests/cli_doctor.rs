@@ -90,7 +90,7 @@ async fn given_an_app_with_an_ip_literal_redirect_when_doctor_runs_then_it_exits
     let w = World::start().await;
     w.add_app().await;
     let ip = format!("http://127.0.0.1:{}/callback", w.port);
-    w.add_app_as("by-ip", &ip, "oauth crm.objects.contacts.read", "")
+    w.store_app_as("by-ip", &ip, "oauth crm.objects.contacts.read", "")
         .await;
 
     let out = w.run(&["doctor", "--app", "by-ip"]).await;
@@ -136,7 +136,7 @@ async fn given_an_app_with_an_ip_literal_redirect_when_doctor_runs_then_it_exits
 async fn given_a_scope_in_both_lists_when_doctor_runs_then_it_exits_2_quoting_the_mismatch_page() {
     let w = World::start().await;
     let redirect = w.redirect_uri();
-    w.add_app_as(
+    w.store_app_as(
         APP,
         &redirect,
         "oauth crm.objects.contacts.read",
@@ -231,7 +231,7 @@ async fn given_an_unreachable_api_host_when_doctor_runs_then_it_exits_5_naming_t
 async fn given_an_app_failing_preflight_when_logging_in_then_it_exits_2_before_any_listener_or_request() {
     let w = World::start().await;
     let ip = format!("http://127.0.0.1:{}/callback", w.port);
-    w.add_app_as(
+    w.store_app_as(
         APP,
         &ip,
         "oauth crm.objects.contacts.read",

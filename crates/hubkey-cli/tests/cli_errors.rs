@@ -264,3 +264,51 @@ async fn t15_given_hubspot_unreachable_when_logging_out_then_local_tokens_are_de
     token.assert_one_error_line(3);
     w.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_an_app_already_registered_when_added_again_then_it_is_refused_unless_replace_is_given() {
+    let w = World::start().await;
+    w.add_app().await;
+    let other = format!("http://localhost:{}/other", free_port());
+    let again = |extra: &'static [&'static str]| {
+        let mut args = vec![
+            "app",
+            "add",
+            APP,
+            "--client-id",
+            DEMO_STANDARD_CLIENT_ID,
+            "--redirect-uri",
+            other.as_str(),
+            "--scopes",
+            "oauth",
+        ];
+        args.extend_from_slice(extra);
+        args
+    };
+
+    let refused = w
+        .run_with(&again(&[]), Some(&format!("{CLIENT_SECRET}\n")), &[])
+        .await;
+
+    let line = refused.assert_one_error_line(2);
+    assert!(
+        line.contains(&format!("An app named “{APP}” already exists")) && line.contains("--replace"),
+        "{line}"
+    );
+    let apps = w.run(&["app", "list", "--json"]).await.json()["apps"].clone();
+    assert_eq!(
+        apps[0]["redirect_uri"],
+        w.redirect_uri(),
+        "the first app is kept as it was"
+    );
+
+    let replaced = w
+        .run_with(&again(&["--replace"]), Some(&format!("{CLIENT_SECRET}\n")), &[])
+        .await;
+
+    assert_eq!(replaced.code, 0, "{replaced:?}");
+    let apps = w.run(&["app", "list", "--json"]).await.json()["apps"].clone();
+    assert_eq!(apps.as_array().unwrap().len(), 1);
+    assert_eq!(apps[0]["redirect_uri"], other.as_str());
+    w.cleanup().await;
+}

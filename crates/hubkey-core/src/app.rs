@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Which kind of HubSpot app this is; it decides the authorize and token endpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "AppKind.ts"))]
 pub enum AppKind {
     /// A public or private app on the developer platform (`app.hubspot.com/oauth/authorize`).
     #[default]
@@ -41,6 +42,15 @@ pub struct AppConfig {
 
 fn default_true() -> bool {
     true
+}
+
+/// Whether `s` is shaped like HubSpot's client IDs: a UUID, 8-4-4-4-12 hex digits. The one check of it,
+/// for the registration rules ([`crate::draft`]) and preflight.
+pub fn looks_like_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 impl AppConfig {

@@ -31,6 +31,7 @@ pub const REACHABILITY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "CheckStatus.ts"))]
 pub enum CheckStatus {
     /// Fine (or informational).
     Ok,
@@ -43,6 +44,7 @@ pub enum CheckStatus {
 /// What a check is about; decides the exit code of a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "CheckCategory.ts"))]
 pub enum CheckCategory {
     /// Hubkey's or the app's configuration (exit code 2).
     Config,
@@ -65,6 +67,7 @@ impl CheckCategory {
 
 /// One line of the doctor's report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "Check.ts"))]
 pub struct Check {
     /// Stable id (`keychain`, `network.api_host`, a preflight finding id…).
     pub id: String,

@@ -12,9 +12,11 @@ use std::time::Duration;
 /// Result alias used across the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Stable error codes. Never renumber or rename: the UI and scripts key on these strings.
+/// Stable error codes. Never renumber or rename: the UI and scripts key on these strings. With the `ts`
+/// feature this is the TypeScript string union the window's error handling switches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ErrorCode.ts"))]
 pub enum ErrorCode {
     Config,
     UnservableRedirect,
@@ -43,6 +45,9 @@ pub enum ErrorCode {
     Io,
     PkceRejected,
     Clipboard,
+    InvalidInput,
+    Preflight,
+    Internal,
 }
 
 impl ErrorCode {
@@ -76,6 +81,9 @@ impl ErrorCode {
             ErrorCode::Io => "io",
             ErrorCode::PkceRejected => "pkce_rejected",
             ErrorCode::Clipboard => "clipboard",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::Preflight => "preflight",
+            ErrorCode::Internal => "internal",
         }
     }
 }
@@ -228,6 +236,17 @@ pub enum Error {
     #[error("file error: {0}")]
     Io(String),
 
+    /// Input refused before anything was done: an app registration the rules refuse
+    /// ([`crate::draft::AppDraft::validate`]; the message is every error, in field order), a name already
+    /// taken, a value too long.
+    #[error("{0}")]
+    InvalidInput(String),
+
+    /// A sign-in refused before it started: HubSpot's rules, checked against the app, found errors
+    /// ([`crate::preflight`]). The message is the first error; the report has every finding.
+    #[error("{}", preflight_message(.0))]
+    Preflight(Box<crate::preflight::PreflightReport>),
+
     /// The system clipboard refused a copy (no clipboard in this session, another program holding it).
     #[error("cannot write to the clipboard: {0}")]
     Clipboard(String),
@@ -278,6 +297,8 @@ impl Error {
             Error::Ambiguous(_) => ErrorCode::Ambiguous,
             Error::Io(_) => ErrorCode::Io,
             Error::Clipboard(_) => ErrorCode::Clipboard,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::Preflight(_) => ErrorCode::Preflight,
             Error::PkceRejected(_) => ErrorCode::PkceRejected,
             Error::UnsafeHome { .. } => ErrorCode::Config,
             Error::UnsavedRefreshToken { .. } => ErrorCode::KeychainUnavailable,
@@ -327,11 +348,26 @@ impl Error {
             Error::CorruptRecord(_) => "Connect the portal again; the unreadable record was kept for inspection.".into(),
             Error::NotFound(_) | Error::Ambiguous(_) => "See `hubkey status` for the apps and portals you have.".into(),
             Error::Io(_) => "Check that HUBKEY_HOME is writable.".into(),
+            Error::InvalidInput(_) => "Correct the input and try again.".into(),
+            Error::Preflight(report) => report
+                .with_severity(crate::preflight::Severity::Error)
+                .next()
+                .map(|f| f.fix.clone())
+                .unwrap_or_else(|| "Fix the app's settings and sign in again.".into()),
             Error::Clipboard(_) => "Try again; if it keeps failing, check that the desktop session has a clipboard.".into(),
             Error::UnsafeHome { fix, .. } => fix.clone(),
             Error::UnsavedRefreshToken { .. } => {
                 "Unlock or restart your keychain and keep Hubkey running until it has saved the token.".into()
             }
+        }
+    }
+
+    /// [`Error::hint`], except where the message already says what to do: input refused by the
+    /// registration rules (each message is its own instruction).
+    pub fn hint_if_any(&self) -> Option<String> {
+        match self {
+            Error::InvalidInput(_) => None,
+            _ => Some(self.hint()),
         }
     }
 
@@ -361,6 +397,21 @@ impl Error {
     /// True when retrying later may succeed.
     pub fn is_transient(&self) -> bool {
         matches!(self, Error::Transient { .. })
+    }
+}
+
+/// The first preflight error, with how many more there are.
+fn preflight_message(report: &crate::preflight::PreflightReport) -> String {
+    let errors: Vec<_> = report.with_severity(crate::preflight::Severity::Error).collect();
+    match errors.as_slice() {
+        [] => format!("The app “{}” is ready to sign in.", report.app),
+        [only] => only.message.clone(),
+        [first, rest @ ..] => format!(
+            "{} ({} more problem{} below.)",
+            first.message,
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" }
+        ),
     }
 }
 

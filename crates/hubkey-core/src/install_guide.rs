@@ -66,6 +66,7 @@ using localhost, http can be used.)";
 
 /// One way an install can fail at HubSpot's authorize page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "InstallFailure.ts"))]
 pub struct InstallFailure {
     /// Stable id (the same kind name the HubSpot sandbox uses for its page).
     pub id: &'static str,

@@ -25,6 +25,8 @@
 //! - [`store`]: where secrets (keychain) and the non-secret index live.
 //! - [`text`]: server-supplied text made safe for terminals and logs.
 //! - [`scopes`]: the scope catalog (what each scope grants, tiers, legacy names) and `ScopeDiff`.
+//! - [`draft`]: [`draft::AppDraft`], a registration as typed, and the one set of rules it must pass.
+//! - [`view`]: what crosses the desktop app's IPC (arguments, results, events, [`view::CommandError`]).
 //! - [`preflight`]: HubSpot's rules checked before the browser opens (stable finding ids).
 //! - [`install_guide`]: HubSpot's install-error pages explained (cause and fix), as data.
 //! - [`mcp`]: does HubSpot's MCP server accept a token (JSON-RPC `initialize`).
@@ -37,6 +39,7 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod doctor;
+pub mod draft;
 pub mod error;
 pub mod files;
 pub mod http;
@@ -54,6 +57,7 @@ pub mod secret;
 pub mod store;
 pub mod text;
 pub mod token;
+pub mod view;
 
 pub use error::{Error, ErrorCode, Result};
 pub use hubkey::Hubkey;

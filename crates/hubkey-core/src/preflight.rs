@@ -22,7 +22,7 @@
 use crate::app::{AppConfig, AppKind};
 use crate::callback::redirect_target;
 use crate::install_guide::hubspot_text as hs;
-use crate::scopes::ScopeCatalog;
+use crate::scopes::{ScopeCatalog, ScopeLists};
 use serde::Serialize;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
@@ -85,6 +85,7 @@ pub mod ids {
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "Severity.ts"))]
 pub enum Severity {
     /// HubSpot (or Hubkey) will refuse the sign-in.
     Error,
@@ -96,6 +97,7 @@ pub enum Severity {
 
 /// One thing preflight found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "Finding.ts"))]
 pub struct Finding {
     /// Stable id (see [`ids`]).
     pub id: &'static str,
@@ -289,7 +291,7 @@ details page under Development → MCP Auth Apps).";
         );
         return;
     }
-    if !is_uuid(id) {
+    if !crate::app::looks_like_uuid(id) {
         out.push(
             Finding::new(
                 ids::CLIENT_ID_NOT_UUID,
@@ -306,13 +308,6 @@ details page under Development → MCP Auth Apps).";
             .quoting(hs::INVALID_CLIENT_ID),
         );
     }
-}
-
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 // ----- redirect URL ----------------------------------------------------------------------------
@@ -585,6 +580,9 @@ fn check_standard_scopes(app: &AppConfig, catalog: &ScopeCatalog, out: &mut Vec<
     let optional = well_formed("the optional scopes (optional_scope)", &app.optional_scopes, out);
     check_duplicates("the required scopes", &required, out);
     check_duplicates("the optional scopes", &optional, out);
+    let owned = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+    let (required_names, optional_names) = (owned(&required), owned(&optional));
+    let lists = ScopeLists::new(&required_names, &optional_names);
 
     if app.scopes.is_empty() {
         out.push(
@@ -600,8 +598,8 @@ fn check_standard_scopes(app: &AppConfig, catalog: &ScopeCatalog, out: &mut Vec<
             )
             .quoting(hs::INSUFFICIENT_SCOPES),
         );
-    } else if !required.contains(&"oauth") {
-        let where_ = if optional.contains(&"oauth") {
+    } else if lists.oauth_not_required() {
+        let where_ = if lists.oauth_only_optional() {
             " It is listed among the optional scopes, where HubSpot does not count it."
         } else {
             ""
@@ -625,10 +623,8 @@ fn check_standard_scopes(app: &AppConfig, catalog: &ScopeCatalog, out: &mut Vec<
         );
     }
 
-    let mut both_reported: Vec<&str> = Vec::new();
-    for s in &optional {
-        if required.contains(s) && !both_reported.contains(s) {
-            both_reported.push(s);
+    for s in lists.in_both() {
+        {
             out.push(
                 Finding::new(
                     ids::SCOPES_IN_BOTH_LISTS,
@@ -643,7 +639,7 @@ fn check_standard_scopes(app: &AppConfig, catalog: &ScopeCatalog, out: &mut Vec<
                          required or optional)."
                     ),
                 )
-                .about(*s)
+                .about(s)
                 .quoting(hs::SCOPE_MISMATCH),
             );
         }
@@ -818,9 +814,13 @@ mod tests {
 
     #[test]
     fn given_uuid_shapes_then_only_8_4_4_4_12_hex_passes() {
-        assert!(is_uuid("5f3c2a1e-8b7d-4c6e-9a0f-1b2c3d4e5f60"));
-        assert!(!is_uuid("5f3c2a1e8b7d4c6e9a0f1b2c3d4e5f60"));
-        assert!(!is_uuid("zf3c2a1e-8b7d-4c6e-9a0f-1b2c3d4e5f60"));
+        assert!(crate::app::looks_like_uuid(
+            "5f3c2a1e-8b7d-4c6e-9a0f-1b2c3d4e5f60"
+        ));
+        assert!(!crate::app::looks_like_uuid("5f3c2a1e8b7d4c6e9a0f1b2c3d4e5f60"));
+        assert!(!crate::app::looks_like_uuid(
+            "zf3c2a1e-8b7d-4c6e-9a0f-1b2c3d4e5f60"
+        ));
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! UI (autocompletion with [`ScopeCatalog::suggest`], explanations with [`ScopeCatalog::get`]).
 
 use crate::app::{AppConfig, AppKind};
+use crate::store::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -351,6 +352,7 @@ impl ScopeCatalog {
 
 /// An optional scope the account did not grant, and the likely reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "DroppedScope.ts"))]
 pub struct DroppedScope {
     /// The scope.
     pub scope: String,
@@ -446,6 +448,127 @@ impl ScopeDiff {
     /// True when every requested scope was granted.
     pub fn complete(&self) -> bool {
         self.required_missing.is_empty() && self.optional_dropped.is_empty()
+    }
+}
+
+/// Splits a scope list as typed (one argument, a text field): spaces, commas and new lines separate;
+/// duplicates are dropped. The one parser of the window, `hubkey app add` and the registration rules.
+pub fn parse_scope_list(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in text.split(|c: char| c.is_whitespace() || c == ',') {
+        if !word.is_empty() && !out.iter().any(|s| s == word) {
+            out.push(word.to_string());
+        }
+    }
+    out
+}
+
+/// An app's two scope lists, and HubSpot's rules on them that make an install certain to fail: the
+/// registration rules ([`crate::draft`]) and preflight word them differently and decide them here.
+#[derive(Debug, Clone, Copy)]
+pub struct ScopeLists<'a> {
+    required: &'a [String],
+    optional: &'a [String],
+}
+
+impl<'a> ScopeLists<'a> {
+    /// The required (`scope`) and optional (`optional_scope`) lists.
+    pub fn new(required: &'a [String], optional: &'a [String]) -> Self {
+        Self { required, optional }
+    }
+
+    fn required_has(&self, s: &str) -> bool {
+        self.required.iter().any(|r| r == s)
+    }
+
+    fn optional_has(&self, s: &str) -> bool {
+        self.optional.iter().any(|o| o == s)
+    }
+
+    /// `oauth` is not required (HubSpot adds it to every app's required scopes, so an install URL
+    /// without it in `scope` is refused).
+    pub fn oauth_not_required(&self) -> bool {
+        !self.required_has("oauth")
+    }
+
+    /// `oauth` is in neither list.
+    pub fn oauth_missing_everywhere(&self) -> bool {
+        self.oauth_not_required() && !self.optional_has("oauth")
+    }
+
+    /// `oauth` is listed as optional only.
+    pub fn oauth_only_optional(&self) -> bool {
+        self.oauth_not_required() && self.optional_has("oauth")
+    }
+
+    /// The scopes in both lists (each once, in the optional list's order): HubSpot's "mismatch between
+    /// the scopes in the install URL and the app's configured scopes".
+    pub fn in_both(&self) -> Vec<&'a str> {
+        let mut both: Vec<&'a str> = Vec::new();
+        for s in self.optional {
+            if self.required_has(s) && !both.contains(&s.as_str()) {
+                both.push(s);
+            }
+        }
+        both
+    }
+}
+
+/// The scope groups of a connection, as its card shows them (`hubkey_core::view::ConnectionView`): what the
+/// app asked for, against what HubSpot granted, with the [`ScopeDiff`]'s likely reasons for dropped ones.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScopeGroups {
+    pub required: Vec<String>,
+    pub optional_granted: Vec<String>,
+    pub optional_dropped: Vec<String>,
+    pub extra_granted: Vec<String>,
+    pub dropped_reasons: Vec<DroppedScope>,
+}
+
+impl ScopeGroups {
+    /// Groups the granted scopes by what the app asked for. Without the app (removed meanwhile), every
+    /// granted scope counts as required and the recorded `optional_scopes_missing` as dropped.
+    pub fn new(conn: &Connection, app: Option<&AppConfig>) -> Self {
+        let granted = |s: &String| conn.scopes.iter().any(|g| g == s);
+        let Some(app) = app else {
+            return ScopeGroups {
+                required: conn.scopes.clone(),
+                optional_dropped: conn.optional_scopes_missing.clone(),
+                ..Default::default()
+            };
+        };
+        let required: Vec<String> = app.scopes.clone();
+        let optional_granted: Vec<String> = app
+            .optional_scopes
+            .iter()
+            .filter(|s| granted(s))
+            .cloned()
+            .collect();
+        let optional_dropped: Vec<String> = app
+            .optional_scopes
+            .iter()
+            .filter(|s| !granted(s))
+            .cloned()
+            .collect();
+        let extra_granted = conn
+            .scopes
+            .iter()
+            .filter(|s| !app.scopes.contains(s) && !app.optional_scopes.contains(s))
+            .cloned()
+            .collect();
+        let diff = ScopeDiff::compute_with(app, &conn.scopes, conn.is_user_level, ScopeCatalog::embedded());
+        let dropped_reasons = optional_dropped
+            .iter()
+            .filter_map(|s| diff.optional_dropped.iter().find(|d| &d.scope == s))
+            .cloned()
+            .collect();
+        ScopeGroups {
+            required,
+            optional_granted,
+            optional_dropped,
+            extra_granted,
+            dropped_reasons,
+        }
     }
 }
 

@@ -110,6 +110,21 @@ impl<W: Write> Write for EscapeControls<W> {
     }
 }
 
+/// A time in RFC 3339, in UTC and to the second: the one time format Hubkey writes for machines (the
+/// IPC, `hubkey logout`'s line, the CLI's tables).
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = t.replace_nanosecond(0).unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// "12:41": hours and minutes at `offset`, for people (the tray's status line, sign-out summaries).
+pub fn hh_mm(t: time::OffsetDateTime, offset: time::UtcOffset) -> String {
+    let local = t.to_offset(offset);
+    format!("{:02}:{:02}", local.hour(), local.minute())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +161,18 @@ mod tests {
             .unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "\x1b[33mWARN\x1b[0m a\\rb\n");
         assert_eq!(escape_controls("a\u{9b}b\n"), "a\\u{9b}b\\n");
+    }
+
+    #[test]
+    fn given_times_when_formatted_then_rfc3339_is_utc_to_the_second_and_hh_mm_is_local() {
+        use time::macros::{datetime, offset};
+        assert_eq!(
+            rfc3339(datetime!(2026-11-23 12:41:59.123 +2)),
+            "2026-11-23T10:41:59Z"
+        );
+        let t = datetime!(2026-11-23 10:41:59 UTC);
+        assert_eq!(hh_mm(t, time::UtcOffset::UTC), "10:41");
+        assert_eq!(hh_mm(t, offset!(+2)), "12:41");
+        assert_eq!(hh_mm(t, offset!(-11)), "23:41");
     }
 }

@@ -12,4 +12,5 @@ pub mod handoff;
 pub mod localtime;
 pub mod logging;
 pub mod notifications;
+pub mod tray_actions;
 pub mod tray_menu;

@@ -27,22 +27,7 @@ pub fn hh_mm(t: OffsetDateTime) -> String {
     hh_mm_at(t, offset())
 }
 
-/// "12:41" at `offset`.
+/// "12:41" at `offset` (hubkey-core's formatter).
 pub fn hh_mm_at(t: OffsetDateTime, offset: UtcOffset) -> String {
-    let local = t.to_offset(offset);
-    format!("{:02}:{:02}", local.hour(), local.minute())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::{datetime, offset};
-
-    #[test]
-    fn formats_hours_and_minutes_in_the_given_offset() {
-        let t = datetime!(2026-11-23 10:41:59 UTC);
-        assert_eq!(hh_mm_at(t, UtcOffset::UTC), "10:41");
-        assert_eq!(hh_mm_at(t, offset!(+2)), "12:41");
-        assert_eq!(hh_mm_at(t, offset!(-11)), "23:41");
-    }
+    hubkey_core::text::hh_mm(t, offset)
 }

@@ -141,12 +141,6 @@ pub fn copy_id(conn: &Connection) -> String {
     format!("{COPY_PREFIX}{}:{}", conn.hub_id, conn.app)
 }
 
-pub fn parse_copy_id(id: &str) -> Option<(String, u64)> {
-    let rest = id.strip_prefix(COPY_PREFIX)?;
-    let (hub, app) = rest.split_once(':')?;
-    Some((app.to_string(), hub.parse().ok()?))
-}
-
 /// The PNG of the icon for `health`.
 pub fn icon_png(health: Health) -> &'static [u8] {
     match health {
@@ -281,11 +275,10 @@ mod tests {
         let t = datetime!(2026-11-23 10:41 UTC);
         let c = conn("my:app", 42, Some("acme.example"), ConnectionState::Fresh, t);
         assert_eq!(copy_label(&c), "Copy token — my:app · acme.example");
-        assert_eq!(parse_copy_id(&copy_id(&c)), Some(("my:app".to_string(), 42)));
+        // The id TrayAction::from_id parses back (tray_actions.rs).
+        assert_eq!(copy_id(&c), "copy:42:my:app");
         let no_domain = conn("demo", 7, None, ConnectionState::Fresh, t);
         assert_eq!(copy_label(&no_domain), "Copy token — demo · portal 7");
-        assert_eq!(parse_copy_id("open"), None);
-        assert_eq!(parse_copy_id("copy:x:demo"), None);
     }
 
     #[test]

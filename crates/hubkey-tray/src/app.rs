@@ -8,15 +8,17 @@
 use std::ffi::OsString;
 use std::sync::Arc;
 
+use hubkey_core::hubkey::Change;
 use hubkey_core::refresher::ConnectionEvent;
 use hubkey_core::store::ConnectionState;
-use hubkey_core::{ConnectionKey, CopyAs, Hubkey};
+use hubkey_core::Hubkey;
 
 use hubkey_shell::copy::TokenCopier;
 use hubkey_shell::debounce::{Debounce, TRAY_MAX_WAIT, TRAY_QUIET};
 use hubkey_shell::handoff;
 use hubkey_shell::notifications::{reauth_notice, Notified};
-use hubkey_shell::tray_menu::{self, health, items, parse_copy_id};
+use hubkey_shell::tray_actions::{react, Task, TrayAction, TrayHost};
+use hubkey_shell::tray_menu::{health, items};
 use hubkey_shell::{localtime, logging};
 use time::OffsetDateTime;
 use tokio::runtime::Runtime;
@@ -51,7 +53,9 @@ pub fn run() -> Result<(), String> {
     let tray = Arc::new(Tray::from_env(&runtime)?);
 
     // Own the name before anything shows: a second Hubkey does not start a second tray.
-    let Some(_name) = single_instance::own(Arc::clone(&tray)).map_err(|e| format!("D-Bus: {e}"))? else {
+    let second = Arc::clone(&tray);
+    let on_second_launch: single_instance::OnSecondLaunch = Arc::new(move |argv| second.second_launch(argv));
+    let Some(_name) = single_instance::own(on_second_launch).map_err(|e| format!("D-Bus: {e}"))? else {
         tracing::info!("Hubkey is already running; this tray exits");
         return Ok(());
     };
@@ -94,15 +98,15 @@ impl Tray {
     }
 
     fn start_refresher(self: &Arc<Self>, runtime: &Runtime) {
-        let refresher = self.hubkey.refresher().clone();
-        let mut events = refresher.subscribe();
-        runtime.spawn(refresher.run(std::future::pending::<()>()));
+        // Subscribe before the scheduler runs, so its first events are not missed.
+        let mut changes = self.hubkey.subscribe();
+        runtime.spawn(self.hubkey.refresher().clone().run(std::future::pending::<()>()));
         let me = Arc::clone(self);
         runtime.spawn(async move {
             loop {
-                match events.recv().await {
-                    Ok(event) => me.on_event(event).await,
-                    Err(RecvError::Lagged(_)) => me.rebuild_soon(),
+                match changes.recv().await {
+                    Ok(Change::Connection(event)) => me.on_event(event).await,
+                    Ok(_) | Err(RecvError::Lagged(_)) => me.rebuild_soon(),
                     Err(RecvError::Closed) => break,
                 }
             }
@@ -152,38 +156,16 @@ impl Tray {
         });
     }
 
-    /// A menu item was chosen (on the GTK thread).
+    /// A menu item was chosen (on the GTK thread): hubkey-shell's one reaction.
     fn menu_clicked(self: &Arc<Self>, id: &str) {
-        match id {
-            tray_menu::OPEN_ID | tray_menu::MORE_ID => self.open_window(&[]),
-            tray_menu::QUIT_ID => {
-                tracing::info!("quit from the tray");
-                gtk::main_quit();
-            }
-            tray_menu::REFRESH_ALL_ID => {
-                let me = Arc::clone(self);
-                self.runtime.spawn(async move {
-                    me.hubkey.refresh_all().await;
-                    me.rebuild_soon();
-                });
-            }
-            other => {
-                if let Some((app, hub_id)) = parse_copy_id(other) {
-                    let me = Arc::clone(self);
-                    self.runtime.spawn(async move {
-                        let key = ConnectionKey::new(app, hub_id);
-                        if let Err(e) = me.copier.copy(&me.hubkey, &key, CopyAs::Token).await {
-                            tracing::warn!(app = %key.app, hub_id, "copy from the tray failed: {e}");
-                        }
-                    });
-                }
-            }
+        if let Some(action) = TrayAction::from_id(id) {
+            react(self, action);
         }
     }
 
     /// A second launch reached the tray (on the GTK thread): the window is wanted, unless it asked for the
     /// tray only (`--background`, as at login).
-    pub fn second_launch(self: &Arc<Self>, argv: &[String]) {
+    pub fn second_launch(&self, argv: &[String]) {
         if handoff::wants_background(argv) {
             tracing::debug!("a second launch asked for the tray only; it is running already");
             return;
@@ -193,7 +175,7 @@ impl Tray {
 
     /// Replaces this process with hubkey-desktop, which builds the window. `forwarded`: the arguments of a
     /// second launch (a hubkey:// URL goes to hubkey-desktop's one path for them).
-    fn open_window(self: &Arc<Self>, forwarded: &[String]) {
+    fn open_window(&self, forwarded: &[String]) {
         let Some(desktop) = handoff::sibling(handoff::DESKTOP_PROGRAM) else {
             tracing::error!(
                 "cannot open the window: {} is not installed beside hubkey-tray",
@@ -213,6 +195,27 @@ impl Tray {
         );
         let error = handoff::exec(&desktop, &args);
         tracing::error!("cannot start {}: {error}", desktop.display());
+    }
+}
+
+impl TrayHost for Tray {
+    fn hubkey(&self) -> &Hubkey {
+        &self.hubkey
+    }
+    fn copier(&self) -> &TokenCopier {
+        &self.copier
+    }
+    fn open_window(&self) {
+        Tray::open_window(self, &[]);
+    }
+    fn quit(&self) {
+        gtk::main_quit();
+    }
+    fn spawn(&self, task: Task) {
+        self.runtime.spawn(task);
+    }
+    fn menu_changed(self: &Arc<Self>) {
+        self.rebuild_soon();
     }
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { copyToken, errorMessage, errorWithHint, getAppInfo, NotInHubkeyError, startLogin } from "./api";
+import { copyToken, errorMessage, errorWithHint, getAppInfo, NotInHubkeyError, startLogin } from "./ipc";
 import type { AppInfo } from "./types";
 
 const info: AppInfo = {
@@ -82,7 +82,7 @@ describe("explaining commands", () => {
   });
 
   it("pass their arguments under `args` and ask for the install guide only once", async () => {
-    const { checkMcp, installGuide, preflightApp, runDoctor, scopeSuggestions } = await import("./api");
+    const { checkMcp, installGuide, preflightApp, runDoctor, scopeSuggestions } = await import("./ipc");
     (globalThis as { isTauri?: boolean }).isTauri = true;
     const calls: [string, unknown][] = [];
     mockIPC((cmd, args) => {
@@ -90,7 +90,7 @@ describe("explaining commands", () => {
       return cmd === "install_guide" || cmd === "scope_suggestions" ? [] : {};
     });
     await preflightApp({ app: "demo" });
-    await scopeSuggestions("crm.obj");
+    await scopeSuggestions({ prefix: "crm.obj" });
     await checkMcp({ app: "demo", hub_id: 42 });
     await runDoctor();
     await installGuide();

@@ -10,9 +10,9 @@ import {
   wantsSuggestions,
   wordAt,
 } from "./diagnostics";
-import type { CheckView, DoctorView, FindingView, McpCheckView } from "./types";
+import type { Check, DoctorView, Finding, McpCheckView } from "./types";
 
-const finding = (id: string, severity: FindingView["severity"]): FindingView => ({
+const finding = (id: string, severity: Finding["severity"]): Finding => ({
   id,
   severity,
   subject: null,
@@ -121,7 +121,7 @@ describe("mcpResult", () => {
   });
 });
 
-const c = (id: string, status: CheckView["status"]): CheckView => ({
+const c = (id: string, status: Check["status"]): Check => ({
   id,
   title: id,
   category: "config",

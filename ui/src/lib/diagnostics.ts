@@ -3,22 +3,23 @@
  * install-error guide, the MCP server check and the doctor's report. Pure functions, tested in
  * diagnostics.test.ts; the wording of the findings themselves comes from hubkey-core.
  */
+import { reactionTo } from "./errors";
 import type {
-  CheckView,
+  Check,
   CommandError,
   DoctorView,
-  FindingView,
-  InstallFailureView,
+  Finding,
+  InstallFailure,
   McpCheckView,
 } from "./types";
 
 /** The findings of a `preflight` rejection worth showing (errors, then warnings), or [] for other errors. */
-export function preflightProblems(error: unknown): FindingView[] {
+export function preflightProblems(error: unknown): Finding[] {
   if (typeof error !== "object" || error === null) {
     return [];
   }
   const e = error as Partial<CommandError>;
-  if (e.code !== "preflight" || !Array.isArray(e.findings)) {
+  if (typeof e.code !== "string" || reactionTo(e.code) !== "show_findings" || !Array.isArray(e.findings)) {
     return [];
   }
   const rank = { error: 0, warning: 1, info: 2 } as const;
@@ -39,7 +40,7 @@ export interface GuideItem {
   fix: string;
 }
 
-export function guideItems(entries: readonly InstallFailureView[]): GuideItem[] {
+export function guideItems(entries: readonly InstallFailure[]): GuideItem[] {
   return entries.map((e) => ({
     id: e.id,
     title: e.title,
@@ -87,7 +88,7 @@ export function mcpResult(check: McpCheckView): { tone: McpTone; title: string; 
 
 /** "All 7 checks passed", "2 failed, 1 warning", for the diagnostics panel's heading. */
 export function doctorSummary(report: DoctorView): string {
-  const count = (s: CheckView["status"]) => report.checks.filter((c) => c.status === s).length;
+  const count = (s: Check["status"]) => report.checks.filter((c) => c.status === s).length;
   const failed = count("fail");
   const warned = count("warn");
   if (failed === 0 && warned === 0) {
@@ -104,7 +105,7 @@ export function doctorSummary(report: DoctorView): string {
 }
 
 /** The checks in the order to read them: failures, then warnings, then the rest (stable otherwise). */
-export function orderedChecks(report: DoctorView): CheckView[] {
+export function orderedChecks(report: DoctorView): Check[] {
   const rank = { fail: 0, warn: 1, ok: 2 } as const;
   return report.checks
     .map((c, i) => ({ c, i }))

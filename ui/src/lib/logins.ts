@@ -2,6 +2,7 @@
  * Sign-ins outlive the page: closing the window destroys it, and the page of the window built again asks the
  * host (`login_state`) for the sign-ins still waiting for HubSpot, to show them as this page would have.
  */
+import { reactionTo } from "./errors";
 import type { AppView, CommandError, LoginStarted, StartLoginArgs } from "./types";
 
 /** A sign-in shown as waiting: what `start_login` returned, and since when (epoch ms) the user waits. */
@@ -50,7 +51,7 @@ export function retryOffer(
   app: Pick<AppView, "name" | "kind"> | undefined,
   portalId?: number,
 ): { label: string; args: StartLoginArgs } | null {
-  if (error?.code !== "pkce_rejected" || app === undefined || app.kind !== "standard") {
+  if (!error || reactionTo(error.code) !== "offer_retry_without_pkce" || app === undefined || app.kind !== "standard") {
     return null;
   }
   const args: StartLoginArgs = { app: app.name, without_pkce: true };

@@ -9,80 +9,76 @@ use crate::output::Output;
 use crate::render;
 use crate::secret_input;
 use hubkey_core::app::{AppConfig, AppKind};
+use hubkey_core::draft::{AppDraft, Field, Level};
 use hubkey_core::preflight::{preflight, PreflightEnv};
-use hubkey_core::scopes::is_scope_token;
 use hubkey_core::Error;
 
-/// Splits a scope list given as one argument ("a b", also "a,b").
-pub fn split_scopes(raw: &str) -> Vec<String> {
-    raw.split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-fn app_from_args(args: &AppAddArgs) -> Result<AppConfig, Error> {
-    let name = args.name.trim();
-    if name.is_empty() {
-        return Err(Error::Config("the app name is empty".into()));
-    }
-    let client_id = args.client_id.trim();
-    if client_id.is_empty() {
-        return Err(Error::Config("--client-id is empty".into()));
-    }
-    let redirect = url::Url::parse(args.redirect_uri.trim()).map_err(|e| {
-        Error::Config(format!(
-            "--redirect-uri {:?} is not a URL ({e})",
-            args.redirect_uri
-        ))
-    })?;
-    if !matches!(redirect.scheme(), "http" | "https") {
-        return Err(Error::Config(format!(
-            "--redirect-uri must be an http://localhost or https URL, not {}",
-            args.redirect_uri
-        )));
-    }
+/// The draft the flags describe, with the flag rules that are the CLI's own (`--mcp` with `--no-pkce`). The
+/// registration rules themselves are hubkey-core's ([`AppDraft::validate`]), the window's too.
+fn draft_from_args(args: &AppAddArgs) -> Result<AppDraft, Error> {
     if args.mcp && args.no_pkce {
         return Err(Error::Config(
             "--no-pkce is for standard apps: HubSpot requires PKCE for MCP auth apps".into(),
         ));
     }
-    let scopes = split_scopes(&args.scopes);
-    if scopes.is_empty() {
-        return Err(Error::Config("--scopes is empty".into()));
-    }
-    let optional_scopes = args
-        .optional_scopes
-        .as_deref()
-        .map(split_scopes)
-        .unwrap_or_default();
-    // The one hard rule on names (the URL builder's): a word with URL characters can never be sent.
-    // A name HubSpot may not know is only a warning, printed after saving.
-    for (flag, list) in [("--scopes", &scopes), ("--optional-scopes", &optional_scopes)] {
-        if let Some(bad) = list.iter().find(|s| !is_scope_token(s)) {
-            return Err(Error::Config(format!(
-                "{flag}: {:?} is not a scope name (scope names have only letters, digits, '.', '_', '-' and ':')",
-                bad.chars().take(60).collect::<String>()
-            )));
-        }
-    }
-    Ok(AppConfig {
-        name: name.to_string(),
-        client_id: client_id.to_string(),
-        // Kept exactly as typed (trimmed): HubSpot compares it byte for byte.
-        redirect_uri: args.redirect_uri.trim().to_string(),
-        scopes,
-        optional_scopes,
+    Ok(AppDraft {
+        name: args.name.clone(),
+        client_id: args.client_id.clone(),
+        redirect_uri: args.redirect_uri.clone(),
+        scopes: args.scopes.clone(),
+        optional_scopes: args.optional_scopes.clone().unwrap_or_default(),
         kind: if args.mcp { AppKind::Mcp } else { AppKind::Standard },
-        pkce: !args.no_pkce,
+        pkce: Some(!args.no_pkce),
     })
 }
 
+/// The draft, refused (exit 2, the window's message) when the registration rules find errors; the flags
+/// concerned are named in the hint.
+fn checked_draft(args: &AppAddArgs) -> Result<AppDraft, Failure> {
+    let draft = draft_from_args(args)?;
+    let validation = draft.validate(None);
+    if validation.ok {
+        return Ok(draft);
+    }
+    let flags: Vec<&str> = validation
+        .issues
+        .iter()
+        .filter(|i| i.level == Level::Error)
+        .map(|i| flag_of(i.field))
+        .fold(Vec::new(), |mut seen, f| {
+            if !seen.contains(&f) {
+                seen.push(f);
+            }
+            seen
+        });
+    Err(Failure::with_hint(
+        Error::InvalidInput(validation.error_message()),
+        format!("Correct {} and run `hubkey app add` again.", flags.join(", ")),
+    ))
+}
+
+/// The flag (or argument) that sets a field of the registration.
+fn flag_of(field: Field) -> &'static str {
+    match field {
+        Field::Name => "the app NAME",
+        Field::ClientId => "--client-id",
+        Field::ClientSecret => "the client secret on stdin",
+        Field::RedirectUri => "--redirect-uri",
+        Field::Scopes => "--scopes",
+        Field::OptionalScopes => "--optional-scopes",
+    }
+}
+
 pub async fn add(args: AppAddArgs, out: &mut Output) -> Result<(), Failure> {
-    let app = app_from_args(&args)?;
+    let draft = checked_draft(&args)?;
     let hubkey = context()?;
-    let secret = secret_input::read_client_secret(&app.name)?;
-    hubkey.store().save_app(&app, &secret).await?;
+    let name = draft.to_config().name;
+    hubkey
+        .check_name_free(&name, args.replace)
+        .await
+        .map_err(|e| Failure::with_hint(e, "Add --replace to replace it.".to_string()))?;
+    let secret = secret_input::read_client_secret(&name)?;
+    let app = hubkey.register_app(&draft, secret, args.replace).await?.app;
     let kind = match (app.kind, app.uses_pkce()) {
         (AppKind::Standard, true) => "standard app",
         (AppKind::Standard, false) => "standard app, without PKCE",
@@ -139,13 +135,27 @@ pub async fn remove(name: &str, out: &mut Output) -> Result<(), Failure> {
 mod tests {
     use super::*;
 
+    fn args(scopes: &str) -> AppAddArgs {
+        AppAddArgs {
+            name: "a".into(),
+            client_id: "id".into(),
+            redirect_uri: "http://localhost:53682/callback".into(),
+            scopes: scopes.into(),
+            optional_scopes: None,
+            mcp: false,
+            no_pkce: false,
+            replace: false,
+        }
+    }
+
     #[test]
     fn given_scopes_separated_by_spaces_or_commas_when_split_then_each_is_kept_once_in_order() {
+        let draft = checked_draft(&args(" oauth  crm.a.read,crm.b.read ")).unwrap();
         assert_eq!(
-            split_scopes(" oauth  crm.a.read,crm.b.read "),
+            draft.to_config().scopes,
             vec!["oauth", "crm.a.read", "crm.b.read"]
         );
-        assert!(split_scopes("  ").is_empty());
+        assert_eq!(checked_draft(&args("  ")).unwrap_err().exit_code(), 2);
     }
 
     #[test]
@@ -158,8 +168,9 @@ mod tests {
             optional_scopes: None,
             mcp: false,
             no_pkce: false,
+            replace: false,
         };
-        assert_eq!(app_from_args(&args).unwrap_err().exit_code(), 2);
+        assert_eq!(checked_draft(&args).unwrap_err().exit_code(), 2);
     }
 
     #[test]
@@ -173,13 +184,14 @@ mod tests {
             optional_scopes: None,
             mcp: false,
             no_pkce: false,
+            replace: false,
         };
-        let err = app_from_args(&args).unwrap_err();
+        let err = checked_draft(&args).unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        assert!(err.to_string().contains("--scopes"), "{err}");
+        assert!(err.line().contains("--scopes"), "{err:?}");
         args.scopes = "oauth zz.made.up crm.objects.tasks.write".into();
         assert_eq!(
-            app_from_args(&args).unwrap().scopes,
+            checked_draft(&args).unwrap().to_config().scopes,
             vec!["oauth", "zz.made.up", "crm.objects.tasks.write"]
         );
     }
@@ -194,8 +206,9 @@ mod tests {
             optional_scopes: Some("crm.objects.deals.read".into()),
             mcp: true,
             no_pkce: false,
+            replace: false,
         };
-        let app = app_from_args(&args).unwrap();
+        let app = checked_draft(&args).unwrap().to_config();
         assert_eq!(app.kind, AppKind::Mcp);
         assert!(app.uses_pkce());
         assert_eq!(app.optional_scopes, vec!["crm.objects.deals.read"]);
@@ -211,13 +224,17 @@ mod tests {
             optional_scopes: None,
             mcp: false,
             no_pkce: true,
+            replace: false,
         };
-        let app = app_from_args(&args).unwrap();
+        let app = checked_draft(&args).unwrap().to_config();
         assert!(!app.pkce && !app.uses_pkce());
         args.no_pkce = false;
-        assert!(app_from_args(&args).unwrap().uses_pkce(), "PKCE is on by default");
+        assert!(
+            checked_draft(&args).unwrap().to_config().uses_pkce(),
+            "PKCE is on by default"
+        );
         args.mcp = true;
         args.no_pkce = true;
-        assert_eq!(app_from_args(&args).unwrap_err().exit_code(), 2);
+        assert_eq!(checked_draft(&args).unwrap_err().exit_code(), 2);
     }
 }

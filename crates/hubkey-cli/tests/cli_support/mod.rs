@@ -276,6 +276,29 @@ impl World {
         out
     }
 
+    /// Stores the app NAME with this redirect and these scopes straight through hubkey-core, as an older build
+    /// or a hand-edited index may have left it: `hubkey app add` refuses what the window refuses (a redirect
+    /// Hubkey cannot receive, a scope in both lists), and preflight and doctor must still explain such an app.
+    pub async fn store_app_as(&self, name: &str, redirect: &str, scopes: &str, optional: &str) {
+        use hubkey_core::app::{AppConfig, AppKind};
+        use hubkey_core::scopes::parse_scope_list;
+        let keychain = hubkey_keychain::KeyringStore::new(self.service.clone()).unwrap();
+        let store = hubkey_core::store::TokenStore::new(std::sync::Arc::new(keychain), self.home.path());
+        let app = AppConfig {
+            name: name.into(),
+            client_id: DEMO_STANDARD_CLIENT_ID.into(),
+            redirect_uri: redirect.into(),
+            scopes: parse_scope_list(scopes),
+            optional_scopes: parse_scope_list(optional),
+            kind: AppKind::Standard,
+            pkce: true,
+        };
+        store
+            .save_app(&app, &hubkey_core::ClientSecret::new(CLIENT_SECRET))
+            .await
+            .unwrap();
+    }
+
     /// `hubkey login --no-browser --json EXTRA…`, playing the browser: reads the authorize URL
     /// from the child's stderr and GETs it with the sandbox's `auto_grant` on, following the
     /// redirect to the child's loopback listener. Returns the run and the authorize URL.

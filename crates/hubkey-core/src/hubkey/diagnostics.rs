@@ -4,6 +4,7 @@
 use super::Hubkey;
 use crate::app::AppConfig;
 use crate::doctor::DoctorReport;
+use crate::error::{Error, Result};
 use crate::install_guide::InstallFailure;
 use crate::preflight::{PreflightEnv, PreflightReport};
 use crate::scopes::{ScopeCatalog, ScopeInfo};
@@ -23,6 +24,17 @@ impl Hubkey {
     /// HubSpot's rules checked against `app`, without signing in (the check a login runs first).
     pub fn preflight(&self, app: &AppConfig) -> PreflightReport {
         crate::preflight::preflight(app, &self.preflight_env())
+    }
+
+    /// Preflight before a sign-in: the report (its warnings and notes) when the sign-in may start,
+    /// [`Error::Preflight`] when HubSpot's rules found errors.
+    pub fn check_login(&self, app: &AppConfig) -> Result<PreflightReport> {
+        let report = self.preflight(app);
+        if report.ok() {
+            return Ok(report);
+        }
+        tracing::info!(app = %app.name, "sign-in refused by preflight");
+        Err(Error::Preflight(Box::new(report)))
     }
 
     /// Diagnostics, as `hubkey doctor`: the settings of `apps`, the keychain (a probe entry

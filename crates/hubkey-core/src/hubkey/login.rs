@@ -106,6 +106,7 @@ impl Hubkey {
         };
         let stored = self.finish(&app, &client_secret, callback).await?;
         self.refresher().nudge();
+        self.publish(super::Change::Connected(stored.key()));
         Ok(stored)
     }
 
@@ -188,6 +189,7 @@ impl Hubkey {
         }
         store.delete_connection(key).await?;
         self.refresher().nudge();
+        self.publish(super::Change::SignedOut(key.clone()));
         tracing::info!(app = app_name, hub_id, revoked = report.revoked, "signed out");
         Ok(report)
     }

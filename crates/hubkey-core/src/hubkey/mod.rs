@@ -11,16 +11,24 @@
 //! per process, so a deep link reaches the pending login). Cheap to clone: an `Arc` inside.
 //!
 //! The use cases, by module:
+//! - [`apps`]: validating and registering an app (the registration rules of [`crate::draft`]);
 //! - [`login`]: connecting a portal, end to end (preflight, authorize URL, redirect, exchange,
 //!   introspection, storage), and signing out of one;
 //! - [`tokens`]: handing out a valid token (refreshing first when due, refusing `needs_reauth`),
 //!   refreshing now, the MCP server check;
+//! - [`changes`]: what changed ([`Change`]), on one stream ([`Hubkey::subscribe`]);
+//! - [`views`]: the window's views of apps, connections and a sign-in about to start;
 //! - [`diagnostics`]: preflight, doctor, the install guide, scope suggestions.
 
+pub mod apps;
+pub mod changes;
 pub mod diagnostics;
 pub mod login;
 pub mod tokens;
+pub mod views;
 
+pub use apps::RegisteredApp;
+pub use changes::{Change, Changes};
 pub use login::{connection_from, LoginOptions, SignOutReport};
 
 use crate::app::AppConfig;
@@ -47,6 +55,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     refresher: Refresher,
     logins: LoginFlow,
+    changes: tokio::sync::broadcast::Sender<Change>,
 }
 
 impl Hubkey {
@@ -123,15 +132,6 @@ impl Hubkey {
         self.store().app(name).await
     }
 
-    /// Removes an app and its client secret, cancelling its pending login first. Refused while the
-    /// app still has connections (sign out of them first, so their refresh tokens get revoked).
-    pub async fn remove_app(&self, name: &str) -> Result<()> {
-        self.cancel_login(name);
-        self.store().remove_app(name).await?;
-        self.refresher().nudge();
-        Ok(())
-    }
-
     /// Every connection.
     pub async fn connections(&self) -> Result<Vec<Connection>> {
         self.store().connections().await
@@ -195,6 +195,7 @@ impl HubkeyBuilder {
                 store: self.store,
                 clock: self.clock,
                 refresher,
+                changes: tokio::sync::broadcast::channel(changes::CHANGE_CAPACITY).0,
             }),
         }
     }

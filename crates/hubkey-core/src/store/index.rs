@@ -37,6 +37,7 @@ pub const LOCKS_DIR: &str = "locks";
 /// Where a connection's tokens stand (design.md §4: `status --json` `state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ConnectionState.ts"))]
 pub enum ConnectionState {
     /// The access token is valid (or will be refreshed in time).
     #[default]

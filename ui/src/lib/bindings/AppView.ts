@@ -1,5 +1,5 @@
-// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
-import type { AppKindView } from "./AppKindView";
+// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+import type { AppKind } from "./AppKind";
 import type { RedirectKind } from "./RedirectKind";
 
 /**
@@ -9,7 +9,7 @@ export type AppView = { name: string, client_id: string, redirect_uri: string,
 /**
  * `None` when Hubkey cannot receive this redirect (then `redirect_problem` says why).
  */
-redirect_kind: RedirectKind | null, redirect_problem: string | null, scopes: Array<string>, optional_scopes: Array<string>, kind: AppKindView, pkce: boolean, 
+redirect_kind: RedirectKind | null, redirect_problem: string | null, scopes: Array<string>, optional_scopes: Array<string>, kind: AppKind, pkce: boolean, 
 /**
  * Portals connected with this app.
  */

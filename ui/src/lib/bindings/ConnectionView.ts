@@ -1,13 +1,13 @@
-// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
-import type { AppKindView } from "./AppKindView";
-import type { ConnectionStateView } from "./ConnectionStateView";
-import type { DroppedScopeView } from "./DroppedScopeView";
+// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+import type { AppKind } from "./AppKind";
+import type { ConnectionState } from "./ConnectionState";
+import type { DroppedScope } from "./DroppedScope";
 
 /**
  * One connected portal, everything the UI shows. The token itself never appears: `masked_token` is computed
  * in Rust ("••••••••abcd"), and only when the token is long enough for the tail to reveal nothing useful.
  */
-export type ConnectionView = { app: string, app_kind: AppKindView | null, hub_id: number, hub_domain: string | null, 
+export type ConnectionView = { app: string, app_kind: AppKind | null, hub_id: number, hub_domain: string | null, 
 /**
  * The installing user's e-mail.
  */
@@ -44,8 +44,8 @@ extra_granted: Array<string>,
  * Why each of `optional_dropped` was probably dropped (from the scope catalog's tiers and the token's
  * level), in the same order. Empty when the app is no longer registered.
  */
-dropped_reasons: Array<DroppedScopeView>, expires_at: string, 
+dropped_reasons: Array<DroppedScope>, expires_at: string, 
 /**
  * When the background refresher will refresh this token.
  */
-next_refresh_at: string, state: ConnectionStateView, state_reason: string | null, connected_at: string, last_refreshed_at: string | null, masked_token: string | null, };
+next_refresh_at: string, state: ConnectionState, state_reason: string | null, connected_at: string, last_refreshed_at: string | null, masked_token: string | null, };

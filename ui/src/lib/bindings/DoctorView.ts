@@ -1,5 +1,5 @@
-// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
-import type { CheckView } from "./CheckView";
+// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+import type { Check } from "./Check";
 
 /**
  * `doctor` result.
@@ -12,4 +12,4 @@ ok: boolean,
 /**
  * What `hubkey doctor` would exit with: 0, 2 (configuration), 4 (keychain) or 5 (network).
  */
-exit_code: number, checks: Array<CheckView>, };
+exit_code: number, checks: Array<Check>, };

@@ -1,5 +1,5 @@
-// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
-import type { FindingView } from "./FindingView";
+// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+import type { Finding } from "./Finding";
 
 /**
  * `preflight_app` result: everything preflight found for one app, errors first.
@@ -8,4 +8,4 @@ export type PreflightView = { app: string,
 /**
  * No error: the sign-in can start.
  */
-ok: boolean, findings: Array<FindingView>, };
+ok: boolean, findings: Array<Finding>, };

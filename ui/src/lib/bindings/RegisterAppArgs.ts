@@ -1,8 +1,9 @@
-// Generated from src-tauri/src (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
-import type { AppKindView } from "./AppKindView";
+// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+import type { AppKind } from "./AppKind";
 
 /**
- * `register_app` input. The client secret goes straight to the keychain and is never returned.
+ * The registration form as typed (`register_app`, `validate_app`). The client secret goes straight to the
+ * keychain and is never returned; its `Debug` is redacted.
  */
 export type RegisterAppArgs = { name: string, client_id: string, client_secret: string, redirect_uri: string, 
 /**
@@ -12,7 +13,7 @@ scopes: string,
 /**
  * Optional scopes, same format.
  */
-optional_scopes: string, kind: AppKindView, 
+optional_scopes: string, kind: AppKind, 
 /**
  * Send PKCE S256 (default true). Off only for a standard app whose HubSpot refuses the verifier
  * (`pkce_rejected`); MCP auth apps use PKCE whatever this says.
