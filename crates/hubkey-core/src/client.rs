@@ -12,6 +12,8 @@
 mod authorize;
 mod classify;
 mod discovery;
+mod revoke;
+mod transport;
 mod wire;
 
 pub use authorize::{check_redirect_uri, new_pkce, new_state, pkce_challenge_s256, AuthorizeRequest};
@@ -39,6 +41,7 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
+use transport::Transport;
 use url::Url;
 
 /// Default time allowed to open a TCP+TLS connection.
@@ -352,107 +355,6 @@ impl HubSpotClient {
             .map_err(|e| self.map_oauth_error(op, e))?;
         Ok(metadata(&response))
     }
-
-    /// Revokes a refresh token: POST form `token`, `token_type_hint=refresh_token`, `client_id`,
-    /// `client_secret` to each revocation endpoint of the app's kind in turn, until one revokes it:
-    /// MCP auth apps at the MCP host first (`/oauth/v3/token/revoke`, or the metadata's
-    /// `revocation_endpoint`), then the API host; standard apps at the API host. Any 2xx is success
-    /// (HubSpot's success body is undocumented).
-    ///
-    /// A token HubSpot already considers dead counts as revoked (RFC 7009 §2.2: the goal, a dead
-    /// refresh token, is met), and the answer says so ([`Revocation::AlreadyInvalid`]):
-    /// * a 400 `invalid_grant` (`BAD_REFRESH_TOKEN`, `BAD_HUB`);
-    /// * a 400 with HubSpot's generic `VALIDATION_ERROR`, the only error body its revoke reference
-    ///   documents (hubspot-oauth.md §4.3). That body does not say *why*, and a wrong client secret
-    ///   may get it too, so the refresh token is introspected once to tell: inactive (or HubSpot
-    ///   unreachable) counts as revoked; still active, or refused client credentials, is the error.
-    ///
-    /// A "dead" answer from the MCP host does not stop the fallback (the API host may know the
-    /// token); it makes the sign-out succeed when no endpoint revokes the token.
-    ///
-    /// Sent with reqwest directly: oauth2's `revoke_token` refuses any non-`https` revocation URL
-    /// (oauth2 5 `revocation.rs`), which rules out the loopback sandbox, and it accepts only 200.
-    pub async fn revoke(
-        &self,
-        app: &AppConfig,
-        client_secret: &ClientSecret,
-        refresh_token: &RefreshToken,
-    ) -> Result<Revocation> {
-        let mut already_dead = false;
-        let mut unclear = None;
-        let mut last_error = None;
-        for url in self.oauth_endpoints(app.kind).await.revoke {
-            match self.revoke_at(&url, app, client_secret, refresh_token).await {
-                Ok(Answer::Revoked) => return Ok(Revocation::Revoked),
-                Ok(Answer::Dead) => already_dead = true,
-                Ok(Answer::Unclear(e)) => unclear = Some(e),
-                Err(e) => {
-                    tracing::info!(target: "hubkey::client", path = url.path(), outcome = e.code().as_str(), "revocation not done here");
-                    last_error = Some(e);
-                }
-            }
-        }
-        if already_dead {
-            return Ok(Revocation::AlreadyInvalid);
-        }
-        if let Some(validation_error) = unclear {
-            return match self
-                .introspect_as(app, client_secret, refresh_token.as_secret(), "refresh_token")
-                .await
-            {
-                Ok(None) => Ok(Revocation::AlreadyInvalid),
-                Ok(Some(_)) => Err(validation_error),
-                Err(e) if e.is_transient() => Ok(Revocation::AlreadyInvalid),
-                Err(e) => Err(e),
-            };
-        }
-        Err(last_error.unwrap_or_else(|| Error::Config("no revocation endpoint".into())))
-    }
-
-    /// One revocation attempt at `url`.
-    async fn revoke_at(
-        &self,
-        url: &Url,
-        app: &AppConfig,
-        client_secret: &ClientSecret,
-        refresh_token: &RefreshToken,
-    ) -> Result<Answer> {
-        let op = Operation::Revoke;
-        check_endpoint_url(url, "revocation endpoint")?;
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("token", refresh_token.expose())
-            .append_pair("token_type_hint", "refresh_token")
-            .append_pair("client_id", &app.client_id)
-            .append_pair("client_secret", client_secret.expose())
-            .finish();
-        let request = http::Request::builder()
-            .method(http::Method::POST)
-            .uri(url.as_str())
-            .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(http::header::ACCEPT, "application/json")
-            .body(body.into_bytes())
-            .map_err(|_| Error::Config("could not build the revocation request".into()))?;
-        match self.send(op, request).await {
-            Ok(_) => Ok(Answer::Revoked),
-            Err(Error::NeedsReauth(fault)) => {
-                tracing::info!(
-                    target: "hubkey::client",
-                    op = op.as_str(),
-                    status = fault.http_status,
-                    "refresh token was already invalid at HubSpot; treated as revoked"
-                );
-                Ok(Answer::Dead)
-            }
-            Err(Error::HubSpotConfig(fault))
-                if fault.http_status == 400 && fault.status.as_deref() == Some("VALIDATION_ERROR") =>
-            {
-                tracing::info!(target: "hubkey::client", op = op.as_str(), "VALIDATION_ERROR to the revocation");
-                Ok(Answer::Unclear(Error::HubSpotConfig(fault)))
-            }
-            Err(e) => Err(e),
-        }
-    }
-
     /// oauth2's client for the token endpoint of the app's kind, with `client_secret_post`.
     async fn token_client(
         &self,
@@ -465,191 +367,6 @@ impl HubSpotClient {
             .set_client_secret(oauth2::ClientSecret::new(client_secret.expose().to_owned()))
             .set_auth_type(AuthType::RequestBody)
             .set_token_uri(TokenUrl::from_url(url)))
-    }
-
-    /// Sends one request. Success (200; any 2xx for revoke) is handed back for parsing; anything
-    /// else is classified here, because oauth2 drops the HTTP status and headers (429 vs 400 vs
-    /// 503, `Retry-After`) before its error type is built.
-    async fn send(&self, op: Operation, request: HttpRequest) -> Result<HttpResponse> {
-        let path = request.uri().path().to_owned();
-        let started = Instant::now();
-        let request = reqwest::Request::try_from(request)
-            .map_err(|_| Error::Config(format!("could not build the {op} request")))?;
-        let outcome = self.execute(op, request).await;
-        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        match &outcome {
-            Ok((status, _, _)) if is_success(op, *status) => {
-                tracing::info!(target: "hubkey::client", op = op.as_str(), path = %path, status = status.as_u16(), duration_ms = ms, outcome = "ok");
-            }
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(target: "hubkey::client", op = op.as_str(), path = %path, duration_ms = ms, outcome = e.code().as_str(), "{e}");
-            }
-        }
-        let (status, headers, body) = outcome?;
-        if is_success(op, status) {
-            let mut response = http::Response::new(body);
-            *response.status_mut() = status;
-            *response.headers_mut() = headers;
-            return Ok(response);
-        }
-        let retry_after = headers
-            .get(http::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let err = classify_failure(op, status.as_u16(), retry_after, &body);
-        tracing::warn!(
-            target: "hubkey::client",
-            op = op.as_str(),
-            path = %path,
-            status = status.as_u16(),
-            duration_ms = ms,
-            outcome = err.code().as_str(),
-            "{err}"
-        );
-        Err(err)
-    }
-
-    /// Performs the request and reads at most [`MAX_BODY`] bytes of the answer.
-    async fn execute(
-        &self,
-        op: Operation,
-        request: reqwest::Request,
-    ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>)> {
-        let mut response = self
-            .http
-            .for_url(request.url())?
-            .execute(request)
-            .await
-            .map_err(|e| self.network_error(op, &e))?;
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.network_error(op, &e))? {
-            if body.len() + chunk.len() > MAX_BODY {
-                return Err(Error::UnexpectedResponse(format!(
-                    "the {op} response is larger than {MAX_BODY} bytes"
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok((status, headers, body))
-    }
-
-    /// A transport failure, without reqwest's message (which names the URL).
-    fn network_error(&self, op: Operation, e: &reqwest::Error) -> Error {
-        let what = if e.is_timeout() {
-            format!("no answer to the {op} within {} s", self.timeout.as_secs_f32())
-        } else if e.is_connect() {
-            format!("could not connect to HubSpot for the {op}")
-        } else {
-            format!("the connection to HubSpot broke during the {op}")
-        };
-        tracing::debug!(target: "hubkey::client", op = op.as_str(), timeout = e.is_timeout(), connect = e.is_connect(), cause = %root_cause(e), "transport failure");
-        Error::Transient {
-            what,
-            retry_after: None,
-        }
-    }
-
-    /// Maps oauth2's error without ever using the response body it may carry (threat-model.md §3.4:
-    /// `Parse(_, body)` holds the raw body, which on a malformed 200 holds the tokens).
-    fn map_oauth_error(&self, op: Operation, e: OAuthError) -> Error {
-        let err = match e {
-            RequestTokenError::Request(inner) => return inner,
-            RequestTokenError::ServerResponse(body) => {
-                // Not reached in practice: `send` classifies every non-success status itself.
-                let fault = classify::fault_from(400, body);
-                Error::UnexpectedResponse(format!("the {op} failed ({fault})"))
-            }
-            RequestTokenError::Parse(parse, _body) => {
-                let at = safe_json_path(&parse.path().to_string());
-                Error::UnexpectedResponse(format!("the {op} response could not be read{at}"))
-            }
-            RequestTokenError::Other(msg) => Error::UnexpectedResponse(if msg.contains("Content-Type") {
-                format!("the {op} response is not JSON")
-            } else if msg.contains("empty") {
-                format!("the {op} response is empty")
-            } else {
-                format!("the {op} request could not be prepared")
-            }),
-        };
-        tracing::warn!(target: "hubkey::client", op = op.as_str(), outcome = err.code().as_str(), "{err}");
-        err
-    }
-
-    /// Turns a parsed token response into a [`TokenSet`]; `previous` is the refresh token used
-    /// (refresh only). Returns whether a different refresh token came back.
-    fn token_set(
-        &self,
-        op: Operation,
-        response: &HubSpotTokenResponse,
-        previous: Option<&RefreshToken>,
-        now: OffsetDateTime,
-    ) -> Result<(TokenSet, bool)> {
-        let bad = |what: &str| {
-            let err = Error::UnexpectedResponse(format!("the {op} response {what}"));
-            tracing::warn!(target: "hubkey::client", op = op.as_str(), outcome = err.code().as_str(), "{err}");
-            err
-        };
-        if *response.token_type() != BasicTokenType::Bearer {
-            return Err(bad("is not a bearer token"));
-        }
-        if response.access_token().secret().is_empty() {
-            return Err(bad("has an empty access_token"));
-        }
-        // HubSpot's tokens are printable ASCII without spaces (`CJT…`, `na1-…`). Anything else is refused
-        // before it is stored or printed: a token holding `ESC ]0;…` would reach the terminal through
-        // `hubkey token` (docs/SECURITY.md, finding 7).
-        if !is_token_text(response.access_token().secret()) {
-            return Err(bad(
-                "has an access_token with characters outside printable ASCII (or spaces); nothing was stored",
-            ));
-        }
-        if response
-            .refresh_token()
-            .is_some_and(|r| !r.secret().is_empty() && !is_token_text(r.secret()))
-        {
-            return Err(bad(
-                "has a refresh_token with characters outside printable ASCII (or spaces); nothing was stored",
-            ));
-        }
-        let expires_in = response.expires_in().ok_or_else(|| bad("has no expires_in"))?;
-        let expires_at = time::Duration::try_from(expires_in)
-            .ok()
-            .and_then(|d| now.checked_add(d))
-            .ok_or_else(|| bad("has an impossible expires_in"))?;
-        let returned = response
-            .refresh_token()
-            .map(|r| r.secret())
-            .filter(|r| !r.is_empty());
-        let (refresh_token, rotated) = match (returned, previous) {
-            (Some(new), Some(old)) => (RefreshToken::new(new.clone()), new.as_str() != old.expose()),
-            (Some(new), None) => (RefreshToken::new(new.clone()), true),
-            (None, Some(old)) => (old.clone(), false),
-            (None, None) => return Err(bad("has no refresh_token")),
-        };
-        let extra = response.extra_fields();
-        let scopes = clean_list(
-            extra
-                .scopes
-                .clone()
-                .or_else(|| {
-                    response
-                        .scopes()
-                        .map(|s| s.iter().map(|s| s.to_string()).collect())
-                })
-                .unwrap_or_default(),
-        );
-        let tokens = TokenSet {
-            access_token: AccessToken::new(response.access_token().secret().clone()),
-            refresh_token,
-            expires_at,
-            scopes,
-            hub_id: extra.hub_id,
-            user_id: extra.user_id,
-        };
-        Ok((tokens, rotated))
     }
 }
 
@@ -670,27 +387,6 @@ enum Answer {
     Dead,
     /// HubSpot's generic `VALIDATION_ERROR`: dead, or a bad request (see [`HubSpotClient::revoke`]).
     Unclear(Error),
-}
-
-/// oauth2's HTTP client for one call. A named type with a boxed `Send` future rather than a
-/// closure: a closure borrowing the client makes the public futures `!Send` (a higher-ranked
-/// lifetime inference limit), and Tauri commands need `Send` futures.
-struct Transport<'a> {
-    client: &'a HubSpotClient,
-    op: Operation,
-}
-
-impl<'c> oauth2::AsyncHttpClient<'c> for Transport<'_> {
-    type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse>> + Send + 'c>>;
-
-    fn call(&'c self, request: HttpRequest) -> Self::Future {
-        Box::pin(self.client.send(self.op, request))
-    }
-}
-
-fn is_success(op: Operation, status: http::StatusCode) -> bool {
-    status == http::StatusCode::OK || (op == Operation::Revoke && status.is_success())
 }
 
 /// The introspection answer as [`TokenMetadata`]; `None` when the token is not active.
@@ -738,32 +434,6 @@ fn clean_list(v: Vec<String>) -> Vec<String> {
 /// True for a non-empty string of printable ASCII without spaces: HubSpot's token alphabet.
 pub fn is_token_text(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic())
-}
-
-/// A serde path is shown only when it is made of field names (no values can hide in it).
-fn safe_json_path(path: &str) -> String {
-    let ok = !path.is_empty()
-        && path != "."
-        && path.len() <= 60
-        && path
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']' | b'?'));
-    if ok {
-        format!(" (at {path})")
-    } else {
-        String::new()
-    }
-}
-
-/// The innermost cause of a transport error (for debug logs: TLS, DNS, reset…). No URL.
-fn root_cause(e: &reqwest::Error) -> String {
-    let Some(mut cur) = std::error::Error::source(e) else {
-        return "unknown".into();
-    };
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 #[cfg(test)]

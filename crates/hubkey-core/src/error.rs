@@ -245,7 +245,7 @@ pub enum Error {
     /// A sign-in refused before it started: HubSpot's rules, checked against the app, found errors
     /// ([`crate::preflight`]). The message is the first error; the report has every finding.
     #[error("{}", preflight_message(.0))]
-    Preflight(Box<crate::preflight::PreflightReport>),
+    Preflight(Box<crate::preflight::report::PreflightReport>),
 
     /// The system clipboard refused a copy (no clipboard in this session, another program holding it).
     #[error("cannot write to the clipboard: {0}")]
@@ -350,7 +350,7 @@ impl Error {
             Error::Io(_) => "Check that HUBKEY_HOME is writable.".into(),
             Error::InvalidInput(_) => "Correct the input and try again.".into(),
             Error::Preflight(report) => report
-                .with_severity(crate::preflight::Severity::Error)
+                .with_severity(crate::preflight::report::Severity::Error)
                 .next()
                 .map(|f| f.fix.clone())
                 .unwrap_or_else(|| "Fix the app's settings and sign in again.".into()),
@@ -401,8 +401,10 @@ impl Error {
 }
 
 /// The first preflight error, with how many more there are.
-fn preflight_message(report: &crate::preflight::PreflightReport) -> String {
-    let errors: Vec<_> = report.with_severity(crate::preflight::Severity::Error).collect();
+fn preflight_message(report: &crate::preflight::report::PreflightReport) -> String {
+    let errors: Vec<_> = report
+        .with_severity(crate::preflight::report::Severity::Error)
+        .collect();
     match errors.as_slice() {
         [] => format!("The app “{}” is ready to sign in.", report.app),
         [only] => only.message.clone(),

@@ -30,7 +30,7 @@
 //! * Nothing here logs a request's query string.
 
 use crate::error::{Error, Result};
-use crate::login::{Delivery, LoginFlow};
+use crate::login::{CompletedCallback, Delivery, LoginFlow, PendingLogin};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
@@ -511,29 +511,59 @@ fn page(status: StatusCode, title: &str, body_html: &str) -> Response<Body> {
     r
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn l3_given_host_headers_when_checked_then_only_loopback_names_with_the_port_pass() {
-        let check = |values: &[&str]| {
-            let mut h = HeaderMap::new();
-            for v in values {
-                h.append(header::HOST, HeaderValue::from_str(v).unwrap());
-            }
-            host_allowed(&h, 3000)
-        };
-        assert!(check(&["localhost:3000"]));
-        assert!(check(&["LOCALHOST:3000"]));
-        assert!(check(&["127.0.0.1:3000"]));
-        assert!(check(&["[::1]:3000"]));
-        assert!(!check(&[]));
-        assert!(!check(&["localhost"]));
-        assert!(!check(&["localhost:3001"]));
-        assert!(!check(&["evil.example"]));
-        assert!(!check(&["evil.example:3000"]));
-        assert!(!check(&["localhost.evil.example:3000"]));
-        assert!(!check(&["localhost:3000", "evil.example"]));
-    }
+/// Runs one loopback login: registers `pending`, listens on its `http://localhost:PORT/PATH`
+/// (127.0.0.1 and ::1), calls `open_browser` (open HubSpot's authorize URL there) once the port
+/// is bound, and waits for the outcome. The listener is closed in every outcome, before this
+/// returns. Errors: [`Error::PortInUse`], the browser opener's error, and those of
+/// [`LoginHandle::wait`]. Cancel with [`LoginFlow::cancel_app`] from another task.
+pub async fn run_loopback_login<F>(
+    flow: &LoginFlow,
+    pending: PendingLogin,
+    open_browser: F,
+) -> Result<CompletedCallback>
+where
+    F: FnOnce() -> Result<()>,
+{
+    let Some((port, path)) = pending
+        .target
+        .loopback_port_and_path()
+        .map(|(p, s)| (p, s.to_string()))
+    else {
+        return Err(Error::Config(format!(
+            "the redirect URL of {} is not an http://localhost:PORT/… URL; it cannot be served on loopback",
+            pending.app
+        )));
+    };
+    let (handle, replaced) = flow.start_replacing(pending);
+    let listener = bind_listener(flow, port, &path, replaced).await?;
+    let result = match open_browser() {
+        Ok(()) => handle.wait().await,
+        Err(e) => {
+            flow.cancel(handle.id());
+            Err(e)
+        }
+    };
+    listener.close().await;
+    result
 }
+
+/// Binds the listener; when a replaced login of the same app may still hold the port, retries
+/// for up to two seconds while its listener closes.
+async fn bind_listener(flow: &LoginFlow, port: u16, path: &str, replaced: bool) -> Result<LoopbackListener> {
+    let attempts = if replaced { 20 } else { 1 };
+    let mut last = Error::PortInUse { port };
+    for attempt in 0..attempts {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        match LoopbackListener::bind(flow.clone(), port, path).await {
+            Ok(l) => return Ok(l),
+            Err(e @ Error::PortInUse { .. }) => last = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hubkey_core::callback::CallbackTarget;
-use hubkey_core::login::{run_loopback_login, LoginFlow, LoginHandle, PendingLogin};
+use hubkey_core::login::{LoginFlow, LoginHandle, PendingLogin};
+use hubkey_core::loopback::run_loopback_login;
 use hubkey_core::loopback::LoopbackListener;
 use hubkey_core::{CsrfState, Error, PkceVerifier};
 use std::net::{IpAddr, SocketAddr, TcpListener as StdListener};

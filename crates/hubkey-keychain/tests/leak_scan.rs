@@ -12,7 +12,8 @@ mod support;
 
 use hubkey_core::callback::RedirectTarget;
 use hubkey_core::hubkey::LoginOptions;
-use hubkey_core::login::{run_loopback_login, PendingLogin};
+use hubkey_core::login::PendingLogin;
+use hubkey_core::loopback::run_loopback_login;
 use hubkey_core::ConnectionKey;
 use hubspot_sandbox::{DEMO_PRO_HUB_ID, DEMO_STANDARD_CLIENT_ID, DEMO_STARTER_HUB_ID};
 use std::io::Write;

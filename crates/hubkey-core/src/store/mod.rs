@@ -18,6 +18,8 @@
 //! There is no plaintext fallback: when the keychain fails, the operation fails.
 
 pub mod index;
+mod load;
+mod save;
 pub mod secrets;
 
 pub use index::{Connection, ConnectionState, Index, IndexLock, RefreshLock, INDEX_VERSION};
@@ -119,7 +121,7 @@ impl TokenStore {
         }
     }
 
-    async fn index_job<T, F>(&self, job: F) -> Result<T>
+    pub(super) async fn index_job<T, F>(&self, job: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Path) -> Result<T> + Send + 'static,
@@ -243,334 +245,6 @@ impl TokenStore {
     }
 
     // ----- connections ----------------------------------------------------------------------
-
-    /// Stores a connection with a new token set (a login): both tokens are written. See
-    /// [`TokenStore::save_tokens`].
-    pub async fn save_connection(&self, conn: Connection, tokens: &TokenSet) -> Result<Connection> {
-        self.save_tokens(conn, tokens, RefreshTokenSource::New).await
-    }
-
-    /// Stores a connection with a new token set, all-or-nothing:
-    ///
-    /// 1. a fresh token generation `g` is reserved in the index (generations are never reused);
-    /// 2. the refresh token (unless `refresh` is [`RefreshTokenSource::Kept`]), then the access
-    ///    token, are written under generation `g`;
-    /// 3. under [`IndexLock`], the index is re-read and the connection is switched to `g` (and,
-    ///    for a kept refresh token, to the generation that holds it);
-    /// 4. the entries it replaced are deleted (best effort); an entry the connection still points
-    ///    at (a kept refresh token) is never among them.
-    ///
-    /// A kept refresh token costs one keychain write and one delete instead of two of each. If,
-    /// at the switch, the connection no longer points at the kept entry (a concurrent login or
-    /// sign-out replaced it, and may have deleted it), the refresh token is written under `g` after
-    /// all and the switch is made again, so the connection never points at a missing entry.
-    ///
-    /// If any keychain write or the switch fails, the previous generation is untouched and still
-    /// loadable, and the entries written under `g` are removed (best effort; skipped after a
-    /// timeout). Only entries of `g` are ever removed on failure. The same path persists refreshed
-    /// tokens, so a rotated refresh token is stored before the new access token is handed out.
-    ///
-    /// `conn.expires_at` and `conn.access_token_hint` are taken from `tokens`, and the generations
-    /// are set here. The app must exist. Returns the connection as stored.
-    pub async fn save_tokens(
-        &self,
-        mut conn: Connection,
-        tokens: &TokenSet,
-        refresh: RefreshTokenSource,
-    ) -> Result<Connection> {
-        let (app, hub_id) = (conn.app.clone(), conn.hub_id);
-        let rk = |generation| SecretKey::refresh_token(&app, hub_id, generation);
-        let ak = |generation| SecretKey::access_token(&app, hub_id, generation);
-        // Refuse oversize values before anything is written.
-        check_secret_size(&rk(0), tokens.refresh_token.as_secret())?;
-        check_secret_size(&ak(0), tokens.access_token.as_secret())?;
-        if tokens.refresh_token.is_empty() || tokens.access_token.is_empty() {
-            return Err(Error::UnexpectedResponse(
-                "HubSpot returned an empty token".into(),
-            ));
-        }
-
-        let app_name = app.clone();
-        let generation = self
-            .modify_index(move |ix| {
-                if ix.app(&app_name).is_none() {
-                    return Err(no_app(&app_name));
-                }
-                let highest = ix
-                    .connections
-                    .iter()
-                    .map(|c| c.access_token_generation().max(c.refresh_token_generation()))
-                    .max()
-                    .unwrap_or(0);
-                ix.last_generation = ix.last_generation.max(highest) + 1;
-                Ok(ix.last_generation)
-            })
-            .await?;
-
-        let mut kept = match refresh {
-            RefreshTokenSource::New => None,
-            RefreshTokenSource::Kept { generation } => Some(generation),
-        };
-        if kept.is_none() {
-            self.write_or_discard(
-                &app,
-                hub_id,
-                generation,
-                rk(generation),
-                tokens.refresh_token.as_secret(),
-                true,
-            )
-            .await?;
-        }
-        self.write_or_discard(
-            &app,
-            hub_id,
-            generation,
-            ak(generation),
-            tokens.access_token.as_secret(),
-            kept.is_none(),
-        )
-        .await?;
-
-        conn.expires_at = tokens.expires_at;
-        conn.access_token_hint = Some(tokens.access_token.hint());
-        loop {
-            conn.set_generations(generation, kept.unwrap_or(generation));
-            let stored = conn.clone();
-            let swapped = self
-                .modify_index(move |ix| {
-                    if ix.app(&stored.app).is_none() {
-                        return Err(no_app(&stored.app));
-                    }
-                    let replaced = ix
-                        .connection(&stored.app, stored.hub_id)
-                        .map(|c| (c.access_token_generation(), c.refresh_token_generation()));
-                    if let Some(keep) = kept {
-                        if replaced.map(|(_, r)| r) != Some(keep) {
-                            return Ok(Swap::KeptEntryGone);
-                        }
-                    }
-                    ix.upsert_connection(stored);
-                    Ok(Swap::Done(replaced))
-                })
-                .await;
-            match swapped {
-                Err(e) => {
-                    self.discard_generation(&app, hub_id, generation, kept.is_none(), &e)
-                        .await;
-                    return Err(e);
-                }
-                Ok(Swap::KeptEntryGone) => {
-                    tracing::debug!(
-                        app,
-                        hub_id,
-                        generation,
-                        "the kept refresh token was replaced meanwhile; storing it with the new generation"
-                    );
-                    kept = None;
-                    self.write_or_discard(
-                        &app,
-                        hub_id,
-                        generation,
-                        rk(generation),
-                        tokens.refresh_token.as_secret(),
-                        true,
-                    )
-                    .await?;
-                }
-                Ok(Swap::Done(replaced)) => {
-                    if let Some((old_access, old_refresh)) = replaced {
-                        let mut stale = Vec::new();
-                        if old_access != conn.access_token_generation() {
-                            stale.push(ak(old_access));
-                        }
-                        if old_refresh != conn.refresh_token_generation() {
-                            stale.push(rk(old_refresh));
-                        }
-                        self.delete_entries(&app, hub_id, stale).await;
-                    }
-                    return Ok(conn);
-                }
-            }
-        }
-    }
-
-    /// Writes one entry of the generation being saved; on failure removes what that generation
-    /// wrote so far (`with_refresh`: its refresh token too) and returns the error.
-    async fn write_or_discard(
-        &self,
-        app: &str,
-        hub_id: u64,
-        generation: u64,
-        key: SecretKey,
-        value: &Secret,
-        with_refresh: bool,
-    ) -> Result<()> {
-        let value = value.clone();
-        let result = self.keychain(move |s| s.set(&key, &value)).await;
-        if let Err(e) = &result {
-            self.discard_generation(app, hub_id, generation, with_refresh, e)
-                .await;
-        }
-        result
-    }
-
-    /// Removes the entries of a generation that never became current: its access token, and its
-    /// refresh token when `with_refresh` (never an entry of another generation, so a kept refresh
-    /// token survives every failure).
-    async fn discard_generation(
-        &self,
-        app: &str,
-        hub_id: u64,
-        generation: u64,
-        with_refresh: bool,
-        cause: &Error,
-    ) {
-        if matches!(cause, Error::KeychainTimeout(_)) {
-            // The keychain is not answering; more calls would only wait again. The entries, if
-            // any were written, belong to a generation the index never points at.
-            tracing::warn!(
-                app,
-                hub_id,
-                generation,
-                "keychain timed out; unused token entries may remain"
-            );
-            return;
-        }
-        let mut keys = vec![SecretKey::access_token(app, hub_id, generation)];
-        if with_refresh {
-            keys.push(SecretKey::refresh_token(app, hub_id, generation));
-        }
-        self.delete_entries(app, hub_id, keys).await;
-    }
-
-    /// Deletes token entries no connection points at any more, best effort, in one keychain job.
-    async fn delete_entries(&self, app: &str, hub_id: u64, keys: Vec<SecretKey>) {
-        if keys.is_empty() {
-            return;
-        }
-        let result = self
-            .keychain(move |s| {
-                // Every entry is tried, even after one fails; the first failure is reported.
-                let mut result = Ok(());
-                for key in &keys {
-                    result = result.and(s.delete(key));
-                }
-                result
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::warn!(
-                app,
-                hub_id,
-                code = e.code().as_str(),
-                "could not delete old token entries: {e}"
-            );
-        }
-    }
-
-    /// The tokens of the connection of `app` to `hub_id` ([`Error::NotSignedIn`] when there is
-    /// no such connection or the keychain has no tokens for it). Two keychain reads: callers that
-    /// need one token use [`TokenStore::load_access_token`] or [`TokenStore::load_refresh_token`].
-    pub async fn load_tokens(&self, key: &ConnectionKey) -> Result<TokenSet> {
-        let (app, hub_id) = (key.app.as_str(), key.hub_id);
-        // A concurrent save may switch generations (and delete the old entries) between reading
-        // the index and reading the keychain: re-read and retry when a generation moved.
-        let mut last = None;
-        for _ in 0..4 {
-            let conn = self
-                .connection(key)
-                .await?
-                .ok_or_else(|| not_signed_in(app, hub_id))?;
-            let generations = (conn.access_token_generation(), conn.refresh_token_generation());
-            if last == Some(generations) {
-                break;
-            }
-            last = Some(generations);
-            let rk = SecretKey::refresh_token(app, hub_id, generations.1);
-            let ak = SecretKey::access_token(app, hub_id, generations.0);
-            let (refresh, access) = self.keychain(move |s| Ok((s.get(&rk)?, s.get(&ak)?))).await?;
-            if let (Some(refresh_token), Some(access_token)) = (refresh, access) {
-                return Ok(TokenSet {
-                    access_token: AccessToken::from(access_token),
-                    refresh_token: RefreshToken::from(refresh_token),
-                    expires_at: conn.expires_at,
-                    scopes: conn.scopes.clone(),
-                    hub_id: Some(conn.hub_id),
-                    user_id: conn.user_id,
-                });
-            }
-        }
-        Err(no_tokens(app, hub_id))
-    }
-
-    /// The current access token of the connection of `app` to `hub_id`, with the connection as
-    /// indexed when it was read (one keychain read). [`Error::NotSignedIn`] as for
-    /// [`TokenStore::load_tokens`].
-    pub async fn load_access_token(&self, key: &ConnectionKey) -> Result<(Connection, AccessToken)> {
-        let (conn, token) = self.load_token(key, TokenKind::Access, None).await?;
-        Ok((conn, AccessToken::from(token)))
-    }
-
-    /// The current refresh token of the connection of `app` to `hub_id`, with the connection as
-    /// indexed when it was read (its [`Connection::refresh_token_generation`] names the entry the
-    /// token came from). One keychain read.
-    pub async fn load_refresh_token(&self, key: &ConnectionKey) -> Result<(Connection, RefreshToken)> {
-        let (conn, token) = self.load_token(key, TokenKind::Refresh, None).await?;
-        Ok((conn, RefreshToken::from(token)))
-    }
-
-    /// [`TokenStore::load_access_token`] for a connection just read from the index: tries its
-    /// generation first, and re-reads the index only when the entry is gone.
-    pub async fn access_token_of(&self, conn: Connection) -> Result<(Connection, AccessToken)> {
-        let key = conn.key();
-        let (conn, token) = self.load_token(&key, TokenKind::Access, Some(conn)).await?;
-        Ok((conn, AccessToken::from(token)))
-    }
-
-    /// [`TokenStore::load_refresh_token`] for a connection just read from the index.
-    pub async fn refresh_token_of(&self, conn: Connection) -> Result<(Connection, RefreshToken)> {
-        let key = conn.key();
-        let (conn, token) = self.load_token(&key, TokenKind::Refresh, Some(conn)).await?;
-        Ok((conn, RefreshToken::from(token)))
-    }
-
-    async fn load_token(
-        &self,
-        key: &ConnectionKey,
-        kind: TokenKind,
-        mut known: Option<Connection>,
-    ) -> Result<(Connection, Secret)> {
-        let (app, hub_id) = (key.app.as_str(), key.hub_id);
-        // As in `load_tokens`: retry while the generation moves under us.
-        let mut last = None;
-        for _ in 0..4 {
-            let conn = match known.take() {
-                Some(conn) => conn,
-                None => self
-                    .connection(key)
-                    .await?
-                    .ok_or_else(|| not_signed_in(app, hub_id))?,
-            };
-            let generation = match kind {
-                TokenKind::Access => conn.access_token_generation(),
-                TokenKind::Refresh => conn.refresh_token_generation(),
-            };
-            if last == Some(generation) {
-                break;
-            }
-            last = Some(generation);
-            let entry = match kind {
-                TokenKind::Access => SecretKey::access_token(app, hub_id, generation),
-                TokenKind::Refresh => SecretKey::refresh_token(app, hub_id, generation),
-            };
-            if let Some(token) = self.keychain(move |s| s.get(&entry)).await? {
-                return Ok((conn, token));
-            }
-        }
-        Err(no_tokens(app, hub_id))
-    }
-
     /// All connections.
     pub async fn connections(&self) -> Result<Vec<Connection>> {
         Ok(self.index().await?.connections)
@@ -685,43 +359,34 @@ pub enum RefreshTokenSource {
         generation: u64,
     },
 }
-
-/// The outcome of the index switch in [`TokenStore::save_tokens`].
-enum Swap {
-    /// Switched; the generations (access, refresh) the connection pointed at before, if it existed.
-    Done(Option<(u64, u64)>),
-    /// Nothing changed: the connection no longer points at the kept refresh token's entry.
-    KeptEntryGone,
-}
-
 #[derive(Debug, Clone, Copy)]
-enum TokenKind {
+pub(super) enum TokenKind {
     Access,
     Refresh,
 }
 
 /// The keys of the entries a connection points at: its access token and its refresh token.
-fn token_keys(conn: &Connection) -> Vec<SecretKey> {
+pub(super) fn token_keys(conn: &Connection) -> Vec<SecretKey> {
     vec![
         SecretKey::access_token(&conn.app, conn.hub_id, conn.access_token_generation()),
         SecretKey::refresh_token(&conn.app, conn.hub_id, conn.refresh_token_generation()),
     ]
 }
 
-fn no_tokens(app: &str, hub_id: u64) -> Error {
+pub(super) fn no_tokens(app: &str, hub_id: u64) -> Error {
     Error::NotSignedIn(format!(
         "the keychain holds no tokens for the app {app} on portal {hub_id}"
     ))
 }
 
-fn no_app(name: &str) -> Error {
+pub(super) fn no_app(name: &str) -> Error {
     Error::NotFound(format!("no app named {name:?}"))
 }
 
-fn no_connection(app: &str, hub_id: u64) -> Error {
+pub(super) fn no_connection(app: &str, hub_id: u64) -> Error {
     Error::NotFound(format!("the app {app:?} is not connected to portal {hub_id}"))
 }
 
-fn not_signed_in(app: &str, hub_id: u64) -> Error {
+pub(super) fn not_signed_in(app: &str, hub_id: u64) -> Error {
     Error::NotSignedIn(format!("the app {app:?} is not connected to portal {hub_id}"))
 }
