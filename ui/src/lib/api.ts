@@ -1,4 +1,4 @@
-// Generated from the IPC table (src-tauri/src/ipc/mod.rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+// Generated from the IPC table (src-tauri/src/ipc/mod.rs) by `cargo test -p hubkey-desktop --test it bindings::export_bindings -- --ignored`. Do not edit.
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { call } from "./invoke";
 import type { AppArgs, AppInfo, AppValidation, AppView, ConnectionArgs, ConnectionView, CopyAck, CopyRedirectArgs, CopyTokenArgs, DoctorView, InstallFailure, LoginFinished, LoginStarted, LoginState, McpCheckView, PageTimings, PreflightView, RegisterAppArgs, RegisterAppResult, ScopeInfoView, ScopeSuggestionsArgs, SignOutArgs, SignOutView, StartLoginArgs } from "./bindings";

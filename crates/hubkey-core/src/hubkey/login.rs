@@ -26,7 +26,7 @@ use crate::ids::ConnectionKey;
 use crate::login::{CompletedCallback, Delivery, PendingLogin};
 use crate::loopback::run_loopback_login;
 use crate::secret::ClientSecret;
-use crate::store::{Connection, ConnectionState};
+use crate::store::Connection;
 use crate::token::{TokenMetadata, TokenSet};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -230,8 +230,6 @@ pub fn connection_from(
         .cloned()
         .collect();
     Ok(Connection {
-        app: app.name.clone(),
-        hub_id,
         hub_domain: metadata.and_then(|m| m.hub_domain.clone()),
         user: metadata.and_then(|m| m.user.clone()),
         user_id: tokens.user_id.or(metadata.and_then(|m| m.user_id)),
@@ -242,14 +240,7 @@ pub fn connection_from(
         is_user_level: metadata.and_then(|m| m.is_user_level),
         installing_user_id: metadata.and_then(|m| m.installing_user_id),
         hublet: metadata.and_then(|m| m.hublet.clone()),
-        expires_at: tokens.expires_at,
-        state: ConnectionState::Fresh,
-        state_reason: None,
-        token_generation: 0,
-        refresh_generation: None,
-        access_token_hint: None,
-        connected_at: now,
-        last_refreshed_at: None,
+        ..Connection::new(app.name.clone(), hub_id, tokens.expires_at, now)
     })
 }
 
@@ -271,6 +262,8 @@ pub struct SignOutReport {
 mod tests {
     use super::*;
     use crate::app::AppKind;
+    use crate::secret::{AccessToken, RefreshToken};
+    use crate::store::ConnectionState;
     use time::macros::datetime;
 
     fn app() -> AppConfig {
@@ -287,8 +280,8 @@ mod tests {
 
     fn tokens(hub_id: Option<u64>, scopes: &[&str]) -> TokenSet {
         TokenSet {
-            access_token: crate::secret::AccessToken::new("access"),
-            refresh_token: crate::secret::RefreshToken::new("refresh"),
+            access_token: AccessToken::new("access"),
+            refresh_token: RefreshToken::new("refresh"),
             expires_at: datetime!(2026-11-23 10:30 UTC),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             hub_id,

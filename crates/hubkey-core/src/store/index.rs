@@ -122,6 +122,38 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// A connection just made, before its tokens are saved: fresh, nothing learnt from introspection yet, no
+    /// token generation (saving sets them). Fill in the rest with struct update syntax.
+    pub fn new(
+        app: impl Into<String>,
+        hub_id: u64,
+        expires_at: OffsetDateTime,
+        connected_at: OffsetDateTime,
+    ) -> Self {
+        Connection {
+            app: app.into(),
+            hub_id,
+            hub_domain: None,
+            user: None,
+            user_id: None,
+            app_id: None,
+            scopes: Vec::new(),
+            requested_scopes: Vec::new(),
+            optional_scopes_missing: Vec::new(),
+            is_user_level: None,
+            installing_user_id: None,
+            hublet: None,
+            expires_at,
+            state: ConnectionState::Fresh,
+            state_reason: None,
+            token_generation: 0,
+            refresh_generation: None,
+            access_token_hint: None,
+            connected_at,
+            last_refreshed_at: None,
+        }
+    }
+
     /// Which connection this is.
     pub fn key(&self) -> crate::ids::ConnectionKey {
         crate::ids::ConnectionKey::new(self.app.clone(), self.hub_id)

@@ -73,15 +73,7 @@ impl TokenStore {
             RefreshTokenSource::Kept { generation } => Some(generation),
         };
         if kept.is_none() {
-            self.write_or_discard(
-                &app,
-                hub_id,
-                generation,
-                rk(generation),
-                tokens.refresh_token.as_secret(),
-                true,
-            )
-            .await?;
+            self.write_refresh_token(&app, hub_id, generation, tokens).await?;
         }
         self.write_or_discard(
             &app,
@@ -129,15 +121,7 @@ impl TokenStore {
                         "the kept refresh token was replaced meanwhile; storing it with the new generation"
                     );
                     kept = None;
-                    self.write_or_discard(
-                        &app,
-                        hub_id,
-                        generation,
-                        rk(generation),
-                        tokens.refresh_token.as_secret(),
-                        true,
-                    )
-                    .await?;
+                    self.write_refresh_token(&app, hub_id, generation, tokens).await?;
                 }
                 Ok(Swap::Done(replaced)) => {
                     if let Some((old_access, old_refresh)) = replaced {
@@ -154,6 +138,26 @@ impl TokenStore {
                 }
             }
         }
+    }
+
+    /// Writes the refresh token of the generation being saved (on failure, that generation's entries go).
+    pub(super) async fn write_refresh_token(
+        &self,
+        app: &str,
+        hub_id: u64,
+        generation: u64,
+        tokens: &TokenSet,
+    ) -> Result<()> {
+        let key = SecretKey::refresh_token(app, hub_id, generation);
+        self.write_or_discard(
+            app,
+            hub_id,
+            generation,
+            key,
+            tokens.refresh_token.as_secret(),
+            true,
+        )
+        .await
     }
 
     /// Writes one entry of the generation being saved; on failure removes what that generation

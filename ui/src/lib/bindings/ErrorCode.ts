@@ -1,4 +1,4 @@
-// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test it bindings::export_bindings -- --ignored`. Do not edit.
 /**
  * Stable error codes. Never renumber or rename: the UI and scripts key on these strings. With the `ts`
  * feature this is the TypeScript string union the window's error handling switches on.

@@ -1,4 +1,4 @@
-// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test it bindings::export_bindings -- --ignored`. Do not edit.
 import type { McpOutcome } from "./McpOutcome";
 
 /**

@@ -1,4 +1,4 @@
-// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test bindings export_bindings -- --ignored`. Do not edit.
+// Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test it bindings::export_bindings -- --ignored`. Do not edit.
 export type { AppArgs } from "./AppArgs";
 export type { AppInfo } from "./AppInfo";
 export type { AppKind } from "./AppKind";

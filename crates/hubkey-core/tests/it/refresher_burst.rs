@@ -1,0 +1,74 @@
+//! A burst of due connections (issue #8, finding 5): after a resume from suspend, or when many
+//! portals were connected together, the background scheduler refreshes them a few at a time
+//! ([`REFRESH_CONCURRENCY`]) instead of one after another. HubSpot is slowed down (every token
+//! request waits 300 ms) so that refreshes overlap whenever they can; the test measures how many
+//! are in flight at once, not the wall time.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::refresher_support;
+
+use hubkey_core::refresher::REFRESH_CONCURRENCY;
+use hubkey_core::store::ConnectionState;
+use hubspot_sandbox::{Fault, FaultPlan, RandomFaults};
+use refresher_support::*;
+use std::collections::HashSet;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_ten_due_connections_and_a_slow_hubspot_when_the_scheduler_runs_then_four_refresh_at_once_and_all_finish(
+) {
+    let (fixture, portals) = fixture_with_portals(10);
+    let env = env_with("burst", fixture).await;
+    for &hub_id in &portals {
+        env.connect(hub_id).await;
+    }
+    env.advance(26 * 60); // every token is now due
+    env.sandbox.update_switches(|s| {
+        s.faults = FaultPlan {
+            queue: Default::default(),
+            random: Some(RandomFaults {
+                seed: 1,
+                probability: 1.0,
+                faults: vec![Fault::Delay(300)],
+            }),
+        }
+    });
+    let r = env.refresher(quick_policy());
+    let mut events = r.subscribe();
+    let scheduler = r.spawn();
+
+    let mut in_flight: HashSet<u64> = HashSet::new();
+    let mut fresh: HashSet<u64> = HashSet::new();
+    let mut most = 0;
+    while fresh.len() < portals.len() {
+        let seen = wait_for(&mut events, |_| true).await;
+        for e in seen {
+            match e.state {
+                ConnectionState::Refreshing => {
+                    in_flight.insert(e.key.hub_id);
+                }
+                ConnectionState::Fresh => {
+                    in_flight.remove(&e.key.hub_id);
+                    fresh.insert(e.key.hub_id);
+                }
+                other => panic!("unexpected {other:?} for {}", e.key.hub_id),
+            }
+            most = most.max(in_flight.len());
+        }
+    }
+    scheduler.shutdown().await;
+
+    println!(
+        "burst: {} connections, at most {most} refreshes in flight",
+        portals.len()
+    );
+    assert_eq!(
+        most, REFRESH_CONCURRENCY,
+        "refreshes overlap, {REFRESH_CONCURRENCY} at a time"
+    );
+    assert_eq!(env.successful_refreshes(), portals.len(), "one refresh each");
+    for &hub_id in &portals {
+        let conn = env.conn(hub_id).await;
+        assert_eq!(conn.state, ConnectionState::Fresh);
+        assert!(conn.expires_at > env.now() + time::Duration::minutes(29));
+    }
+}
