@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Login CSRF in real headless Chromium (docs/SECURITY.md, finding 1), driven by the Rust test
 // `f1_given_a_leaked_sign_in_link_when_a_web_page_in_chromium_fires_the_callback_then_it_is_refused_and_the_users_own_consent_completes`
-// in crates/hubkey-cli/tests/cli_red_team.rs. One run, one step; it prints one JSON line.
+// in crates/hubkey-cli/tests/it/cli_red_team.rs. One run, one step; it prints one JSON line.
 //
 //   node csrf.mjs attack CALLBACK_URL
 //     Serves a web page on http://127.0.0.1:PORT (another site than http://localhost:…) that fires the callback

@@ -88,7 +88,6 @@ fn hub_ids(conns: &[&Connection]) -> String {
 mod tests {
     use super::*;
     use hubkey_core::app::AppKind;
-    use hubkey_core::store::ConnectionState;
     use time::macros::datetime;
 
     fn app_named(name: &str) -> AppConfig {
@@ -104,27 +103,10 @@ mod tests {
     }
 
     fn conn(app: &str, hub_id: u64) -> Connection {
+        let at = datetime!(2030-01-01 0:00 UTC);
         Connection {
-            app: app.into(),
-            hub_id,
-            hub_domain: None,
-            user: None,
-            user_id: None,
-            app_id: None,
-            scopes: vec![],
-            requested_scopes: vec![],
-            optional_scopes_missing: vec![],
-            is_user_level: None,
-            installing_user_id: None,
-            hublet: None,
-            expires_at: datetime!(2030-01-01 0:00 UTC),
-            state: ConnectionState::Fresh,
-            state_reason: None,
             token_generation: 1,
-            refresh_generation: None,
-            access_token_hint: None,
-            connected_at: datetime!(2030-01-01 0:00 UTC),
-            last_refreshed_at: None,
+            ..Connection::new(app, hub_id, at, at)
         }
     }
 

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use url::Url;
 
 /// HubSpot's dated OAuth API version used for token, introspect and revoke (design.md §2.3), the one
-/// place it is named: every URL below is built from it, and `tests/default_urls.rs` lists them all,
+/// place it is named: every URL below is built from it, and `tests/it/default_urls.rs` lists them all,
 /// so a version change is one reviewed diff.
 ///
 /// v1 stops working on 2027-02-16 and puts tokens in URLs; `2026-03` is an alias of v3 and stays

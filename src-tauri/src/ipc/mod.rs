@@ -1,12 +1,12 @@
 //! The IPC contract: every command the window may call and every event it may receive, in one table
 //! ([`ipc_table!`]). The table feeds `tauri::generate_handler!` ([`handler`]), the event names
 //! ([`LOGIN_FINISHED`]…), the command list ([`COMMANDS`]), build.rs's permission files (it reads the
-//! command names from this file) and, in tests/bindings.rs, the generator of `ui/src/lib/api.ts` (typed
+//! command names from this file) and, in tests/it/bindings.rs, the generator of `ui/src/lib/api.ts` (typed
 //! wrappers and event names) with its freshness test. The argument, result and payload types are
 //! hubkey-core's own (`hubkey_core::view` and the domain types), exported to TypeScript by ts-rs.
 //!
 //! The commands live in one module per feature. Each parses its input, calls [`hubkey_core::Hubkey`] and
-//! maps the error to [`CommandError`]; none returns or emits a secret (tests/ipc.rs checks every response
+//! maps the error to [`CommandError`]; none returns or emits a secret (tests/it/ipc.rs checks every response
 //! and event, threat-model.md S3). State changes reach the window as events from the core, fanned out in
 //! [`crate::background`], never from here.
 

@@ -1,5 +1,6 @@
 //! IPC through the mock runtime with the real tauri.conf.json and capabilities (design.md §7, IPC tier).
-//! One test per file on purpose: it sets process-wide environment variables.
+//! It sets process-wide environment variables: nextest (how the suite runs) gives every test a process of its
+//! own, so no other test sees them.
 
 // Test helpers outside #[test] functions: failing loudly is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

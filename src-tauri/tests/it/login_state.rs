@@ -1,6 +1,6 @@
 //! A login outlives its window: closing the main window destroys the webview, and the page of the window built
 //! again asks `login_state` for the logins still pending and for the results no page received (handed over
-//! once). Through the mock runtime's IPC with the real capabilities (as tests/ipc_commands.rs); a login is
+//! once). Through the mock runtime's IPC with the real capabilities (as tests/it/ipc_commands.rs); a login is
 //! started without a window through `commands::begin_login`, the body of `start_login`, because the mock runtime
 //! never removes a destroyed window. Covers threat-model.md S3 (no secret in any response or event: neither the
 //! client secret, nor the login's `state` and PKCE challenge, nor a token) and S4 (`login_state` refused for a
