@@ -151,6 +151,9 @@ fi
 pkg="$(dpkg-deb -f "$deb" Package)"
 log "package $pkg $(dpkg-deb -f "$deb" Version) from $deb ($(stat -c %s "$deb") bytes)"
 log "Depends: $(dpkg-deb -f "$deb" Depends)"
+# The package users download is the xz repack of the bundler's (scripts/repack-deb.sh, run by scripts/package.sh).
+members="$(ar t "$deb" | tr '\n' ' ')"
+[[ "$members" == *"data.tar.xz"* ]] || { log "FAILED: $deb is not xz-compressed (members: $members); build it with scripts/package.sh"; exit 1; }
 if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
   # This test removes the package at the end. On CI (or when asked) a leftover from an interrupted run is
   # replaced; on a developer's machine with Hubkey installed for real, the test steps aside.

@@ -40,6 +40,10 @@ if ((${#built[@]} == 0)); then
   echo "package: no installer was written under $BUNDLE_DIR" >&2
   exit 1
 fi
+# Tauri's bundler writes the .deb with gzip and cannot be told otherwise; xz halves it (scripts/repack-deb.sh).
+for f in "${built[@]}"; do
+  [[ "$f" == *.deb ]] && bash scripts/repack-deb.sh "$f"
+done
 echo "package: installers:" >&2
 for f in "${built[@]}"; do
   bytes=$(stat -c %s "$f")
