@@ -11,7 +11,7 @@
 #   BENCH_ONLY=mcp bash scripts/bench.sh   # some sections only (package,cold,idle,token,refresh,mcp,many,hour); CLI-only
 #                                          # sections build only the release CLI and the sandbox
 #
-# Counts (env): BENCH_COLD_RUNS (10), BENCH_TOKEN_RUNS (50), BENCH_REFRESH_RUNS (20), BENCH_MCP_RUNS (50), BENCH_CONNECTIONS (200; 0 skips
+# Counts (env): BENCH_COLD_RUNS (10), BENCH_TOKEN_RUNS (50), BENCH_REFRESH_RUNS (20), BENCH_MCP_RUNS (1000), BENCH_CONNECTIONS (200; 0 skips
 # that part), BENCH_PAINT_200_RUNS (3), BENCH_IDLE_SECS (30), BENCH_CPU_SECS (60), BENCH_HOUR=0 (skip the simulated
 # hour), BENCH_HOUR_SPEED (10: one simulated hour in 6 min; 20 with BENCH_QUICK), BENCH_HOUR_CONNECTIONS (= BENCH_CONNECTIONS; 50 with BENCH_QUICK).
 # Targets are printed beside the figures; nothing fails on a missed target (exit 0 unless the run itself broke).

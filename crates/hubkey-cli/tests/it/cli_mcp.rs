@@ -428,3 +428,88 @@ async fn given_a_running_bridge_when_it_gets_sigterm_then_it_ends_with_exit_0() 
     assert_eq!(status.code(), Some(0), "a signal ends the bridge cleanly");
     w.cleanup().await;
 }
+
+/// The messages of a short session: initialize, initialized, tools/list.
+fn session_lines() -> String {
+    [
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}),
+    ]
+    .iter()
+    .map(|m| format!("{m}\n"))
+    .collect()
+}
+
+fn assert_session_answers(stdout: &str) {
+    let answers: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(answers.len(), 2, "{stdout}");
+    assert_eq!(answers[0]["result"]["protocolVersion"], "2025-06-18");
+    assert_eq!(answers[1]["result"]["tools"][0]["name"], "get_user_details");
+}
+
+#[tokio::test]
+async fn given_stdin_is_a_regular_file_when_hubkey_mcp_runs_then_it_answers_every_line_and_ends_at_eof() {
+    // A file cannot wait on the reactor: the bridge reads it on its thread path (stdio.rs).
+    let w = mcp_support::world().await;
+    mcp_support::connect_user_level(&w).await;
+    let input = w.home.path().join("session.jsonl");
+    std::fs::write(&input, session_lines()).unwrap();
+    let mut cmd = w.command(&["mcp", "--app", "ul"]);
+    cmd.stdin(Stdio::from(std::fs::File::open(&input).unwrap()));
+    let out = tokio::time::timeout(Duration::from_secs(30), cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_session_answers(&stdout);
+    w.cleanup().await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn given_stdin_and_stdout_are_one_socket_when_hubkey_mcp_runs_then_it_answers_and_ends_at_eof() {
+    // Node's child_process gives a stdio server socketpairs, not pipes (libuv): the reactor path's
+    // socket branch.
+    use std::io::{BufRead, Write};
+    use std::os::fd::OwnedFd;
+    let w = mcp_support::world().await;
+    mcp_support::connect_user_level(&w).await;
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let theirs_out = theirs.try_clone().unwrap();
+    let mut cmd = w.command(&["mcp", "--app", "ul"]);
+    cmd.stdin(Stdio::from(OwnedFd::from(theirs)));
+    cmd.stdout(Stdio::from(OwnedFd::from(theirs_out)));
+    let mut child = cmd.spawn().unwrap();
+    let client = tokio::task::spawn_blocking(move || {
+        ours.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut writer = ours.try_clone().unwrap();
+        let mut reader = std::io::BufReader::new(ours.try_clone().unwrap());
+        let mut stdout = String::new();
+        for (i, line) in session_lines().lines().enumerate() {
+            writer.write_all(format!("{line}\n").as_bytes()).unwrap();
+            if i != 1 {
+                reader.read_line(&mut stdout).unwrap();
+            }
+        }
+        ours.shutdown(std::net::Shutdown::Write).unwrap();
+        stdout
+    });
+    let stdout = client.await.unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_session_answers(&stdout);
+    w.cleanup().await;
+}
