@@ -3,7 +3,7 @@
 //! keyring 3.6's `SsCredential` opens a new D-Bus connection and negotiates a new Diffie-Hellman
 //! session for every call (two for a write), about 6–7 ms each, while a lookup over an open
 //! connection takes about 0.6 ms (release build, BENCHMARKS.md finding 4.2). So the calls here keep
-//! one `dbus_secret_service::SecretService` (connection + encrypted session) in the lock that
+//! one `dbus_secret_service::SecretService` (connection + session, see [`connect`]) in the lock that
 //! already serialises keychain calls, create it on first use, and replace it once when the
 //! Secret Service no longer knows it (gnome-keyring restarted, the bus connection closed).
 //!
@@ -117,9 +117,24 @@ fn lock() -> MutexGuard<'static, Option<SecretService>> {
     }
 }
 
-/// A new connection and encrypted session, as keyring makes them (DH with `crypto-rust`).
+/// A new connection and session: the `plain` algorithm, or keyring's DH session (`crypto-rust`)
+/// where the service has no `plain` (KWallet's Secret Service offers only DH).
+///
+/// Why `plain` first: the DH handshake (1024-bit, in Rust) was ~90 % of a `hubkey token`'s
+/// instructions (43 M of 47 M under callgrind; 13.8 ms → 6.4 ms wall, BENCHMARKS.md finding 12), and
+/// it protects nothing in Hubkey's threat model. The specification says the transfer encryption
+/// "is not envisioned to withstand man in the middle attacks" and only keeps plain copies out of
+/// buffers; the session bus carries the message from gnome-keyring to this process alone, and any
+/// process of the same user that could watch the bus can as well ask the Secret Service for the
+/// item (threat-model.md: malware as the same user with keychain access is out of scope).
+/// (go-keyring speaks only `plain`; libsecret tries DH first, in C.)
 fn connect() -> keyring::Result<SecretService> {
-    SecretService::connect(EncryptionType::Dh).map_err(platform_failure)
+    SecretService::connect(EncryptionType::Plain)
+        .or_else(|plain| {
+            tracing::debug!(target: "hubkey::keychain", error = %plain, "no plain Secret Service session; trying DH");
+            SecretService::connect(EncryptionType::Dh)
+        })
+        .map_err(platform_failure)
 }
 
 enum Failure {
