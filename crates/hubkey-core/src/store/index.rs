@@ -204,6 +204,21 @@ pub struct Index {
     /// writers can never write the same keychain entry names).
     #[serde(default)]
     pub last_generation: u64,
+    /// The connection commands use when neither flags nor `HUBKEY_APP`/`HUBKEY_PORTAL` name one
+    /// (`hubkey use`). Optional and left out when unset, so an index written before it existed
+    /// still loads and builds that predate it still read this one (no schema version change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_connection: Option<DefaultConnection>,
+}
+
+/// The default connection as stored: an app name and a hub id. It may name a connection that no
+/// longer exists (logged out since); selection then ignores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultConnection {
+    /// The app's name.
+    pub app: String,
+    /// The portal's hub id.
+    pub hub_id: u64,
 }
 
 impl Default for Index {
@@ -213,6 +228,7 @@ impl Default for Index {
             apps: Vec::new(),
             connections: Vec::new(),
             last_generation: 0,
+            default_connection: None,
         }
     }
 }
