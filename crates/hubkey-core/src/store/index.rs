@@ -462,6 +462,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn given_an_index_written_before_the_default_connection_existed_when_parsed_then_it_loads_without_one() {
+        let old = br#"{"version": 1, "apps": [], "connections": [], "last_generation": 3}"#;
+        let index = Index::parse(old).unwrap();
+        assert_eq!(index.default_connection, None);
+        assert_eq!(index.last_generation, 3);
+        // Unset, it is not written either, so the file stays what older builds wrote.
+        let json = serde_json::to_value(&index).unwrap();
+        assert!(json.get("default_connection").is_none(), "{json}");
+        let with = br#"{"version": 1, "default_connection": {"app": "a", "hub_id": 7}}"#;
+        assert_eq!(
+            Index::parse(with).unwrap().default_connection,
+            Some(DefaultConnection {
+                app: "a".into(),
+                hub_id: 7
+            })
+        );
+    }
+
+    #[test]
     fn given_a_lock_held_when_tried_again_then_it_is_busy_until_dropped() {
         let dir = std::env::temp_dir().join(format!(
             "hubkey-lock-{}-{}",
