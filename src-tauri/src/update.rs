@@ -22,9 +22,8 @@ use url::Url;
 /// Replaces the update endpoint (tests, a staging channel): `https://…`, or `http://` to a loopback address.
 pub const UPDATE_URL_ENV: &str = "HUBKEY_UPDATE_URL";
 
-/// Emitted to the window when a verified update is ready to install; the payload is [`Available`] as
-/// `{"version", "current_version", "notes"}`.
-pub const UPDATE_AVAILABLE_EVENT: &str = "update-available";
+/// Emitted to the window when a verified update is ready to install (payload: `UpdateView`).
+pub const UPDATE_AVAILABLE_EVENT: &str = crate::ipc::UPDATE_AVAILABLE;
 
 /// How often a running app checks again.
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
@@ -42,7 +41,22 @@ pub struct Available {
 
 /// The verified build waiting for the user's "Install" (managed state).
 #[derive(Default)]
-pub struct PendingUpdate(Mutex<Option<(Update, Vec<u8>)>>);
+pub struct PendingUpdate(Mutex<Option<(Available, Update, Vec<u8>)>>);
+
+/// What the window shows of the pending verified update.
+pub fn pending<R: Runtime>(app: &AppHandle<R>) -> Option<hubkey_core::view::UpdateView> {
+    let state = app.try_state::<PendingUpdate>()?;
+    let slot = state.0.lock().ok()?;
+    slot.as_ref().map(|(a, _, _)| view(a))
+}
+
+fn view(a: &Available) -> hubkey_core::view::UpdateView {
+    hubkey_core::view::UpdateView {
+        version: a.version.clone(),
+        current_version: a.current_version.clone(),
+        notes: a.notes.clone(),
+    }
+}
 
 impl std::fmt::Debug for PendingUpdate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -127,15 +141,10 @@ pub async fn check_now<R: Runtime>(app: &AppHandle<R>) -> Result<Option<Availabl
     };
     if let Some(pending) = app.try_state::<PendingUpdate>() {
         if let Ok(mut slot) = pending.0.lock() {
-            *slot = Some((update, bytes));
+            *slot = Some((available.clone(), update, bytes));
         }
     }
-    let payload = serde_json::json!({
-        "version": available.version,
-        "current_version": available.current_version,
-        "notes": available.notes,
-    });
-    let _ = app.emit(UPDATE_AVAILABLE_EVENT, payload);
+    let _ = app.emit(UPDATE_AVAILABLE_EVENT, view(&available));
     Ok(Some(available))
 }
 
@@ -166,7 +175,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
         .lock()
         .map_err(|_| "the update state is unusable".to_string())?
         .take();
-    let (update, bytes) = taken.ok_or_else(|| "no verified update is waiting".to_string())?;
+    let (_, update, bytes) = taken.ok_or_else(|| "no verified update is waiting".to_string())?;
     update
         .install(bytes)
         .map_err(|e| format!("the update to {} could not be installed: {e}", update.version))

@@ -190,4 +190,44 @@ async fn given_a_newer_build_when_the_app_checks_then_the_release_keys_signature
         .await
         .unwrap();
     assert!(none.is_none());
+
+    // The app's own check (what update::start runs at start and daily), through HUBKEY_UPDATE_URL: the verified
+    // build becomes what the window's `update_available` command returns; nothing is installed.
+    use tauri::Manager;
+    app.manage(hubkey_desktop_lib::update::PendingUpdate::default());
+    assert_eq!(hubkey_desktop_lib::update::pending(app.handle()), None);
+    std::env::set_var(
+        hubkey_desktop_lib::update::UPDATE_URL_ENV,
+        format!("{}/bad/latest.json", server.base),
+    );
+    assert!(hubkey_desktop_lib::update::check_now(app.handle()).await.is_err());
+    assert_eq!(
+        hubkey_desktop_lib::update::pending(app.handle()),
+        None,
+        "a refused build is never offered"
+    );
+    std::env::set_var(
+        hubkey_desktop_lib::update::UPDATE_URL_ENV,
+        format!("{}/good/latest.json", server.base),
+    );
+    let offered = hubkey_desktop_lib::update::check_now(app.handle())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(offered.version, "99.0.0");
+    let shown = hubkey_desktop_lib::update::pending(app.handle()).expect("the window is offered the update");
+    assert_eq!(
+        (shown.version.as_str(), shown.current_version.as_str()),
+        ("99.0.0", "0.1.0")
+    );
+}
+
+#[test]
+fn given_an_update_url_that_is_plain_http_to_another_host_when_the_app_checks_then_it_is_refused() {
+    std::env::set_var(
+        hubkey_desktop_lib::update::UPDATE_URL_ENV,
+        "http://updates.example.com/latest.json",
+    );
+    let e = hubkey_desktop_lib::update::endpoint_override().unwrap_err();
+    assert!(e.contains("HUBKEY_UPDATE_URL must be an https URL"), "{e}");
 }
