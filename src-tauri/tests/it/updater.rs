@@ -80,12 +80,14 @@ impl StaticServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 serves the files");
+        // Owned by the guard first, so the process is killed and reaped on every path, a failed start included.
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self {
-                    child,
-                    base: format!("http://127.0.0.1:{port}"),
-                };
+                return server;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
