@@ -16,6 +16,7 @@ pub mod login_book;
 pub mod relaunch;
 pub mod startup;
 pub mod tray;
+pub mod update;
 pub mod window;
 
 pub use error::Error;
@@ -82,7 +83,9 @@ pub fn run() -> Result<(), Error> {
     let builder = builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
-        .plugin(tauri_plugin_notification::init());
+        .plugin(tauri_plugin_notification::init())
+        // Signed auto-update (update.rs): checked from Rust; none of its commands is in a capability.
+        .plugin(tauri_plugin_updater::Builder::new().build());
 
     let app = configure(builder)
         .inspect_err(|e| tracing::error!("{e}"))?
@@ -158,6 +161,7 @@ fn setup<R: Runtime>(app: &AppHandle<R>) {
         tracing::warn!("no tray icon ({e}); closing the window will quit");
     }
     background::start(app);
+    update::start(app);
 
     let deep_link = app.deep_link();
     // The .deb, .rpm, .msi and NSIS installers register `hubkey://` at install time. An AppImage is never

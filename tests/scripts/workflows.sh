@@ -33,6 +33,17 @@ provenance() {
 }
 check "given_the_release_workflow_when_read_then_every_published_file_gets_a_provenance_attestation" provenance
 
+# Signed auto-update (issue 16, point 2): the release signs the update artifacts with the updater key from the
+# secrets, passes the public key the app trusts, and has tauri-action publish latest.json; the app's default
+# endpoint is that release asset.
+updater_signed() {
+  grep -q 'TAURI_SIGNING_PRIVATE_KEY: ${{ secrets.TAURI_SIGNING_PRIVATE_KEY }}' "$W/release.yml" \
+    && grep -q 'createUpdaterArtifacts: true' "$W/release.yml" && grep -q 'includeUpdaterJson: true' "$W/release.yml" \
+    && grep -q 'env.TAURI_UPDATER_CONFIG_ARGS' "$W/release.yml" \
+    && grep -q 'releases/latest/download/latest.json' "$ROOT/src-tauri/tauri.conf.json"
+}
+check "given_the_release_workflow_when_read_then_it_publishes_a_signed_latest_json" updater_signed
+
 cli_bundled() { grep -q 'config src-tauri/cli-sidecar.conf.json' "$W/release.yml" && grep -q '"../target/cli-sidecar/hubkey"' "$ROOT/src-tauri/cli-sidecar.conf.json"; }
 check "given_the_release_workflow_when_read_then_macos_and_windows_bundle_the_cli" cli_bundled
 

@@ -152,6 +152,14 @@ mod tests {
         );
         let token = read(&dir, "man1/hubkey-token.1");
         assert!(token.contains("\\-\\-portal"), "{token}");
+        assert!(
+            token.contains("HUBKEY_PORTAL") && token.contains("\\-\\-json"),
+            "{token}"
+        );
+        // The scripting contract (issue 16): status's exit code 1 and the default connection.
+        let status = read(&dir, "man1/hubkey-status.1");
+        assert!(status.contains("Exit code 1"), "{status}");
+        assert!(read(&dir, "man1/hubkey-use.1").contains("default connection"));
         // The contract that no secret goes in argv holds in the docs too.
         for page in &pages {
             let text = read(&dir, &format!("man1/{page}"));

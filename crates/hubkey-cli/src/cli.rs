@@ -36,13 +36,22 @@ pub enum Command {
     /// in time, the error line is followed by a guide to HubSpot's install-error pages.
     Login(LoginArgs),
     /// Show every connection: portal, user, scopes, expiry, health.
+    ///
+    /// Exit code 1 when any connection needs re-authorization (everything is still printed), as
+    /// `gh auth status` does; 0 otherwise.
     Status(StatusArgs),
     /// Print a valid access token (refreshed first when it expires within 5 minutes).
+    ///
+    /// `--json`: `{"token", "expires_at", "app", "hub_id"}`. Either way the token goes to stdout only.
     Token(Selection),
     /// Refresh a connection's access token now.
     Refresh(Selection),
     /// Disconnect a portal: revoke the refresh token at HubSpot and delete the local tokens.
     Logout(LogoutArgs),
+    /// Set the default connection (`--app`, `--portal`), or print it (no flags).
+    ///
+    /// Token commands use it when neither flags nor HUBKEY_APP / HUBKEY_PORTAL name a connection.
+    Use(UseArgs),
     /// Check the apps' settings against HubSpot's rules, the keychain and the network.
     ///
     /// Exit code 0 when nothing failed (warnings allowed), else 2 (configuration), 4 (keychain)
@@ -112,6 +121,10 @@ pub struct InstallArgs {
     /// The server's name in the client.
     #[arg(long, value_name = "NAME", default_value = "hubspot")]
     pub name: String,
+    /// Print the result as JSON (`{"client", "config", "changed", "backup"}`, or with --print
+    /// `{"client", "config", "entry"}`).
+    #[arg(long)]
+    pub json: bool,
     /// The MCP server the headers-helper clients connect to (default: as for `hubkey mcp`).
     #[arg(long, value_name = "URL")]
     pub url: Option<Url>,
@@ -151,11 +164,11 @@ pub struct ExecArgs {
 /// Which connection, and the settings that would otherwise come from `HUBKEY_*` variables.
 #[derive(Debug, Args, Clone, Default)]
 pub struct Target {
-    /// The app's name (optional when exactly one app is registered).
-    #[arg(long)]
+    /// The app's name (default: HUBKEY_APP, the `hubkey use` default, or the only app).
+    #[arg(long, env = "HUBKEY_APP")]
     pub app: Option<String>,
-    /// The portal's hub id (optional when the app has exactly one connection).
-    #[arg(long = "portal", value_name = "HUB_ID")]
+    /// The portal's hub id (default: HUBKEY_PORTAL, the `hubkey use` default, or the only one).
+    #[arg(long = "portal", value_name = "HUB_ID", env = "HUBKEY_PORTAL")]
     pub portal: Option<u64>,
     #[command(flatten)]
     pub settings: Settings,
@@ -275,12 +288,18 @@ pub struct AppAddArgs {
     /// Replace an app already registered under this name (its settings and client secret).
     #[arg(long)]
     pub replace: bool,
+    /// Print the saved app as JSON (`{"app": {...}}`, the fields of one `app list --json` entry).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct AppRemoveArgs {
     /// The app's name in Hubkey.
     pub name: String,
+    /// Print `{"removed": NAME}`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -297,15 +316,33 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
-/// Which connection: both may be left out when there is only one choice.
+/// Which connection: flags, else HUBKEY_APP / HUBKEY_PORTAL, else the `hubkey use` default, else
+/// the only choice (crate::select).
 #[derive(Debug, Args, Clone, Default)]
 pub struct Selection {
+    /// The app's name (default: HUBKEY_APP, the `hubkey use` default, or the only app).
+    #[arg(long, env = "HUBKEY_APP")]
+    pub app: Option<String>,
+    /// The portal's hub id (default: HUBKEY_PORTAL, the `hubkey use` default, or the only one).
+    #[arg(long = "portal", value_name = "HUB_ID", env = "HUBKEY_PORTAL")]
+    pub portal: Option<u64>,
+    /// Print JSON: `token` → `{"token", "expires_at", "app", "hub_id"}`; `refresh` → the connection
+    /// (the fields of one `status --json` entry).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UseArgs {
     /// The app's name (optional when exactly one app is registered).
     #[arg(long)]
     pub app: Option<String>,
     /// The portal's hub id (optional when the app has exactly one connection).
     #[arg(long = "portal", value_name = "HUB_ID")]
     pub portal: Option<u64>,
+    /// Print `{"default": {"app", "hub_id"} | null}`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -342,6 +379,35 @@ pub struct LogoutArgs {
     /// Keep the refresh token valid at HubSpot (only delete it here).
     #[arg(long)]
     pub keep_remote: bool,
+    /// Print the outcome as JSON (`{"app", "hub_id", "revoked", "already_invalid", "kept_remote",
+    /// "access_token_valid_until", "revoke_error"}`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Command {
+    /// Whether the command was asked for JSON: its error is then a JSON object too (main.rs).
+    ///
+    /// Two exceptions keep their text errors under `--json`: `login` (its preflight errors and the
+    /// install-failure guide are several lines for a person, failure.rs) and `headers` (its
+    /// `--json` is the header object a helper reads; the AI client shows the helper's stderr to
+    /// the user as it is).
+    pub fn wants_json(&self) -> bool {
+        match self {
+            Command::App(AppCommand::Add(a)) => a.json,
+            Command::App(AppCommand::List(a)) => a.json,
+            Command::App(AppCommand::Remove(a)) => a.json,
+            Command::Status(a) => a.json,
+            Command::Token(a) | Command::Refresh(a) => a.json,
+            Command::Logout(a) => a.json,
+            Command::Use(a) => a.json,
+            Command::Doctor(a) => a.json,
+            Command::Mcp(a) => matches!(&a.command, Some(McpCommand::Install(i)) if i.json),
+            Command::Login(_) | Command::Headers(_) => false,
+            // The child's output and the MCP protocol own stdout; there is nothing of ours to shape.
+            Command::Exec(_) => false,
+        }
+    }
 }
 
 /// Reports a parse failure: help and version go to stdout (exit 0); errors become one line on

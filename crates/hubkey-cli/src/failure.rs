@@ -10,6 +10,7 @@
 //! * [`Failure::reported`]: the command has its own lines (`hubkey login` prints one line per
 //!   preflight error, `hubkey doctor` one summary line) and its own exit code.
 
+use hubkey_core::error::ErrorCode;
 use hubkey_core::Error;
 
 /// Why a command failed.
@@ -66,6 +67,37 @@ impl Failure {
     #[cfg(test)]
     pub fn line(&self) -> String {
         self.lines().into_iter().next().unwrap_or_default()
+    }
+
+    /// The stable code (hubkey-core's [`ErrorCode`]). A failure the command worded itself has the
+    /// code its exit code stands for (1 and 3: `needs_reauth`, 2: `config`, 4:
+    /// `keychain_unavailable`, 5: `transient`).
+    pub fn code(&self) -> &'static str {
+        match &self.kind {
+            Kind::Core { error, .. } => error.code().as_str(),
+            Kind::Reported { exit_code, .. } => match exit_code {
+                1 | 3 => ErrorCode::NeedsReauth.as_str(),
+                2 => ErrorCode::Config.as_str(),
+                4 => ErrorCode::KeychainUnavailable.as_str(),
+                5 => ErrorCode::Transient.as_str(),
+                _ => ErrorCode::Internal.as_str(),
+            },
+        }
+    }
+
+    /// The failure under `--json`: one line on stderr,
+    /// `{"error":{"code":"…","message":"hubkey: …","exit_code":N}}` (the message is every line of
+    /// [`Failure::lines`], joined by spaces). gh keeps errors on stderr under `--json`, so does
+    /// Hubkey: stdout holds only what the command printed before it failed, if anything.
+    pub fn json_line(&self) -> String {
+        let value = serde_json::json!({
+            "error": {
+                "code": self.code(),
+                "message": self.lines().join(" "),
+                "exit_code": self.exit_code(),
+            }
+        });
+        value.to_string()
     }
 
     /// Every line printed on stderr, in order: the error line (one for a core error), then the
@@ -161,6 +193,20 @@ mod tests {
         );
         assert_eq!(lines[1], "guide");
         assert_eq!(f.exit_code(), 5);
+    }
+
+    #[test]
+    fn given_a_failure_under_json_then_it_is_one_json_line_with_the_stable_code() {
+        let f = Failure::with_hint(Error::Ambiguous("several apps".into()), "pass --app");
+        let line = f.json_line();
+        assert!(!line.contains('\n'));
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["error"]["code"], "ambiguous");
+        assert_eq!(v["error"]["exit_code"], 2);
+        assert_eq!(v["error"]["message"], "hubkey: several apps. pass --app");
+        let r: serde_json::Value =
+            serde_json::from_str(&Failure::reported(1, vec!["x".into()]).json_line()).unwrap();
+        assert_eq!(r["error"]["code"], "needs_reauth");
     }
 
     #[test]

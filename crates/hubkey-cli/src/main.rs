@@ -4,7 +4,9 @@
 //! parse the command line (clap derive, [`cli`]), start logging ([`logging`]), run the command
 //! ([`commands`]) on a single-threaded Tokio runtime, and turn a failure into exactly one line on
 //! stderr plus the contracted exit code ([`failure`]): 0 ok, 2 usage or configuration,
-//! 3 re-authorization needed, 4 keychain unavailable, 5 HubSpot or network failure after retries.
+//! 3 re-authorization needed, 4 keychain unavailable, 5 HubSpot or network failure after retries;
+//! `hubkey status` alone uses 1 (a connection needs re-authorization, as `gh auth status`). Under
+//! `--json` the failure is one JSON line on stderr instead ([`Failure::json_line`]).
 //! The documented exceptions to "one line" (login's preflight errors and its install-failure
 //! guide after a timeout) are listed in [`failure`].
 //!
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Err(e) => return cli::report_parse_error(&e, &mut out),
     };
     logging::init();
+    let json = args.command.wants_json();
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -42,9 +45,13 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            // One line, except where failure.rs documents more (login's guide and preflight).
-            for line in failure.lines() {
-                out.error_line(&line);
+            if json {
+                out.error_line(&failure.json_line());
+            } else {
+                // One line, except where failure.rs documents more (login's guide and preflight).
+                for line in failure.lines() {
+                    out.error_line(&line);
+                }
             }
             ExitCode::from(failure.exit_code())
         }

@@ -2,12 +2,38 @@
 //! exactly one app exists, `--portal` when the app has exactly one connection. Anything else is a
 //! usage error (exit 2) naming the choices, so the user can copy the right flag.
 //!
+//! Commands that hand out a token (`token`, `refresh`, `headers`, `exec`, `mcp`) choose with
+//! [`chosen`], in this order: `--app`/`--portal` flags, then `HUBKEY_APP`/`HUBKEY_PORTAL` (clap
+//! reads them as the flags' defaults, so a flag always wins), then the default connection set with
+//! `hubkey use` ([`hubkey_core::Hubkey::default_connection`]), then the only choice, else a usage
+//! error naming the choices. The default fills only what flags and variables left open: with
+//! `--portal 7` and a default on portal 9, the default is not used.
+//!
 //! Pure functions over the index, so every case is unit-tested without a keychain.
 
 use crate::failure::Failure;
 use hubkey_core::app::AppConfig;
 use hubkey_core::store::{Connection, Index};
-use hubkey_core::Error;
+use hubkey_core::{ConnectionKey, Error};
+
+/// The connection a token command means (order in the module docs): `app` and `portal` are the
+/// flags, or the variables when no flag was given; `default` is the stored default connection.
+pub fn chosen<'a>(
+    index: &'a Index,
+    app: Option<&str>,
+    portal: Option<u64>,
+    default: Option<&ConnectionKey>,
+) -> Result<&'a Connection, Failure> {
+    let default = default.filter(|d| app.is_none_or(|a| a == d.app) && portal.is_none_or(|p| p == d.hub_id));
+    let app_name = match (app, default) {
+        (Some(a), _) => a,
+        (None, Some(d)) => d.app.as_str(),
+        (None, None) => self::app(index, None)?.name.as_str(),
+    };
+    let app_name = self::app(index, Some(app_name))?.name.as_str();
+    let portal = portal.or_else(|| default.map(|d| d.hub_id));
+    connection(index, app_name, portal)
+}
 
 /// The app named `wanted`, or the only app.
 pub fn app<'a>(index: &'a Index, wanted: Option<&str>) -> Result<&'a AppConfig, Failure> {
@@ -156,6 +182,20 @@ mod tests {
             "hubkey: several portals for the app b: 2, 3 — pass --portal."
         );
         assert_eq!(connection(&ix, "b", Some(9)).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn given_a_default_when_choosing_without_flags_then_it_is_used_and_flags_still_win() {
+        let ix = index(&["a", "b"], &[("a", 1), ("b", 2), ("b", 3)]);
+        let d = ConnectionKey::new("b", 3);
+        assert!(chosen(&ix, None, None, Some(&d)).unwrap().is("b", 3));
+        assert!(chosen(&ix, Some("a"), None, Some(&d)).unwrap().is("a", 1));
+        assert!(chosen(&ix, Some("b"), Some(2), Some(&d)).unwrap().is("b", 2));
+        // A portal of another app than the default's: the default is set aside entirely.
+        assert_eq!(chosen(&ix, None, Some(1), Some(&d)).unwrap_err().exit_code(), 2);
+        assert!(chosen(&ix, Some("a"), Some(1), None).unwrap().is("a", 1));
+        let f = chosen(&ix, None, None, None).unwrap_err();
+        assert_eq!(f.line(), "hubkey: several apps: a, b — pass --app.");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod apps;
 pub mod connections;
 pub mod diagnostics;
 pub mod login;
+pub mod update;
 
 pub use hubkey_core::view::CommandError;
 
@@ -46,11 +47,14 @@ macro_rules! ipc_table {
                 diagnostics::install_guide => loadInstallGuide() -> Vec<hubkey_core::install_guide::InstallFailure>;
                 diagnostics::check_mcp => checkMcp(args: hubkey_core::view::ConnectionArgs) -> hubkey_core::view::McpCheckView;
                 diagnostics::doctor => runDoctor() -> hubkey_core::view::DoctorView;
+                update::update_available => updateAvailable() -> Option<hubkey_core::view::UpdateView>;
+                update::install_update => installUpdate() -> ();
             }
             events {
                 LOGIN_FINISHED = "login-finished": hubkey_core::view::LoginFinished;
                 CONNECTION_CHANGED = "connection-changed": hubkey_core::view::ConnectionView;
                 CONNECTIONS_RELOAD = "connections-reload": ();
+                UPDATE_AVAILABLE = "update-available": hubkey_core::view::UpdateView;
             }
         }
     };

@@ -94,6 +94,7 @@ fn generated() -> Vec<(String, String)> {
         one::<SignOutArgs>(&cfg),
         one::<SignOutView>(&cfg),
         one::<StartLoginArgs>(&cfg),
+        one::<UpdateView>(&cfg),
     ];
     files.sort();
     let index: String = files

@@ -12,4 +12,5 @@ mod ipc_commands;
 mod log_file;
 mod login_state;
 mod support;
+mod updater;
 mod window_reopen;

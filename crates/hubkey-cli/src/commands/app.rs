@@ -84,10 +84,14 @@ pub async fn add(args: AppAddArgs, out: &mut Output) -> Result<(), Failure> {
         (AppKind::Standard, false) => "standard app, without PKCE",
         (AppKind::Mcp, _) => "MCP auth app",
     };
-    out.line(&format!(
+    if args.json {
+        out.json(&AppJson { app: &app })?;
+    } else {
+        out.line(&format!(
         "Saved the app {} ({kind}, client id {}); its client secret is in the keychain. Connect a portal with `hubkey login --app {}`.",
         app.name, app.client_id, app.name
     ))?;
+    }
     // HubSpot's rules, as `hubkey login` will check them (without the port check: nothing listens yet
     // and the port may be busy now for unrelated reasons).
     let report = preflight(&app, &PreflightEnv::without_port_check());
@@ -95,6 +99,12 @@ pub async fn add(args: AppAddArgs, out: &mut Output) -> Result<(), Failure> {
         out.note(&line);
     }
     Ok(())
+}
+
+/// `app add --json`: `{"app": {...}}`, one `app list --json` entry.
+#[derive(serde::Serialize)]
+struct AppJson<'a> {
+    app: &'a AppConfig,
 }
 
 #[derive(serde::Serialize)]
@@ -116,7 +126,7 @@ pub async fn list(json: bool, out: &mut Output) -> Result<(), Failure> {
     Ok(())
 }
 
-pub async fn remove(name: &str, out: &mut Output) -> Result<(), Failure> {
+pub async fn remove(name: &str, json: bool, out: &mut Output) -> Result<(), Failure> {
     match context()?.remove_app(name).await {
         Ok(()) => {}
         Err(e @ Error::Config(_)) => {
@@ -127,7 +137,11 @@ pub async fn remove(name: &str, out: &mut Output) -> Result<(), Failure> {
         }
         Err(e) => return Err(e.into()),
     }
-    out.line(&format!("Removed the app {name} and its client secret."))?;
+    if json {
+        out.json(&serde_json::json!({ "removed": name }))?;
+    } else {
+        out.line(&format!("Removed the app {name} and its client secret."))?;
+    }
     Ok(())
 }
 
@@ -145,6 +159,7 @@ mod tests {
             mcp: false,
             no_pkce: false,
             replace: false,
+            json: false,
         }
     }
 
@@ -169,6 +184,7 @@ mod tests {
             mcp: false,
             no_pkce: false,
             replace: false,
+            json: false,
         };
         assert_eq!(checked_draft(&args).unwrap_err().exit_code(), 2);
     }
@@ -185,6 +201,7 @@ mod tests {
             mcp: false,
             no_pkce: false,
             replace: false,
+            json: false,
         };
         let err = checked_draft(&args).unwrap_err();
         assert_eq!(err.exit_code(), 2);
@@ -207,6 +224,7 @@ mod tests {
             mcp: true,
             no_pkce: false,
             replace: false,
+            json: false,
         };
         let app = checked_draft(&args).unwrap().to_config();
         assert_eq!(app.kind, AppKind::Mcp);
@@ -225,6 +243,7 @@ mod tests {
             mcp: false,
             no_pkce: true,
             replace: false,
+            json: false,
         };
         let app = checked_draft(&args).unwrap().to_config();
         assert!(!app.pkce && !app.uses_pkce());

@@ -22,10 +22,9 @@
 //! reused in memory until the refresher would consider it due; after a 401 the stored token is
 //! read again first, so a refresh another process made is used instead of making a second one.
 
-use super::{context, with_reauth_hint};
+use super::{chosen, context, with_reauth_hint};
 pub use crate::cli::Target;
 use crate::failure::Failure;
-use crate::select;
 use hubkey_core::refresher::refuse_needs_reauth;
 use hubkey_core::store::Connection;
 use hubkey_core::{AccessToken, ConnectionKey, Hubkey, Result};
@@ -48,9 +47,8 @@ pub struct Resolved {
 pub async fn resolve(target: &Target) -> std::result::Result<Resolved, Failure> {
     target.settings.apply();
     let hubkey = context()?;
-    let index = hubkey.store().index().await?;
-    let app = select::app(&index, target.app.as_deref())?.name.clone();
-    let conn = select::connection(&index, &app, target.portal)?.clone();
+    let conn = chosen(&hubkey, target.app.as_deref(), target.portal).await?;
+    let app = conn.app.clone();
     let hub_id = conn.hub_id;
     refuse_needs_reauth(&conn).map_err(|e| with_reauth_hint(e, &app, hub_id))?;
     Ok(Resolved {

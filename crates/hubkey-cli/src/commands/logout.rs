@@ -24,6 +24,18 @@ pub async fn run(args: LogoutArgs, out: &mut Output) -> Result<(), Failure> {
     let report = hubkey
         .sign_out(&ConnectionKey::new(&app, hub_id), args.keep_remote)
         .await?;
+    if args.json {
+        out.json(&serde_json::json!({
+            "app": app,
+            "hub_id": hub_id,
+            "revoked": report.revoked,
+            "already_invalid": report.already_invalid,
+            "kept_remote": args.keep_remote,
+            "access_token_valid_until": report.access_token_valid_until.map(render::rfc3339),
+            "revoke_error": report.revoke_error.as_ref().map(|e| e.to_string()),
+        }))?;
+        return Ok(());
+    }
     let remote = if args.keep_remote {
         "the refresh token was kept at HubSpot (--keep-remote)"
     } else if report.already_invalid {

@@ -118,6 +118,14 @@ async fn install(args: InstallArgs, out: &mut Output) -> std::result::Result<(),
         Some(p) => p.clone(),
         None => client.config_path(Os::current(), &|k| std::env::var(k).ok())?,
     };
+    if args.print && args.json {
+        out.json(&serde_json::json!({
+            "client": client.display_name(),
+            "config": path,
+            "entry": clients::snippet(client, &invocation),
+        }))?;
+        return Ok(());
+    }
     if args.print {
         out.note(&format!(
             "hubkey: the entry for {} ({}):",
@@ -128,6 +136,15 @@ async fn install(args: InstallArgs, out: &mut Output) -> std::result::Result<(),
         return Ok(());
     }
     let done = clients::install(client, &invocation, &path)?;
+    if args.json {
+        out.json(&serde_json::json!({
+            "client": client.display_name(),
+            "config": path,
+            "changed": done.changed,
+            "backup": done.backup,
+        }))?;
+        return Ok(());
+    }
     if !done.changed {
         out.line(&format!(
             "{} already has the entry \"{}\" in {}; nothing changed.",

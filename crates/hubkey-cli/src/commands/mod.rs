@@ -14,6 +14,7 @@ pub mod mcp;
 mod refresh;
 mod status;
 mod token;
+mod use_default;
 
 use crate::cli::{AppCommand, Command};
 use crate::failure::Failure;
@@ -32,12 +33,13 @@ pub async fn run(command: Command, out: &mut Output) -> Result<(), Failure> {
     match command {
         Command::App(AppCommand::Add(args)) => app::add(args, out).await,
         Command::App(AppCommand::List(args)) => app::list(args.json, out).await,
-        Command::App(AppCommand::Remove(args)) => app::remove(&args.name, out).await,
+        Command::App(AppCommand::Remove(args)) => app::remove(&args.name, args.json, out).await,
         Command::Login(args) => login::run(args, out).await,
         Command::Status(args) => status::run(args.json, out).await,
         Command::Token(sel) => token::run(sel, out).await,
         Command::Refresh(sel) => refresh::run(sel, out).await,
         Command::Logout(args) => logout::run(args, out).await,
+        Command::Use(args) => use_default::run(args, out).await,
         Command::Doctor(args) => doctor::run(args, out).await,
         Command::Mcp(args) => mcp::run(*args, out).await,
         Command::Headers(args) => headers::run(args, out).await,
@@ -55,6 +57,18 @@ fn with_reauth_hint(error: hubkey_core::Error, app: &str, hub_id: u64) -> Failur
     } else {
         Failure::from(error)
     }
+}
+
+/// The connection a token command means: flags or `HUBKEY_APP`/`HUBKEY_PORTAL` (clap merges them),
+/// then the `hubkey use` default, then the only choice ([`crate::select::chosen`]).
+async fn chosen(
+    hubkey: &hubkey_core::Hubkey,
+    app: Option<&str>,
+    portal: Option<u64>,
+) -> Result<hubkey_core::store::Connection, Failure> {
+    let index = hubkey.store().index().await?;
+    let default = hubkey.default_connection().await?;
+    Ok(crate::select::chosen(&index, app, portal, default.as_ref())?.clone())
 }
 
 fn context() -> Result<hubkey_core::Hubkey, Failure> {

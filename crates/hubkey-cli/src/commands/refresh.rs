@@ -1,23 +1,27 @@
 //! `hubkey refresh`: refreshes a connection now, under the same locks as `token`.
 
-use super::{context, with_reauth_hint};
+use super::{chosen, context, with_reauth_hint};
 
 use crate::cli::Selection;
 use crate::failure::Failure;
 use crate::output::Output;
-use crate::{render, select};
+use crate::render;
 use hubkey_core::ConnectionKey;
 use time::OffsetDateTime;
 
 pub async fn run(sel: Selection, out: &mut Output) -> Result<(), Failure> {
     let hubkey = context()?;
-    let index = hubkey.store().index().await?;
-    let app = select::app(&index, sel.app.as_deref())?.name.clone();
-    let hub_id = select::connection(&index, &app, sel.portal)?.hub_id;
+    let chosen = chosen(&hubkey, sel.app.as_deref(), sel.portal).await?;
+    let (app, hub_id) = (chosen.app, chosen.hub_id);
     let conn = hubkey
         .refresh(&ConnectionKey::new(&app, hub_id))
         .await
         .map_err(|e| with_reauth_hint(e, &app, hub_id))?;
+    if sel.json {
+        // `--json`: the connection after the refresh (one `status --json` entry).
+        out.json(&conn)?;
+        return Ok(());
+    }
     out.line(&format!(
         "Refreshed the access token of the app {app} on portal {hub_id}; it expires {} ({}).",
         render::relative(conn.expires_at, OffsetDateTime::now_utc()),

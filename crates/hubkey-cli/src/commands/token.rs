@@ -1,24 +1,48 @@
 //! `hubkey token`: prints a valid access token and a newline, and nothing else on stdout, so
 //! `curl -H "Authorization: Bearer $(hubkey token)"` works. The token is refreshed first when it
 //! expires within 5 minutes; the refresher's locks make concurrent runs share one refresh.
+//!
+//! `--json` prints `{"token", "expires_at", "app", "hub_id"}` instead (still only on stdout;
+//! nothing secret ever goes to stderr).
 
-use super::{context, with_reauth_hint};
+use super::{chosen, context, with_reauth_hint};
 
 use crate::cli::Selection;
 use crate::failure::Failure;
 use crate::output::Output;
-use crate::select;
 use hubkey_core::ConnectionKey;
+use time::OffsetDateTime;
+
+/// `hubkey token --json`. The shape is part of the CLI contract (design.md §4).
+#[derive(serde::Serialize)]
+struct TokenJson<'a> {
+    token: &'a str,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: OffsetDateTime,
+    app: &'a str,
+    hub_id: u64,
+}
 
 pub async fn run(sel: Selection, out: &mut Output) -> Result<(), Failure> {
     let hubkey = context()?;
-    let index = hubkey.store().index().await?;
-    let app = select::app(&index, sel.app.as_deref())?.name.clone();
-    let hub_id = select::connection(&index, &app, sel.portal)?.hub_id;
+    let conn = chosen(&hubkey, sel.app.as_deref(), sel.portal).await?;
+    let (app, hub_id) = (conn.app.clone(), conn.hub_id);
+    let key = ConnectionKey::new(&app, hub_id);
     let token = hubkey
-        .token(&ConnectionKey::new(&app, hub_id))
+        .token(&key)
         .await
         .map_err(|e| with_reauth_hint(e, &app, hub_id))?;
-    out.line(token.expose())?;
+    if sel.json {
+        // The expiry of the token just handed out: the connection as stored after the refresh.
+        let expires_at = hubkey.connection(&key).await?.expires_at;
+        out.json(&TokenJson {
+            token: token.expose(),
+            expires_at,
+            app: &app,
+            hub_id,
+        })?;
+    } else {
+        out.line(token.expose())?;
+    }
     Ok(())
 }

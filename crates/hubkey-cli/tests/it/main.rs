@@ -13,5 +13,6 @@ mod cli_mcp_stripped_env;
 mod cli_pkce;
 mod cli_red_team;
 mod cli_scopes;
+mod cli_scripting;
 mod cli_support;
 mod mcp_support;

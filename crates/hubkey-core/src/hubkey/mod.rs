@@ -148,6 +148,38 @@ impl Hubkey {
     }
 }
 
+impl Hubkey {
+    // ----- the default connection (`hubkey use`) ----------------------------------------------
+
+    /// The default connection stored in the index, if it is set and still names a connection
+    /// (one logged out since is ignored, never an error).
+    pub async fn default_connection(&self) -> Result<Option<ConnectionKey>> {
+        let index = self.store().index().await?;
+        Ok(index
+            .default_connection
+            .as_ref()
+            .filter(|d| index.connection(&d.app, d.hub_id).is_some())
+            .map(|d| ConnectionKey::new(&d.app, d.hub_id)))
+    }
+
+    /// Makes `key` the default connection (one atomic index write). [`Error::NotFound`] when no
+    /// such connection exists; the index is then left as it was.
+    pub async fn set_default_connection(&self, key: &ConnectionKey) -> Result<()> {
+        let (app, hub_id) = (key.app.clone(), key.hub_id);
+        self.store()
+            .modify_index(move |ix| {
+                if ix.connection(&app, hub_id).is_none() {
+                    return Err(Error::NotFound(format!(
+                        "no connection of app {app:?} to portal {hub_id}"
+                    )));
+                }
+                ix.default_connection = Some(crate::store::DefaultConnection { app, hub_id });
+                Ok(())
+            })
+            .await
+    }
+}
+
 /// Builds a [`Hubkey`] (see [`Hubkey::builder`]).
 #[derive(Debug)]
 pub struct HubkeyBuilder {

@@ -204,6 +204,21 @@ pub struct Index {
     /// writers can never write the same keychain entry names).
     #[serde(default)]
     pub last_generation: u64,
+    /// The connection commands use when neither flags nor `HUBKEY_APP`/`HUBKEY_PORTAL` name one
+    /// (`hubkey use`). Optional and left out when unset, so an index written before it existed
+    /// still loads and builds that predate it still read this one (no schema version change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_connection: Option<DefaultConnection>,
+}
+
+/// The default connection as stored: an app name and a hub id. It may name a connection that no
+/// longer exists (logged out since); selection then ignores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultConnection {
+    /// The app's name.
+    pub app: String,
+    /// The portal's hub id.
+    pub hub_id: u64,
 }
 
 impl Default for Index {
@@ -213,6 +228,7 @@ impl Default for Index {
             apps: Vec::new(),
             connections: Vec::new(),
             last_generation: 0,
+            default_connection: None,
         }
     }
 }
@@ -444,6 +460,25 @@ impl RefreshLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn given_an_index_written_before_the_default_connection_existed_when_parsed_then_it_loads_without_one() {
+        let old = br#"{"version": 1, "apps": [], "connections": [], "last_generation": 3}"#;
+        let index = Index::parse(old).unwrap();
+        assert_eq!(index.default_connection, None);
+        assert_eq!(index.last_generation, 3);
+        // Unset, it is not written either, so the file stays what older builds wrote.
+        let json = serde_json::to_value(&index).unwrap();
+        assert!(json.get("default_connection").is_none(), "{json}");
+        let with = br#"{"version": 1, "default_connection": {"app": "a", "hub_id": 7}}"#;
+        assert_eq!(
+            Index::parse(with).unwrap().default_connection,
+            Some(DefaultConnection {
+                app: "a".into(),
+                hub_id: 7
+            })
+        );
+    }
 
     #[test]
     fn given_a_lock_held_when_tried_again_then_it_is_busy_until_dropped() {

@@ -22,7 +22,9 @@ mod load;
 mod save;
 pub mod secrets;
 
-pub use index::{Connection, ConnectionState, Index, IndexLock, RefreshLock, INDEX_VERSION};
+pub use index::{
+    Connection, ConnectionState, DefaultConnection, Index, IndexLock, RefreshLock, INDEX_VERSION,
+};
 pub use secrets::{
     check_secret_size, keychain_encoded_len, Fault, KeychainOp, MemoryStore, SecretKey, SecretStore,
     MAX_KEYCHAIN_SECRET_BYTES,

@@ -147,6 +147,16 @@ pub struct RegisterAppResult {
     pub warnings: Vec<Issue>,
 }
 
+/// A newer build of the desktop app whose signature was verified (`update_available`, the
+/// `update-available` event): what the window's banner says. No URL and no signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "UpdateView.ts"))]
+pub struct UpdateView {
+    pub version: String,
+    pub current_version: String,
+    pub notes: Option<String>,
+}
+
 /// What the `app_info` command returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "AppInfo.ts"))]

@@ -18,7 +18,7 @@ pub mod login;
 
 pub use apps::{
     AppArgs, AppInfo, AppView, CopyRedirectArgs, PageTimings, RedirectKind, RegisterAppArgs,
-    RegisterAppResult,
+    RegisterAppResult, UpdateView,
 };
 pub use connections::{ConnectionArgs, ConnectionView, CopyAck, CopyTokenArgs, SignOutArgs, SignOutView};
 pub use diagnostics::{

@@ -38,3 +38,4 @@ export type { Severity } from "./Severity";
 export type { SignOutArgs } from "./SignOutArgs";
 export type { SignOutView } from "./SignOutView";
 export type { StartLoginArgs } from "./StartLoginArgs";
+export type { UpdateView } from "./UpdateView";

@@ -68,6 +68,13 @@ impl Outcome {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
     }
 
+    /// Asserts exactly one stderr line and returns it.
+    pub fn assert_stderr_one_line(&self) -> &str {
+        let lines = self.stderr_lines();
+        assert_eq!(lines.len(), 1, "expected one stderr line: {self:?}");
+        lines[0]
+    }
+
     /// Asserts exactly one stderr line, starting with `hubkey: `, and the exit code.
     pub fn assert_one_error_line(&self, code: i32) -> &str {
         assert_eq!(self.code, code, "{self:?}");
@@ -369,9 +376,13 @@ impl World {
     }
 
     /// `status --json`'s connections.
+    /// (`status` exits 1 when a connection needs re-authorization; the JSON is printed all the same.)
     pub async fn connections(&self) -> Vec<Value> {
         let out = self.run(&["status", "--json"]).await;
-        out.json()["connections"].as_array().unwrap().clone()
+        assert!(out.code == 0 || out.code == 1, "{out:?}");
+        let v: Value =
+            serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}"));
+        v["connections"].as_array().unwrap().clone()
     }
 
     /// Status code of the sandbox's protected API for `token`.
