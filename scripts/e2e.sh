@@ -35,9 +35,11 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   mkdir -p "$E2E_DIR"
   # Our own copy: any later `cargo build`/`cargo test` overwrites target/debug/hubkey-desktop with the dev variant.
   cp "$TARGET_DIR/debug/hubkey-desktop" "$E2E_DIR/hubkey-desktop"
-  log "building the sandbox"
-  cargo build -q --locked -p hubspot-sandbox >&2
+  log "building the sandbox and the hubkey CLI"
+  cargo build -q --locked -p hubspot-sandbox -p hubkey-cli >&2
   cp "$TARGET_DIR/debug/hubspot-sandbox" "$E2E_DIR/hubspot-sandbox"
+  # Beside the app, as the packages install it: the "Use in an AI client…" dialog's entries run this one.
+  cp "$TARGET_DIR/debug/hubkey" "$E2E_DIR/hubkey"
   log "build took $(($(date +%s) - start)) s"
 fi
 

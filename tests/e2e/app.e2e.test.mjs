@@ -306,6 +306,22 @@ test('A: loopback - register in the UI, connect in the browser, see scopes/user/
     assert.ok(!(await s.pageText()).includes(token), 'the window never shows the raw token');
     progress(w, 'copied token accepted by the sandbox (200)');
 
+    // "Use in an AI client…" (issue 15): the entries run the hubkey installed beside the app, name this
+    // connection, hold no token; this standard app's token is account-level, and the dialog says why that
+    // will not work with HubSpot's MCP server.
+    await (await s.button('Use in an AI client…', cardXpath(PRO.domain))).click();
+    const snippet = await s.waitFor("//dialog[contains(@class, 'ai-clients')]//pre[contains(@class, 'snippet')]");
+    const entry = await snippet.text();
+    assert.match(entry, new RegExp(`/hubkey'? headers --app e2e-loopback --portal ${PRO.hub_id} `), entry);
+    assert.ok(!entry.includes(token), 'the entry holds no token');
+    const dialogText = await (await s.find('xpath', "//dialog[contains(@class, 'ai-clients')]")).text();
+    assert.match(dialogText, /account-level token, and HubSpot's MCP server will refuse it/);
+    await (await s.button('Cursor', "//dialog[contains(@class, 'ai-clients')]")).click();
+    await s.waitFor("//dialog[contains(@class, 'ai-clients')]//pre[contains(., '\"mcpServers\"')]");
+    await w.shot('ai-clients');
+    await (await s.button('Close', "//dialog[contains(@class, 'ai-clients')]")).click();
+    progress(w, 'AI-client dialog shown with the entry for this connection');
+
     // The app is uninstalled from the portal and the token's time runs out at HubSpot; the next refresh
     // is refused and the connection needs re-authorization.
     await control('POST', 'uninstall', { client_id: CLIENT_ID, hub_id: PRO.hub_id });

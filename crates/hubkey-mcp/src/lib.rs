@@ -19,6 +19,7 @@ pub mod bridge;
 pub mod classify;
 pub mod clients;
 pub mod json_doc;
+pub mod setup;
 pub mod sse;
 pub mod stdio;
 pub mod token;

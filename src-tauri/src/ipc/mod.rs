@@ -10,6 +10,7 @@
 //! and event, threat-model.md S3). State changes reach the window as events from the core, fanned out in
 //! [`crate::background`], never from here.
 
+pub mod ai_clients;
 pub mod apps;
 pub mod connections;
 pub mod diagnostics;
@@ -47,6 +48,9 @@ macro_rules! ipc_table {
                 diagnostics::install_guide => loadInstallGuide() -> Vec<hubkey_core::install_guide::InstallFailure>;
                 diagnostics::check_mcp => checkMcp(args: hubkey_core::view::ConnectionArgs) -> hubkey_core::view::McpCheckView;
                 diagnostics::doctor => runDoctor() -> hubkey_core::view::DoctorView;
+                ai_clients::ai_clients => aiClients(args: hubkey_core::view::ConnectionArgs) -> hubkey_core::view::AiClientsView;
+                ai_clients::install_ai_client => installAiClient(args: hubkey_core::view::AiClientArgs) -> hubkey_core::view::AiClientInstalled;
+                ai_clients::copy_ai_snippet => copyAiSnippet(args: hubkey_core::view::AiClientArgs) -> ();
                 update::update_available => updateAvailable() -> Option<hubkey_core::view::UpdateView>;
                 update::install_update => installUpdate() -> ();
             }

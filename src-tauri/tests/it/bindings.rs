@@ -55,6 +55,10 @@ fn config() -> Config {
 fn generated() -> Vec<(String, String)> {
     let cfg = config();
     let mut files = vec![
+        one::<AiClientArgs>(&cfg),
+        one::<AiClientEntry>(&cfg),
+        one::<AiClientInstalled>(&cfg),
+        one::<AiClientsView>(&cfg),
         one::<AppArgs>(&cfg),
         one::<AppInfo>(&cfg),
         one::<AppKind>(&cfg),

@@ -152,6 +152,123 @@ impl Secrets {
     }
 }
 
+/// "Use in an AI client…" (issue 15, point 4): given a user-level connection (`mcp`) and an account-level one
+/// (`demo`), the dialog lists every client's entry for the `hubkey` it found, says why the account-level one
+/// will not work with HubSpot's MCP server, Install merges into an existing config file keeping its keys and
+/// a backup, and Copy puts the entry on the clipboard from Rust. The caller scans every response for secrets.
+fn ai_clients_dialog(ipc: &Ipc<'_>, clipboard: &FakeClipboard, mcp_hub: u64) {
+    let clipboard_before = clipboard.read_text().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let cli = home.path().join("bin").join("hubkey");
+    std::fs::create_dir_all(cli.parent().unwrap()).unwrap();
+    std::fs::write(&cli, b"#!/bin/sh\n").unwrap();
+    let cli = cli.canonicalize().unwrap();
+    std::env::set_var("HUBKEY_CLI", &cli);
+    std::env::set_var("HOME", home.path());
+    for var in ["XDG_CONFIG_HOME", "CLAUDE_CONFIG_DIR", "CODEX_HOME"] {
+        std::env::remove_var(var);
+    }
+
+    let view = ipc.ok("ai_clients", json!({"args": {"app": "mcp", "hub_id": mcp_hub}}));
+    assert_eq!(view["cli"], cli.display().to_string(), "{view}");
+    assert!(
+        view["cli_missing"].is_null() && view["not_user_level"].is_null(),
+        "{view}"
+    );
+    let entries = view["clients"].as_array().unwrap();
+    let ids: Vec<&str> = entries.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["claude-code", "claude-desktop", "cursor", "vscode", "codex"]
+    );
+    let portal = mcp_hub.to_string();
+    for e in entries {
+        let snippet = e["snippet"].as_str().unwrap();
+        for word in [cli.to_str().unwrap(), "--app", "mcp", "--portal", portal.as_str()] {
+            assert!(
+                snippet.contains(word),
+                "{} entry lacks {word}: {snippet}",
+                e["id"]
+            );
+        }
+        let helper = e["method"] == "headers helper";
+        assert_eq!(helper, snippet.contains("headers"), "{e}");
+        assert!(
+            e["config_path"]
+                .as_str()
+                .unwrap()
+                .starts_with(home.path().to_str().unwrap()),
+            "{e}"
+        );
+    }
+
+    let account_level = ipc.ok(
+        "ai_clients",
+        json!({"args": {"app": "demo", "hub_id": hubspot_sandbox::DEMO_PRO_HUB_ID}}),
+    );
+    let why = account_level["not_user_level"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("account-level") && why.contains("MCP auth app"),
+        "{account_level}"
+    );
+
+    // Install into Cursor's existing file: its keys stay, the old file is kept beside it.
+    let cursor = home.path().join(".cursor").join("mcp.json");
+    std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+    let before = r#"{"mcpServers": {"other": {"command": "other-server"}}, "keep": 1}"#;
+    std::fs::write(&cursor, before).unwrap();
+    let args = json!({"args": {"app": "mcp", "hub_id": mcp_hub, "client": "cursor"}});
+    let done = ipc.ok("install_ai_client", args.clone());
+    assert_eq!(done["changed"], true, "{done}");
+    assert_eq!(done["path"], cursor.display().to_string());
+    assert!(
+        done["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Added \"hubspot\" to Cursor"),
+        "{done}"
+    );
+    let backup = done["backup"].as_str().unwrap();
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), before);
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&cursor).unwrap()).unwrap();
+    assert_eq!(after["keep"], 1);
+    assert_eq!(after["mcpServers"]["other"]["command"], "other-server");
+    assert_eq!(
+        after["mcpServers"]["hubspot"]["command"],
+        cli.display().to_string()
+    );
+    let again = ipc.ok("install_ai_client", args);
+    assert_eq!(again["changed"], false, "{again}");
+    assert!(
+        again["message"].as_str().unwrap().contains("already has"),
+        "{again}"
+    );
+
+    // Copy: the codex entry, exactly as shown, on the clipboard.
+    ipc.ok(
+        "copy_ai_snippet",
+        json!({"args": {"app": "mcp", "hub_id": mcp_hub, "client": "codex"}}),
+    );
+    let codex = entries.iter().find(|e| e["id"] == "codex").unwrap();
+    assert_eq!(
+        clipboard.read_text().unwrap().as_deref(),
+        codex["snippet"].as_str()
+    );
+
+    let unknown = ipc
+        .call(
+            "install_ai_client",
+            json!({"args": {"app": "mcp", "hub_id": mcp_hub, "client": "emacs"}}),
+        )
+        .unwrap_err();
+    assert_eq!(unknown["code"], "invalid_input", "{unknown}");
+    std::env::remove_var("HUBKEY_CLI");
+    // The checks after this one expect the clipboard as it was.
+    clipboard
+        .write_text(clipboard_before.as_deref().unwrap_or_default())
+        .unwrap();
+}
+
 #[test]
 fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
     // Deterministic clipboard delay; no endpoint overrides from the caller.
@@ -638,6 +755,7 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
     secrets.push(mcp_tokens.access_token.expose().to_string());
     secrets.push(mcp_tokens.refresh_token.expose().to_string());
     secrets.push(mcp_client_secret.clone());
+    ai_clients_dialog(&ipc, &clipboard, mcp_hub);
     ipc.ok(
         "sign_out",
         json!({"args": {"app": "mcp", "hub_id": mcp_hub, "keep_remote": false}}),

@@ -1,7 +1,7 @@
 // Generated from the IPC table (src-tauri/src/ipc/mod.rs) by `cargo test -p hubkey-desktop --test it bindings::export_bindings -- --ignored`. Do not edit.
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { call } from "./invoke";
-import type { AppArgs, AppInfo, AppValidation, AppView, ConnectionArgs, ConnectionView, CopyAck, CopyRedirectArgs, CopyTokenArgs, DoctorView, InstallFailure, LoginFinished, LoginStarted, LoginState, McpCheckView, PageTimings, PreflightView, RegisterAppArgs, RegisterAppResult, ScopeInfoView, ScopeSuggestionsArgs, SignOutArgs, SignOutView, StartLoginArgs, UpdateView } from "./bindings";
+import type { AiClientArgs, AiClientInstalled, AiClientsView, AppArgs, AppInfo, AppValidation, AppView, ConnectionArgs, ConnectionView, CopyAck, CopyRedirectArgs, CopyTokenArgs, DoctorView, InstallFailure, LoginFinished, LoginStarted, LoginState, McpCheckView, PageTimings, PreflightView, RegisterAppArgs, RegisterAppResult, ScopeInfoView, ScopeSuggestionsArgs, SignOutArgs, SignOutView, StartLoginArgs, UpdateView } from "./bindings";
 
 export const getAppInfo = (): Promise<AppInfo> => call("app_info");
 export const validateApp = (args: RegisterAppArgs): Promise<AppValidation> => call("validate_app", { args });
@@ -22,6 +22,9 @@ export const scopeSuggestions = (args: ScopeSuggestionsArgs): Promise<Array<Scop
 export const loadInstallGuide = (): Promise<Array<InstallFailure>> => call("install_guide");
 export const checkMcp = (args: ConnectionArgs): Promise<McpCheckView> => call("check_mcp", { args });
 export const runDoctor = (): Promise<DoctorView> => call("doctor");
+export const aiClients = (args: ConnectionArgs): Promise<AiClientsView> => call("ai_clients", { args });
+export const installAiClient = (args: AiClientArgs): Promise<AiClientInstalled> => call("install_ai_client", { args });
+export const copyAiSnippet = (args: AiClientArgs): Promise<void> => call("copy_ai_snippet", { args });
 export const updateAvailable = (): Promise<UpdateView | null> => call("update_available");
 export const installUpdate = (): Promise<void> => call("install_update");
 

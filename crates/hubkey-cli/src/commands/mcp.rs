@@ -18,8 +18,9 @@ use super::with_reauth_hint;
 use crate::cli::{ClientArg, InstallArgs, McpArgs, McpCommand};
 use crate::failure::Failure;
 use crate::output::Output;
-use hubkey_core::{Error, Result};
+use hubkey_core::{ConnectionKey, Error, Result};
 use hubkey_mcp::clients::{self, AiClient, Invocation, Os};
+use hubkey_mcp::setup;
 use hubkey_mcp::{BridgeEnd, BridgeOptions, TokenSource};
 use std::time::Duration;
 
@@ -145,23 +146,8 @@ async fn install(args: InstallArgs, out: &mut Output) -> std::result::Result<(),
         }))?;
         return Ok(());
     }
-    if !done.changed {
-        out.line(&format!(
-            "{} already has the entry \"{}\" in {}; nothing changed.",
-            client.display_name(),
-            args.name,
-            path.display()
-        ))?;
-        return Ok(());
-    }
-    out.line(&format!(
-        "Added \"{}\" to {} ({}). Restart {} to load it.",
-        args.name,
-        client.display_name(),
-        path.display(),
-        client.display_name()
-    ))?;
-    if let Some(backup) = done.backup {
+    out.line(&setup::install_message(client, &args.name, &done))?;
+    if let Some(backup) = &done.backup {
         out.line(&format!("The previous file is kept as {}.", backup.display()))?;
     }
     Ok(())
@@ -174,24 +160,18 @@ async fn invocation(args: &InstallArgs) -> std::result::Result<Invocation, Failu
     let program = std::env::current_exe()
         .and_then(|p| p.canonicalize())
         .map_err(|e| Failure::from(Error::Io(format!("cannot find the path of hubkey itself: {e}"))))?;
-    let mut flags = vec![
-        "--app".to_owned(),
-        resolved.app.clone(),
-        "--portal".to_owned(),
-        resolved.hub_id.to_string(),
-    ];
-    flags.extend(args.target.settings.as_flags());
     let server_url = args
         .url
         .clone()
         .unwrap_or_else(|| resolved.hubkey.endpoints().mcp_server_url());
-    Ok(Invocation {
+    Ok(Invocation::for_connection(
         program,
-        flags,
+        &ConnectionKey::new(&resolved.app, resolved.hub_id),
+        args.target.settings.as_flags(),
         server_url,
-        server_name: valid_name(&args.name)?,
-        os: Os::current(),
-    })
+        valid_name(&args.name)?,
+        Os::current(),
+    ))
 }
 
 fn valid_name(name: &str) -> Result<String> {

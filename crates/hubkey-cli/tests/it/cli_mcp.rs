@@ -513,3 +513,52 @@ async fn given_stdin_and_stdout_are_one_socket_when_hubkey_mcp_runs_then_it_answ
     assert_session_answers(&stdout);
     w.cleanup().await;
 }
+
+#[tokio::test]
+async fn given_a_connection_when_the_window_builds_its_ai_client_entries_then_each_is_exactly_what_mcp_install_print_prints(
+) {
+    // The window's dialog (hubkey_mcp::setup::view, behind the desktop's `ai_clients` command) and
+    // `hubkey mcp install <client> --print` must show the same entry for the same `hubkey` and settings.
+    let w = mcp_support::world().await;
+    let hub = mcp_support::connect_user_level(&w).await;
+    let base = w.sandbox.base_url();
+    let mcp_base = w.sandbox.mcp_base_url();
+    let home = w.home.path().to_string_lossy().into_owned();
+    let env = |k: &str| -> Option<String> {
+        match k {
+            "HUBKEY_HOME" => Some(home.clone()),
+            "HUBKEY_KEYCHAIN_SERVICE" => Some(w.service.clone()),
+            "HUBKEY_APP_BASE_URL" | "HUBKEY_API_BASE_URL" => Some(base.clone()),
+            "HUBKEY_MCP_BASE_URL" => Some(mcp_base.clone()),
+            "HOME" => Some(home.clone()),
+            _ => None,
+        }
+    };
+    let at = time::OffsetDateTime::now_utc();
+    let mut conn = hubkey_core::store::Connection::new("ul", hub, at, at);
+    conn.is_user_level = Some(true);
+    let cli = std::path::Path::new(env!("CARGO_BIN_EXE_hubkey"))
+        .canonicalize()
+        .unwrap();
+    let view = hubkey_mcp::setup::view(
+        &conn,
+        Some(&cli),
+        hubkey_mcp::setup::settings_flags(&env),
+        url::Url::parse(&mcp_base).unwrap(),
+        hubkey_mcp::Os::current(),
+        &env,
+    );
+    assert_eq!(view.clients.len(), 5);
+    for entry in &view.clients {
+        let out = w
+            .run(&["mcp", "install", &entry.id, "--print", "--app", "ul"])
+            .await;
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(
+            out.stdout, entry.snippet,
+            "{}: the window and the CLI differ",
+            entry.id
+        );
+    }
+    w.cleanup().await;
+}

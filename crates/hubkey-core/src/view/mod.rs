@@ -11,11 +11,13 @@
 //!
 //! Times are RFC 3339 strings in UTC ([`rfc3339`]); the UI renders them in local time.
 
+pub mod ai_clients;
 pub mod apps;
 pub mod connections;
 pub mod diagnostics;
 pub mod login;
 
+pub use ai_clients::{AiClientArgs, AiClientEntry, AiClientInstalled, AiClientsView};
 pub use apps::{
     AppArgs, AppInfo, AppView, CopyRedirectArgs, PageTimings, RedirectKind, RegisterAppArgs,
     RegisterAppResult, UpdateView,

@@ -1,4 +1,8 @@
 // Generated from hubkey-core's IPC types (ts-rs) by `cargo test -p hubkey-desktop --test it bindings::export_bindings -- --ignored`. Do not edit.
+export type { AiClientArgs } from "./AiClientArgs";
+export type { AiClientEntry } from "./AiClientEntry";
+export type { AiClientInstalled } from "./AiClientInstalled";
+export type { AiClientsView } from "./AiClientsView";
 export type { AppArgs } from "./AppArgs";
 export type { AppInfo } from "./AppInfo";
 export type { AppKind } from "./AppKind";
