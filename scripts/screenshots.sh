@@ -264,6 +264,9 @@ print((label(status[0]) if status else "-").replace(" ", "_"), copy[0] if copy e
   tray_copy_check
   tray_reopen_check
   stop_app
+  # tray-reopen.py resized the window, and tauri-plugin-window-state kept that size for the next start: the
+  # shots below are of the window's first size.
+  rm -f "${XDG_CONFIG_HOME:-$HOME/.config}/dev.hubkey.app/.window-state.json"
 
   # (e) Dark mode.
   start_app Adwaita:dark

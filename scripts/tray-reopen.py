@@ -11,15 +11,17 @@ Run by scripts/screenshots.sh while the app shows its window, with the tray regi
 3. checks that the app process is still alive and that its tray menu still answers over D-Bus;
 4. clicks "Open Hubkey" over D-Bus (com.canonical.dbusmenu.Event);
 5. checks that a viewable "Hubkey" window exists again, with painted content, served by a new web process;
-6. with --relaunch BINARY: closes it again, starts BINARY (single-instance forwards that to the running app and
-   the new process exits, as for a hubkey:// link on Linux) and checks 5 again;
+6. with --relaunch BINARY: resizes the window (xdotool), closes it, starts BINARY (single-instance forwards that
+   to the running app and the new process exits, as for a hubkey:// link on Linux) and checks 5 again, and that
+   the new window has the size the closed one had (tauri-plugin-window-state, issue 16 point 4);
 7. with --background-after SECS (the app's HUBKEY_RELAUNCH_QUIET_SECS): closes it once more, puts other text
    on the clipboard (a token Hubkey copied keeps the process as it is), and checks that the idle app replaces
    its process (src-tauri/src/relaunch.rs): the same PID now runs hubkey-tray (or, with --tray-program
    hubkey-desktop, `hubkey-desktop --background`) with no WebKit process, no zombie child and, for hubkey-tray,
    no WebKit library mapped; its tray registers again and answers; its "Copy token" puts the token that
    `hubkey token` prints (--cli) on the clipboard; and "Open Hubkey" hands back to hubkey-desktop, which builds
-   a painted window and puts the copied token on the clipboard again.
+   a painted window and puts the copied token on the clipboard again; with step 6, a window of the kept size
+   (read from the file the closing process saved). The first size is put back at the end.
 
 Prints one summary line (with the process tree's PSS before and after closing) and exits 0, or names the first
 failed check and exits 1. X11 access comes from bench/x11.py (ctypes, stdlib only).
@@ -111,6 +113,27 @@ def close_and_check(args, disp, window, web_before, how):
     if not alive(pid):
         raise Failed(f"{how}: the app process {pid} exited when its window closed (the tray should keep it "
                      f"running)")
+
+
+def geometry(window):
+    """The window's (width, height) as X reports it (xdotool)."""
+    out = subprocess.run(["xdotool", "getwindowgeometry", "--shell", str(window)], capture_output=True, text=True,
+                         timeout=10, check=True).stdout
+    values = dict(line.split("=", 1) for line in out.split() if "=" in line)
+    return int(values["WIDTH"]), int(values["HEIGHT"])
+
+
+def resize(args, window, size):
+    """Resizes the window as a user would, and waits until X reports the new size."""
+    # A window just shown may still get its restored size after X reported the first resize: try again then.
+    for _ in range(3):
+        subprocess.run(["xdotool", "windowsize", str(window), str(size[0]), str(size[1])], timeout=10, check=True)
+        if poll(args.timeout, lambda: geometry(window) == size) is not True:
+            raise Failed(f"the window did not take the size {size} (it is {geometry(window)})")
+        time.sleep(1.0)  # the resize events reach the app (and tauri-plugin-window-state) after X has it
+        if geometry(window) == size:
+            return
+    raise Failed(f"the window keeps going back to {geometry(window)} after being resized to {size}")
 
 
 def wait_reopened(args, disp, old_window, old_web, since, how):
@@ -237,13 +260,14 @@ def check_background_relaunch(args, disp, window, web):
     clicked = time.monotonic()
     gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.Event", "--", open_item_id(bus, menu), "clicked",
           '<"">', "0")
-    wait_reopened(args, disp, window, web, clicked, f"after clicking '{OPEN_LABEL}' in the replaced process")
+    reopened, _, _, _ = wait_reopened(args, disp, window, web, clicked,
+                                      f"after clicking '{OPEN_LABEL}' in the replaced process")
     if comm(pid) != "hubkey-desktop":
         raise Failed(f"the window is shown, but pid {pid} runs '{comm(pid)}', not hubkey-desktop")
     if token is not None and not poll(args.timeout, lambda: clipboard() == token, interval=0.1):
         raise Failed(f"after the hand-over the clipboard holds {len(clipboard())} characters, not the token the "
                      "tray copied")
-    return replaced_s, pss
+    return replaced_s, pss, reopened
 
 
 def run(args, disp):
@@ -271,8 +295,13 @@ def run(args, disp):
     checks = ["window destroyed", "web process gone", "app alive", "tray answers", "window rebuilt",
               "new web process", "painted"]
 
-    # 6. Optional: a second launch (what a deep link does on Linux) also brings a closed window back.
+    # 6. Optional: a second launch (what a deep link does on Linux) also brings a closed window back, with the
+    # size it had when it was closed (tauri-plugin-window-state).
+    original = kept = None
     if args.relaunch:
+        original = geometry(window)
+        kept = (original[0] - 120, original[1] - 80)
+        resize(args, window, kept)
         close_and_check(args, disp, window, web, "second close")
         launched = time.monotonic()
         second = subprocess.run([args.relaunch], capture_output=True, text=True, timeout=args.timeout)
@@ -280,18 +309,28 @@ def run(args, disp):
             raise Failed(f"the second launch exited with {second.returncode}: {second.stderr.strip()[-500:]}")
         window, web, _, _ = wait_reopened(args, disp, window, web, launched, "after a second launch")
         checks.append("second launch reopens")
+        if geometry(window) != kept:
+            raise Failed(f"the reopened window is {geometry(window)}, not the {kept} it had when it was closed")
+        checks.append("size kept across close and reopen")
 
     # 7. Optional: once closed and idle, the app replaces its process to give back the window's memory.
     background = ""
     if args.background_after is not None:
-        replaced_s, pss_background = check_background_relaunch(args, disp, window, web)
+        replaced_s, pss_background, window = check_background_relaunch(args, disp, window, web)
         checks += [f"became {args.tray_program} when idle", "no WebKit left", "tray registered again"]
         checks += ["tray copies the token"] if args.cli else []
         checks += ["Open Hubkey hands back to hubkey-desktop", "window painted"]
+        if kept is not None:
+            # A new hubkey-desktop process: the size came from the file the closing one saved.
+            if geometry(window) != kept:
+                raise Failed(f"after the hand-over the window is {geometry(window)}, not the {kept} it was closed with")
+            checks.append("size kept across the hand-over (saved on disk)")
         checks += ["copied token kept across the hand-over"] if args.cli else []
         background = (f"; replaced {replaced_s:.1f} s after closing, then {pss_background:.0f} MiB PSS in the "
                       f"tray")
 
+    if original is not None:
+        resize(args, window, original)  # the screenshots after this test crop the window's first size
     print(f"tray reopen: {len(checks)} passed, 0 failed ({', '.join(checks)}); "
           f"PSS of the app's tree {pss_open:.0f} MiB with the window, {pss_tray:.0f} MiB in the tray "
           f"({tray_parts}); reopened window mapped after {mapped_ms:.0f} ms, painted after {painted_ms:.0f} ms; "

@@ -85,7 +85,13 @@ pub fn run() -> Result<(), Error> {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         // Signed auto-update (update.rs): checked from Rust; none of its commands is in a capability.
-        .plugin(tauri_plugin_updater::Builder::new().build());
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        // The window's size and position across close, reopen and restart (window.rs, KEPT_STATE).
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(window::KEPT_STATE)
+                .build(),
+        );
 
     let app = configure(builder)
         .inspect_err(|e| tracing::error!("{e}"))?
@@ -98,6 +104,11 @@ pub fn run() -> Result<(), Error> {
             // memory, BENCHMARKS.md finding 3) go away, and window::show_main_window builds a new one from
             // tauri.conf.json. The app keeps running as long as the tray does ([`stays_in_tray`]).
             if window.label() == MAIN_WINDOW && matches!(event, WindowEvent::Destroyed) {
+                // On disk now: the process may be replaced by the tray process (relaunch.rs) before it exits.
+                use tauri_plugin_window_state::AppHandleExt;
+                if let Err(e) = window.app_handle().save_window_state(window::KEPT_STATE) {
+                    tracing::warn!("cannot save the window's size and position: {e}");
+                }
                 if window.app_handle().try_state::<tray::TrayReady>().is_some() {
                     tracing::info!("main window closed; its webview is freed, Hubkey stays in the tray");
                     relaunch::schedule(window.app_handle());

@@ -9,6 +9,10 @@
 //!
 //! Closing the window destroys it (lib.rs), so every path that shows it (tray "Open Hubkey", a second launch, a
 //! deep link, a finished sign-in) goes through [`show_main_window`], which builds it again when it is missing.
+//!
+//! Its size, position and maximized state are kept across close and reopen, and across restarts, by
+//! `tauri-plugin-window-state` ([`KEPT_STATE`]); not its visibility, which stays this module's (hidden until
+//! painted).
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -20,6 +24,12 @@ use hubkey_core::view::PageTimings;
 
 /// When the latest main window was built (ms since the Unix epoch), for [`page_ready`]'s log line.
 static BUILT_AT_MS: Mutex<Option<f64>> = Mutex::new(None);
+
+/// What `tauri-plugin-window-state` keeps of the main window: never `VISIBLE` (a restored "visible" would show
+/// the window before its page has painted, see the module docs).
+pub const KEPT_STATE: tauri_plugin_window_state::StateFlags = tauri_plugin_window_state::StateFlags::SIZE
+    .union(tauri_plugin_window_state::StateFlags::POSITION)
+    .union(tauri_plugin_window_state::StateFlags::MAXIMIZED);
 
 /// How long a new main window may stay hidden while its page has not reported.
 pub const REVEAL_FALLBACK: Duration = Duration::from_secs(3);
