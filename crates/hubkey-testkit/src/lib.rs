@@ -17,13 +17,36 @@ use hubkey_core::config::Endpoints;
 use hubspot_sandbox::{Fixture, SandboxHandle, DEMO_MCP_CLIENT_ID, DEMO_STANDARD_CLIENT_ID};
 use url::Url;
 
-/// A TCP port free on 127.0.0.1 right now (bound, then released).
+/// A TCP port free on 127.0.0.1 right now (bound, then released), and on ::1 where the machine has IPv6.
+///
+/// Picked at random from 20000–32767, below Linux's ephemeral range (32768–60999), not by binding port 0: a
+/// port the kernel hands out for `:0` comes from the same range as the source ports of every outgoing
+/// connection, so a port a test freed could be taken by some other test's client connection before the
+/// test binds it again (seen in CI as `doctor` finding a test app's redirect port busy).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    loop {
+        let port = rng.gen_range(20_000..32_768);
+        let Ok(v4) = std::net::TcpListener::bind(("127.0.0.1", port)) else {
+            continue;
+        };
+        match std::net::TcpListener::bind(("::1", port)) {
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+            _ => {}
+        }
+        drop(v4);
+        return port;
+    }
+}
+
+/// A loopback URL on which nothing listens (a [`free_port`], not bound): `(url, "127.0.0.1:port")`.
+pub fn closed_port_url() -> (Url, String) {
+    let port = free_port();
+    (
+        Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+        format!("127.0.0.1:{port}"),
+    )
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(0);

@@ -61,11 +61,7 @@ struct StaticServer {
 
 impl StaticServer {
     fn start(dir: &Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = hubkey_testkit::free_port();
         let child = std::process::Command::new("python3")
             .args([
                 "-m",

@@ -8,6 +8,7 @@ use hubkey_core::login::{LoginFlow, LoginHandle, PendingLogin};
 use hubkey_core::loopback::run_loopback_login;
 use hubkey_core::loopback::LoopbackListener;
 use hubkey_core::{CsrfState, Error, PkceVerifier};
+use hubkey_testkit::free_port;
 use std::net::{IpAddr, SocketAddr, TcpListener as StdListener};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,18 +17,6 @@ use tokio::net::TcpStream;
 const PATH: &str = "/oauth-callback";
 const STATE: &str = "st4te-Zm9vYmFyYmF6cXV4";
 const CODE: &str = "na1-1111-2222-3333-4444-555555555555";
-
-/// A port free on 127.0.0.1 (and on ::1 where it exists), for tests that need a fixed port.
-fn free_port() -> u16 {
-    loop {
-        let v4 = StdListener::bind("127.0.0.1:0").unwrap();
-        let port = v4.local_addr().unwrap().port();
-        match StdListener::bind(("::1", port)) {
-            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
-            _ => return port,
-        }
-    }
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()

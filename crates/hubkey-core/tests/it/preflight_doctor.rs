@@ -9,18 +9,8 @@ use hubkey_core::doctor::{doctor, CheckCategory, CheckStatus, DoctorReport};
 use hubkey_core::preflight::PreflightEnv;
 use hubkey_core::store::secrets::{self_test, Fault, MemoryStore};
 use hubkey_core::Error;
+use hubkey_testkit::closed_port_url;
 use preflight_support::*;
-use url::Url;
-
-fn closed_port_url() -> (Url, String) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    drop(l);
-    (
-        Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
-        format!("127.0.0.1:{port}"),
-    )
-}
 
 async fn run(
     apps: &[hubkey_core::app::AppConfig],
