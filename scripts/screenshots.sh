@@ -46,6 +46,10 @@ if [[ "${1:-}" == "--inner" ]]; then
     rm -rf "$WORK"
   }
   trap cleanup EXIT
+  # A private config folder: the window's kept size (tauri-plugin-window-state) and the autostart entry the
+  # tray test writes stay out of the user's own ~/.config.
+  export XDG_CONFIG_HOME="$WORK/config"
+  mkdir -p "$XDG_CONFIG_HOME"
 
   # A private X display.
   display=99
@@ -210,7 +214,8 @@ print((label(status[0]) if status else "-").replace(" ", "_"), copy[0] if copy e
     local bus menu
     read -r bus menu < <(tray_menu) || { log "tray reopen test: no tray item registered"; exit 1; }
     python3 "$ROOT/scripts/tray-reopen.py" --pid "$app_pid" --bus "$bus" --menu "$menu" --relaunch "$APP" \
-      --background-after "$HUBKEY_RELAUNCH_QUIET_SECS" --cli "$CLI" --timeout "$WAIT_SECS" >&2 || {
+      --background-after "$HUBKEY_RELAUNCH_QUIET_SECS" --cli "$CLI" --timeout "$WAIT_SECS" \
+      --autostart-entry "$XDG_CONFIG_HOME/autostart/Hubkey.desktop" >&2 || {
       log "tray reopen test failed; app log:"
       tail -n 30 "$WORK/app.log" >&2 || true
       exit 1
@@ -266,7 +271,7 @@ print((label(status[0]) if status else "-").replace(" ", "_"), copy[0] if copy e
   stop_app
   # tray-reopen.py resized the window, and tauri-plugin-window-state kept that size for the next start: the
   # shots below are of the window's first size.
-  rm -f "${XDG_CONFIG_HOME:-$HOME/.config}/dev.hubkey.app/.window-state.json"
+  rm -f "$XDG_CONFIG_HOME/dev.hubkey.app/.window-state.json"
 
   # (e) Dark mode.
   start_app Adwaita:dark

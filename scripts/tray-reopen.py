@@ -21,7 +21,9 @@ Run by scripts/screenshots.sh while the app shows its window, with the tray regi
    no WebKit library mapped; its tray registers again and answers; its "Copy token" puts the token that
    `hubkey token` prints (--cli) on the clipboard; and "Open Hubkey" hands back to hubkey-desktop, which builds
    a painted window and puts the copied token on the clipboard again; with step 6, a window of the kept size
-   (read from the file the closing process saved). The first size is put back at the end.
+   (read from the file the closing process saved). With --autostart-entry FILE, its "Start at login" item
+   writes FILE (`Exec=…/hubkey-desktop --background`), shows a check mark, and a second click removes FILE.
+   The first size is put back at the end.
 
 Prints one summary line (with the process tree's PSS before and after closing) and exits 0, or names the first
 failed check and exits 1. X11 access comes from bench/x11.py (ctypes, stdlib only).
@@ -217,6 +219,51 @@ def copy_item_id(bus, menu):
     raise Failed(f"the tray menu has no 'Copy token' item: {layout.strip()}")
 
 
+START_AT_LOGIN_LABEL = "Start at login"
+
+
+def menu_item(bus, menu, label):
+    """(id, properties text) of the tray menu's item labelled `label`, or None."""
+    layout = gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]")
+    for item_id, props in re.findall(r"\((\d+), \{([^{}]*)\}", layout):
+        if f"'label': <'{label}'>" in props:
+            return item_id, props
+    return None
+
+
+def check_start_at_login(args, pid, bus, menu):
+    """In the tray-only process: "Start at login" writes the XDG autostart entry (hubkey-desktop --background,
+    beside this tray), its check mark follows, and a second click takes the entry away (issue 16, point 3)."""
+    entry = Path(args.autostart_entry)
+    if entry.exists():
+        raise Failed(f"precondition: {entry} exists already (this test would replace it)")
+    desktop = Path(os.readlink(f"/proc/{pid}/exe")).parent / "hubkey-desktop"
+
+    def checked():
+        item = menu_item(bus, menu, START_AT_LOGIN_LABEL)
+        if not item:
+            raise Failed(f"the tray menu of {comm(pid)} has no '{START_AT_LOGIN_LABEL}' item")
+        match = re.search(r"'toggle-state': <(\d+)>", item[1])
+        return item[0], "'toggle-type': <'checkmark'>" in item[1], match and match.group(1) == "1"
+
+    item_id, is_check, on = checked()
+    if not is_check or on:
+        raise Failed(f"'{START_AT_LOGIN_LABEL}' should be an unchecked check item: {menu_item(bus, menu, START_AT_LOGIN_LABEL)}")
+    gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.Event", "--", item_id, "clicked", '<"">', "0")
+    if not poll(args.timeout, entry.exists, interval=0.1):
+        raise Failed(f"'{START_AT_LOGIN_LABEL}' wrote no {entry}")
+    exec_lines = [line for line in entry.read_text().splitlines() if line.startswith("Exec=")]
+    if exec_lines != [f"Exec={desktop} --background"]:
+        raise Failed(f"the autostart entry starts {exec_lines}, not {desktop} --background")
+    if not poll(args.timeout, lambda: checked()[2], interval=0.2):
+        raise Failed(f"'{START_AT_LOGIN_LABEL}' shows no check mark once the entry is written")
+    gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.Event", "--", checked()[0], "clicked", '<"">', "0")
+    if not poll(args.timeout, lambda: not entry.exists(), interval=0.1):
+        raise Failed(f"a second click on '{START_AT_LOGIN_LABEL}' left {entry}")
+    if not poll(args.timeout, lambda: not checked()[2], interval=0.2):
+        raise Failed(f"'{START_AT_LOGIN_LABEL}' still shows a check mark once the entry is gone")
+
+
 def replaced(pid, program):
     if program == "hubkey-desktop":
         return b"--background" in cmdline(pid)
@@ -257,6 +304,8 @@ def check_background_relaunch(args, disp, window, web):
               "clicked", '<"">', "0")
         if not poll(args.timeout, lambda: clipboard() == token, interval=0.1):
             raise Failed(f"'Copy token' in {args.tray_program} did not put the token on the clipboard")
+    if args.autostart_entry:
+        check_start_at_login(args, pid, bus, menu)
     clicked = time.monotonic()
     gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.Event", "--", open_item_id(bus, menu), "clicked",
           '<"">', "0")
@@ -319,6 +368,7 @@ def run(args, disp):
         replaced_s, pss_background, window = check_background_relaunch(args, disp, window, web)
         checks += [f"became {args.tray_program} when idle", "no WebKit left", "tray registered again"]
         checks += ["tray copies the token"] if args.cli else []
+        checks += ["tray switches start at login on and off"] if args.autostart_entry else []
         checks += ["Open Hubkey hands back to hubkey-desktop", "window painted"]
         if kept is not None:
             # A new hubkey-desktop process: the size came from the file the closing one saved.
@@ -352,6 +402,9 @@ def main():
     ap.add_argument("--tray-program", default="hubkey-tray",
                     help="what the process becomes in step 7 (hubkey-desktop: itself, with --background)")
     ap.add_argument("--cli", help="the hubkey CLI: in step 7, also copy a token from the tray and check it")
+    ap.add_argument("--autostart-entry",
+                    help="the XDG autostart file (must not exist): in step 7, also switch 'Start at login' on and "
+                         "off from the tray and check the file")
     args = ap.parse_args()
     disp = x11.Display(os.environ.get("DISPLAY"))
     try:

@@ -10,6 +10,7 @@ use std::time::Duration;
 use hubkey_core::browser::{browser_env, check_browser_url, open_with_browser_env};
 use hubkey_core::view::{AppInfo, CopyAck, LoginState};
 use hubkey_core::{ConnectionKey, CopyAs, Error as CoreError, Hubkey};
+use hubkey_shell::autostart::Autostart;
 use hubkey_shell::clipboard::Clipboard;
 use hubkey_shell::copy::TokenCopier;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -80,6 +81,8 @@ pub struct Host {
     logins: LoginBook,
     /// Commands at work (see [`Activity`]).
     activity: Activity,
+    /// The start-at-login entry (`None`: this install cannot have one).
+    autostart: Option<Autostart>,
 }
 
 impl Host {
@@ -92,7 +95,9 @@ impl Host {
         let secrets = hubkey_keychain::KeyringStore::from_env()?;
         let hubkey = Hubkey::from_env(Arc::new(secrets))?;
         let copier = TokenCopier::from_env(hubkey.store().home());
-        Ok(Self::new(hubkey).with_copier(copier))
+        Ok(Self::new(hubkey)
+            .with_copier(copier)
+            .with_autostart(Autostart::for_this_install()))
     }
 
     /// Over `hubkey`; the system browser and clipboard; 60 s clipboard clearing.
@@ -107,7 +112,14 @@ impl Host {
             login_timeout: Self::LOGIN_TIMEOUT,
             logins: LoginBook::default(),
             activity: Activity::default(),
+            autostart: None,
         }
+    }
+
+    /// The start-at-login entry the window and the tray switch (tests put one in a temporary folder here).
+    pub fn with_autostart(mut self, autostart: Option<Autostart>) -> Self {
+        self.autostart = autostart;
+        self
     }
 
     pub fn with_browser(mut self, browser: Browser) -> Self {
@@ -151,6 +163,11 @@ impl Host {
     /// The logins as pages must see them.
     pub fn logins(&self) -> &LoginBook {
         &self.logins
+    }
+
+    /// The start-at-login entry, when this install has one.
+    pub fn autostart(&self) -> Option<&Autostart> {
+        self.autostart.as_ref()
     }
 
     /// Commands at work.

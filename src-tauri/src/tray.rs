@@ -8,10 +8,11 @@
 use std::sync::Arc;
 
 use hubkey_core::Hubkey;
+use hubkey_shell::autostart::{self, Autostart};
 use hubkey_shell::copy::TokenCopier;
 use hubkey_shell::tray_actions::{react, Task, TrayAction, TrayHost};
 use tauri::image::Image;
-use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
 use time::OffsetDateTime;
@@ -32,12 +33,26 @@ fn menu<R: Runtime>(
     connections: &[hubkey_core::store::Connection],
 ) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
-    for item in items(connections, OffsetDateTime::now_utc(), localtime::offset()) {
+    let start_at_login = app.host().and_then(|h| autostart::state(h.autostart()));
+    for item in items(
+        connections,
+        OffsetDateTime::now_utc(),
+        localtime::offset(),
+        start_at_login,
+    ) {
         let entry: Box<dyn IsMenuItem<R>> = match item {
             Item::Separator => Box::new(PredefinedMenuItem::separator(app)?),
             Item::Action { id, label, enabled } => {
                 Box::new(MenuItem::with_id(app, id, label, enabled, None::<&str>)?)
             }
+            Item::Check { id, label, checked } => Box::new(CheckMenuItem::with_id(
+                app,
+                id,
+                label,
+                true,
+                checked,
+                None::<&str>,
+            )?),
         };
         menu.append(entry.as_ref())?;
     }
@@ -65,6 +80,7 @@ struct WindowProcessTray<R: Runtime> {
     app: AppHandle<R>,
     hubkey: Hubkey,
     copier: Arc<TokenCopier>,
+    autostart: Option<Autostart>,
 }
 
 impl<R: Runtime> TrayHost for WindowProcessTray<R> {
@@ -73,6 +89,9 @@ impl<R: Runtime> TrayHost for WindowProcessTray<R> {
     }
     fn copier(&self) -> &TokenCopier {
         &self.copier
+    }
+    fn autostart(&self) -> Option<&Autostart> {
+        self.autostart.as_ref()
     }
     fn open_window(&self) {
         crate::window::show_main_window(&self.app);
@@ -97,6 +116,7 @@ fn on_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
         app: app.clone(),
         hubkey: host.hubkey().clone(),
         copier: Arc::clone(host.copier()),
+        autostart: host.autostart().cloned(),
     });
     react(&tray, action);
 }

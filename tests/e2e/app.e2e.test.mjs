@@ -322,6 +322,26 @@ test('A: loopback - register in the UI, connect in the browser, see scopes/user/
     await (await s.button('Close', "//dialog[contains(@class, 'ai-clients')]")).click();
     progress(w, 'AI-client dialog shown with the entry for this connection');
 
+    // "Start at login" (issue 16, point 3) in Diagnostics: the switch writes the XDG autostart entry that
+    // starts this app in the tray only, and takes it away again; the tray menu's switch writes the same file
+    // (scripts/tray-reopen.py checks that one in hubkey-tray).
+    const entryFile = path.join(w.env.XDG_CONFIG_HOME, 'autostart', 'Hubkey.desktop');
+    assert.ok(!fs.existsSync(entryFile), 'no autostart entry before the switch');
+    await (await s.button('Diagnostics')).click();
+    const startAtLogin = "//label[contains(@class, 'setting')][contains(., 'Start at login')]/input";
+    const box = await s.waitFor(startAtLogin);
+    assert.equal(await box.property('checked'), false, 'the switch starts off');
+    await box.click();
+    const entry = await waitFor('the autostart entry', () => fs.existsSync(entryFile) && fs.readFileSync(entryFile, 'utf8'));
+    const exec = entry.split('\n').find((l) => l.startsWith('Exec='));
+    assert.equal(exec, `Exec=${APP} --background`, `the entry starts this app in the tray only: ${entry}`);
+    await waitFor('the switch shows on', async () => (await (await s.waitFor(startAtLogin)).property('checked')) === true);
+    await (await s.waitFor(startAtLogin)).click();
+    await waitFor('the autostart entry removed', () => !fs.existsSync(entryFile));
+    await waitFor('the switch shows off', async () => (await (await s.waitFor(startAtLogin)).property('checked')) === false);
+    await (await s.button('Close', "//section[contains(@class, 'diagnostics')]")).click();
+    progress(w, 'start at login switched on (entry written) and off (entry removed)');
+
     // The app is uninstalled from the portal and the token's time runs out at HubSpot; the next refresh
     // is refused and the connection needs re-authorization.
     await control('POST', 'uninstall', { client_id: CLIENT_ID, hub_id: PRO.hub_id });

@@ -5,6 +5,7 @@
 //! docs/BENCHMARKS.md finding 8). Both show the same tray menu, copy tokens the same way and log to the same
 //! file, so those parts live here, free of either process's toolkit.
 
+pub mod autostart;
 pub mod clipboard;
 pub mod copy;
 pub mod debounce;

@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use hubkey_core::{ConnectionKey, CopyAs, Hubkey};
 
+use crate::autostart::Autostart;
 use crate::copy::TokenCopier;
-use crate::tray_menu::{COPY_PREFIX, MORE_ID, OPEN_ID, QUIT_ID, REFRESH_ALL_ID};
+use crate::tray_menu::{COPY_PREFIX, MORE_ID, OPEN_ID, QUIT_ID, REFRESH_ALL_ID, START_AT_LOGIN_ID};
 
 /// One thing the tray menu can ask for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub enum TrayAction {
     RefreshAll,
     /// "Copy token — app · portal".
     Copy(ConnectionKey),
+    /// "Start at login": switch it to the other state.
+    ToggleStartAtLogin,
 }
 
 impl TrayAction {
@@ -32,6 +35,7 @@ impl TrayAction {
             OPEN_ID | MORE_ID => Some(TrayAction::OpenWindow),
             QUIT_ID => Some(TrayAction::Quit),
             REFRESH_ALL_ID => Some(TrayAction::RefreshAll),
+            START_AT_LOGIN_ID => Some(TrayAction::ToggleStartAtLogin),
             other => {
                 let rest = other.strip_prefix(COPY_PREFIX)?;
                 let (hub, app) = rest.split_once(':')?;
@@ -50,6 +54,8 @@ pub trait TrayHost: Send + Sync + 'static {
     fn hubkey(&self) -> &Hubkey;
     /// The process's one token copier.
     fn copier(&self) -> &TokenCopier;
+    /// The start-at-login entry, when this install has one.
+    fn autostart(&self) -> Option<&Autostart>;
     /// Shows the window (building it, or handing over to the process that has one).
     fn open_window(&self);
     /// Ends the process.
@@ -74,6 +80,20 @@ pub fn react<H: TrayHost>(host: &Arc<H>, action: TrayAction) {
                 me.hubkey().refresh_all().await;
                 me.menu_changed();
             }));
+        }
+        TrayAction::ToggleStartAtLogin => {
+            if let Some(autostart) = host.autostart() {
+                let result = autostart.is_enabled().and_then(|on| {
+                    autostart.set(!on)?;
+                    Ok(!on)
+                });
+                match result {
+                    Ok(on) => tracing::info!(on, "start at login switched from the tray"),
+                    Err(e) => tracing::warn!("cannot switch start at login: {e}"),
+                }
+            }
+            // The check mark shows what is on disk, whatever happened.
+            host.menu_changed();
         }
         TrayAction::Copy(key) => {
             let me = Arc::clone(host);
@@ -103,5 +123,9 @@ mod tests {
         assert_eq!(TrayAction::from_id(MORE_ID), Some(TrayAction::OpenWindow));
         assert_eq!(TrayAction::from_id(QUIT_ID), Some(TrayAction::Quit));
         assert_eq!(TrayAction::from_id(REFRESH_ALL_ID), Some(TrayAction::RefreshAll));
+        assert_eq!(
+            TrayAction::from_id(START_AT_LOGIN_ID),
+            Some(TrayAction::ToggleStartAtLogin)
+        );
     }
 }

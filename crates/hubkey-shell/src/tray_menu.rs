@@ -9,6 +9,7 @@
 //! Copy token — demo · sprocket.example
 //! ─────────
 //! Refresh all
+//! ☑ Start at login
 //! Open Hubkey
 //! Quit
 //! ```
@@ -26,6 +27,7 @@ pub const QUIT_ID: &str = "quit";
 pub const REFRESH_ALL_ID: &str = "refresh-all";
 pub const COPY_PREFIX: &str = "copy:";
 pub const MORE_ID: &str = "more";
+pub const START_AT_LOGIN_ID: &str = "start-at-login";
 pub const NO_CONNECTIONS: &str = "Hubkey — no connections yet";
 pub const OPEN_LABEL: &str = "Open Hubkey";
 pub const QUIT_LABEL: &str = "Quit";
@@ -159,6 +161,12 @@ pub enum Item {
         label: String,
         enabled: bool,
     },
+    /// A switch with a check mark ("Start at login").
+    Check {
+        id: String,
+        label: String,
+        checked: bool,
+    },
 }
 
 impl Item {
@@ -173,8 +181,14 @@ impl Item {
 
 /// The whole menu for `connections` at `now`, times shown at `offset`: the status line (disabled), a "Copy
 /// token" item per connection (the first [`MAX_COPY_ITEMS`]; disabled once a connection needing
-/// re-authorization has no valid token left), "Refresh all", "Open Hubkey", "Quit".
-pub fn items(connections: &[Connection], now: OffsetDateTime, offset: UtcOffset) -> Vec<Item> {
+/// re-authorization has no valid token left), "Refresh all", "Start at login" (checked when on; left out when
+/// `start_at_login` is `None`: this install has no entry to switch), "Open Hubkey", "Quit".
+pub fn items(
+    connections: &[Connection],
+    now: OffsetDateTime,
+    offset: UtcOffset,
+    start_at_login: Option<bool>,
+) -> Vec<Item> {
     let mut items = vec![
         Item::action(STATUS_ID, status_line(connections, offset), false),
         Item::Separator,
@@ -191,6 +205,13 @@ pub fn items(connections: &[Connection], now: OffsetDateTime, offset: UtcOffset)
     if !connections.is_empty() {
         items.push(Item::Separator);
         items.push(Item::action(REFRESH_ALL_ID, REFRESH_ALL_LABEL, true));
+    }
+    if let Some(checked) = start_at_login {
+        items.push(Item::Check {
+            id: START_AT_LOGIN_ID.into(),
+            label: crate::autostart::LABEL.into(),
+            checked,
+        });
     }
     items.push(Item::action(OPEN_ID, OPEN_LABEL, true));
     items.push(Item::action(QUIT_ID, QUIT_LABEL, true));
@@ -299,7 +320,7 @@ mod tests {
     }
 
     #[test]
-    fn the_menu_has_status_copy_items_refresh_open_and_quit_in_that_order() {
+    fn the_menu_has_status_copy_items_refresh_start_at_login_open_and_quit_in_that_order() {
         let now = datetime!(2026-12-01 12:00 UTC);
         let later = datetime!(2026-12-01 12:25 UTC);
         let conns = [
@@ -307,12 +328,13 @@ mod tests {
             // Re-authorization needed and the last token expired: nothing left to copy.
             conn("demo", 2, None, ConnectionState::NeedsReauth, now),
         ];
-        let menu = items(&conns, now, UtcOffset::UTC);
+        let menu = items(&conns, now, UtcOffset::UTC, Some(true));
         let shown: Vec<(String, bool)> = menu
             .iter()
             .map(|i| match i {
                 Item::Separator => ("—".to_string(), true),
                 Item::Action { label, enabled, .. } => (label.clone(), *enabled),
+                Item::Check { label, checked, .. } => (format!("[{checked}] {label}"), true),
             })
             .collect();
         assert_eq!(
@@ -327,13 +349,24 @@ mod tests {
                 ("Copy token — demo · portal 2".to_string(), false),
                 ("—".to_string(), true),
                 ("Refresh all".to_string(), true),
+                ("[true] Start at login".to_string(), true),
                 ("Open Hubkey".to_string(), true),
                 ("Quit".to_string(), true),
             ]
         );
 
-        let empty = items(&[], now, UtcOffset::UTC);
+        let empty = items(&[], now, UtcOffset::UTC, None);
         assert_eq!(empty.len(), 4, "status, separator, open, quit: {empty:?}");
+        let off = items(&[], now, UtcOffset::UTC, Some(false));
+        assert_eq!(
+            off[2],
+            Item::Check {
+                id: START_AT_LOGIN_ID.into(),
+                label: "Start at login".into(),
+                checked: false
+            },
+            "the switch shows its state: {off:?}"
+        );
         assert_eq!(
             icon_png(health(&conns)),
             icon_png(Health::NeedsReauth),

@@ -13,6 +13,7 @@ use hubkey_core::refresher::ConnectionEvent;
 use hubkey_core::store::ConnectionState;
 use hubkey_core::Hubkey;
 
+use hubkey_shell::autostart::{self, Autostart};
 use hubkey_shell::copy::TokenCopier;
 use hubkey_shell::debounce::{Debounce, TRAY_MAX_WAIT, TRAY_QUIET};
 use hubkey_shell::handoff;
@@ -33,6 +34,7 @@ pub struct Tray {
     copier: TokenCopier,
     notified: Notified,
     rebuild: Arc<Debounce>,
+    autostart: Option<Autostart>,
 }
 
 pub fn run() -> Result<(), String> {
@@ -66,7 +68,12 @@ pub fn run() -> Result<(), String> {
         Vec::new()
     });
     menu::build(
-        &items(&connections, OffsetDateTime::now_utc(), localtime::offset()),
+        &items(
+            &connections,
+            OffsetDateTime::now_utc(),
+            localtime::offset(),
+            autostart::state(tray.autostart.as_ref()),
+        ),
         health(&connections),
     )?;
     let handler = Arc::clone(&tray);
@@ -94,6 +101,7 @@ impl Tray {
             copier,
             notified: Notified::default(),
             rebuild: Arc::new(Debounce::new(TRAY_QUIET, TRAY_MAX_WAIT)),
+            autostart: Autostart::for_this_install(),
         })
     }
 
@@ -150,7 +158,12 @@ impl Tray {
                     return;
                 }
             };
-            let entries = items(&connections, OffsetDateTime::now_utc(), localtime::offset());
+            let entries = items(
+                &connections,
+                OffsetDateTime::now_utc(),
+                localtime::offset(),
+                autostart::state(me.autostart.as_ref()),
+            );
             let worst = health(&connections);
             gtk::glib::MainContext::default().invoke(move || menu::update(&entries, worst));
         });
@@ -204,6 +217,9 @@ impl TrayHost for Tray {
     }
     fn copier(&self) -> &TokenCopier {
         &self.copier
+    }
+    fn autostart(&self) -> Option<&Autostart> {
+        self.autostart.as_ref()
     }
     fn open_window(&self) {
         Tray::open_window(self, &[]);

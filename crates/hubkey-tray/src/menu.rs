@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use hubkey_shell::tray_menu::{icon_png, Health, Item};
-use tray_icon::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tray_icon::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
 /// The id of the tray icon; hubkey-desktop's Tauri tray uses the same.
@@ -41,6 +41,9 @@ fn menu(items: &[Item]) -> Result<Menu, String> {
             Item::Separator => menu.append(&PredefinedMenuItem::separator()),
             Item::Action { id, label, enabled } => {
                 menu.append(&MenuItem::with_id(id.as_str(), label, *enabled, None))
+            }
+            Item::Check { id, label, checked } => {
+                menu.append(&CheckMenuItem::with_id(id.as_str(), label, true, *checked, None))
             }
         };
         appended.map_err(|e| e.to_string())?;

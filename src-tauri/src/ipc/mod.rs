@@ -15,6 +15,7 @@ pub mod apps;
 pub mod connections;
 pub mod diagnostics;
 pub mod login;
+pub mod settings;
 pub mod update;
 
 pub use hubkey_core::view::CommandError;
@@ -53,6 +54,8 @@ macro_rules! ipc_table {
                 ai_clients::copy_ai_snippet => copyAiSnippet(args: hubkey_core::view::AiClientArgs) -> ();
                 update::update_available => updateAvailable() -> Option<hubkey_core::view::UpdateView>;
                 update::install_update => installUpdate() -> ();
+                settings::start_at_login => startAtLogin() -> hubkey_core::view::StartAtLoginView;
+                settings::set_start_at_login => setStartAtLogin(args: hubkey_core::view::StartAtLoginArgs) -> hubkey_core::view::StartAtLoginView;
             }
             events {
                 LOGIN_FINISHED = "login-finished": hubkey_core::view::LoginFinished;

@@ -97,6 +97,8 @@ fn generated() -> Vec<(String, String)> {
         one::<Severity>(&cfg),
         one::<SignOutArgs>(&cfg),
         one::<SignOutView>(&cfg),
+        one::<StartAtLoginArgs>(&cfg),
+        one::<StartAtLoginView>(&cfg),
         one::<StartLoginArgs>(&cfg),
         one::<UpdateView>(&cfg),
     ];

@@ -310,7 +310,11 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
     )
     .with_browser(fake_browser(Arc::clone(&app_handle)))
     .with_clipboard(clipboard.clone())
-    .with_clipboard_clear(Some(Duration::from_secs(45)));
+    .with_clipboard_clear(Some(Duration::from_secs(45)))
+    .with_autostart(Some(hubkey_shell::autostart::Autostart::new(
+        "/opt/hubkey/hubkey-desktop".into(),
+        &home.join("config"),
+    )));
 
     let app = hubkey_desktop_lib::configure_with(mock_builder(), host)
         .build(hubkey_desktop_lib::context())
@@ -790,6 +794,35 @@ fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
     assert_eq!(ipc.ok("page_ready", ready.clone()), Value::Null);
     let bad = ipc.call("page_ready", json!({"timings": {"mounted_ms": "soon"}}));
     assert!(bad.is_err(), "a malformed report is refused: {bad:?}");
+
+    // --- start_at_login / set_start_at_login: the autostart entry the tray's switch writes too ----------
+    let entry = home.join("config/autostart/Hubkey.desktop");
+    assert_eq!(
+        ipc.ok("start_at_login", json!({})),
+        json!({"available": true, "enabled": false})
+    );
+    assert_eq!(
+        ipc.ok("set_start_at_login", json!({"args": {"enabled": true}})),
+        json!({"available": true, "enabled": true})
+    );
+    let text = std::fs::read_to_string(&entry).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l == "Exec=/opt/hubkey/hubkey-desktop --background"),
+        "{text}"
+    );
+    assert_eq!(
+        ipc.ok("start_at_login", json!({})),
+        json!({"available": true, "enabled": true})
+    );
+    assert_eq!(
+        ipc.ok("set_start_at_login", json!({"args": {"enabled": false}})),
+        json!({"available": true, "enabled": false})
+    );
+    assert!(!entry.exists(), "switching off removes the entry");
+    let bad = ipc.call("set_start_at_login", json!({"args": {"enabled": "yes"}}));
+    assert!(bad.is_err(), "a malformed switch is refused: {bad:?}");
+    assert!(!entry.exists(), "and writes nothing");
 
     // --- refresh_now: new tokens, connection-changed events -----------------------------------------
     let refreshed = ipc.ok(

@@ -1,7 +1,7 @@
 // Generated from the IPC table (src-tauri/src/ipc/mod.rs) by `cargo test -p hubkey-desktop --test it bindings::export_bindings -- --ignored`. Do not edit.
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { call } from "./invoke";
-import type { AiClientArgs, AiClientInstalled, AiClientsView, AppArgs, AppInfo, AppValidation, AppView, ConnectionArgs, ConnectionView, CopyAck, CopyRedirectArgs, CopyTokenArgs, DoctorView, InstallFailure, LoginFinished, LoginStarted, LoginState, McpCheckView, PageTimings, PreflightView, RegisterAppArgs, RegisterAppResult, ScopeInfoView, ScopeSuggestionsArgs, SignOutArgs, SignOutView, StartLoginArgs, UpdateView } from "./bindings";
+import type { AiClientArgs, AiClientInstalled, AiClientsView, AppArgs, AppInfo, AppValidation, AppView, ConnectionArgs, ConnectionView, CopyAck, CopyRedirectArgs, CopyTokenArgs, DoctorView, InstallFailure, LoginFinished, LoginStarted, LoginState, McpCheckView, PageTimings, PreflightView, RegisterAppArgs, RegisterAppResult, ScopeInfoView, ScopeSuggestionsArgs, SignOutArgs, SignOutView, StartAtLoginArgs, StartAtLoginView, StartLoginArgs, UpdateView } from "./bindings";
 
 export const getAppInfo = (): Promise<AppInfo> => call("app_info");
 export const validateApp = (args: RegisterAppArgs): Promise<AppValidation> => call("validate_app", { args });
@@ -27,6 +27,8 @@ export const installAiClient = (args: AiClientArgs): Promise<AiClientInstalled> 
 export const copyAiSnippet = (args: AiClientArgs): Promise<void> => call("copy_ai_snippet", { args });
 export const updateAvailable = (): Promise<UpdateView | null> => call("update_available");
 export const installUpdate = (): Promise<void> => call("install_update");
+export const startAtLogin = (): Promise<StartAtLoginView> => call("start_at_login");
+export const setStartAtLogin = (args: StartAtLoginArgs): Promise<StartAtLoginView> => call("set_start_at_login", { args });
 
 /** Event `login-finished`. */
 export const LOGIN_FINISHED = "login-finished";

@@ -178,6 +178,22 @@ pub struct AppArgs {
     pub app: String,
 }
 
+/// `set_start_at_login` input: the switch's new state.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "StartAtLoginArgs.ts"))]
+pub struct StartAtLoginArgs {
+    pub enabled: bool,
+}
+
+/// The "Start at login" switch as the window shows it: `available` is false when this install has no entry
+/// to switch (no home folder, or no desktop program beside the tray), and the window then hides the switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "StartAtLoginView.ts"))]
+pub struct StartAtLoginView {
+    pub available: bool,
+    pub enabled: bool,
+}
+
 /// `copy_redirect_url` input: a non-secret redirect URL to put on the clipboard.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "CopyRedirectArgs.ts"))]

@@ -20,7 +20,7 @@ pub mod login;
 pub use ai_clients::{AiClientArgs, AiClientEntry, AiClientInstalled, AiClientsView};
 pub use apps::{
     AppArgs, AppInfo, AppView, CopyRedirectArgs, PageTimings, RedirectKind, RegisterAppArgs,
-    RegisterAppResult, UpdateView,
+    RegisterAppResult, StartAtLoginArgs, StartAtLoginView, UpdateView,
 };
 pub use connections::{ConnectionArgs, ConnectionView, CopyAck, CopyTokenArgs, SignOutArgs, SignOutView};
 pub use diagnostics::{

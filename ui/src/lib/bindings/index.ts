@@ -41,5 +41,7 @@ export type { ScopeSuggestionsArgs } from "./ScopeSuggestionsArgs";
 export type { Severity } from "./Severity";
 export type { SignOutArgs } from "./SignOutArgs";
 export type { SignOutView } from "./SignOutView";
+export type { StartAtLoginArgs } from "./StartAtLoginArgs";
+export type { StartAtLoginView } from "./StartAtLoginView";
 export type { StartLoginArgs } from "./StartLoginArgs";
 export type { UpdateView } from "./UpdateView";
