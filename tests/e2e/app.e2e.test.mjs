@@ -332,9 +332,9 @@ test('A: loopback - register in the UI, connect in the browser, see scopes/user/
     const box = await s.waitFor(startAtLogin);
     assert.equal(await box.property('checked'), false, 'the switch starts off');
     await box.click();
-    const entry = await waitFor('the autostart entry', () => fs.existsSync(entryFile) && fs.readFileSync(entryFile, 'utf8'));
-    const exec = entry.split('\n').find((l) => l.startsWith('Exec='));
-    assert.equal(exec, `Exec=${APP} --background`, `the entry starts this app in the tray only: ${entry}`);
+    const autostart = await waitFor('the autostart entry', () => fs.existsSync(entryFile) && fs.readFileSync(entryFile, 'utf8'));
+    const exec = autostart.split('\n').find((l) => l.startsWith('Exec='));
+    assert.equal(exec, `Exec=${APP} --background`, `the entry starts this app in the tray only: ${autostart}`);
     await waitFor('the switch shows on', async () => (await (await s.waitFor(startAtLogin)).property('checked')) === true);
     await (await s.waitFor(startAtLogin)).click();
     await waitFor('the autostart entry removed', () => !fs.existsSync(entryFile));
