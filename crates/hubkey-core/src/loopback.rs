@@ -337,7 +337,13 @@ async fn serve_connection(
 
 /// Answers one request (see the module documentation for the order of checks).
 fn handle(s: &Shared, req: &Request<Incoming>) -> Response<Body> {
-    if !host_allowed(req.headers(), s.port) {
+    // An absolute-form target (`GET http://host/…`, what a client says to a proxy) names its host there, and
+    // then that host counts, not the `Host` header (RFC 9112 §3.2.2): it must be this listener too.
+    let target_host_ok = req
+        .uri()
+        .authority()
+        .is_none_or(|a| host_names_listener(a.as_str(), s.port));
+    if !target_host_ok || !host_allowed(req.headers(), s.port) {
         tracing::debug!(port = s.port, "refused a request with an unexpected Host header");
         return page(
             StatusCode::BAD_REQUEST,
@@ -467,6 +473,12 @@ fn host_allowed(headers: &HeaderMap, port: u16) -> bool {
     let Ok(host) = host.to_str() else {
         return false;
     };
+    host_names_listener(host, port)
+}
+
+/// Whether `host` (a `Host` header's value or a target's authority) is `localhost`, `127.0.0.1` or `[::1]` with
+/// this listener's port.
+fn host_names_listener(host: &str, port: u16) -> bool {
     let host = host.to_ascii_lowercase();
     [
         format!("localhost:{port}"),

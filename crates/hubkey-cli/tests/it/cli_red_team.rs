@@ -404,7 +404,7 @@ async fn f3_given_an_index_that_is_dev_zero_or_huge_when_read_then_a_clear_error
 /// processes, may open 1,024 files: the real callback then met "Too many open files". Now it gets through.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f4_given_1029_idle_connections_to_the_listener_of_a_login_limited_to_1024_files_when_hubspot_redirects_then_the_login_completes(
+async fn attack_f4_given_1029_idle_connections_to_the_listener_of_a_login_limited_to_1024_files_when_hubspot_redirects_then_the_login_completes(
 ) {
     raise_own_fd_limit(4096);
     let w = World::start().await;

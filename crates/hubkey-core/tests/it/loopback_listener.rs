@@ -137,7 +137,7 @@ async fn l2_given_a_pending_login_when_other_paths_are_requested_then_404_and_th
 }
 
 #[tokio::test]
-async fn l3_given_a_foreign_host_header_when_the_callback_is_requested_then_400_and_a_good_callback_still_completes(
+async fn attack_l3_given_a_foreign_host_header_when_the_callback_is_requested_then_400_and_a_good_callback_still_completes(
 ) {
     let (flow, handle, mut listener, port) = listening().await;
     let v4 = SocketAddr::from(([127, 0, 0, 1], port));
@@ -161,7 +161,7 @@ async fn l3_given_a_foreign_host_header_when_the_callback_is_requested_then_400_
 }
 
 #[tokio::test]
-async fn l4_given_a_port_taken_on_ipv4_when_binding_then_port_in_use_names_the_port() {
+async fn attack_l4_given_a_port_taken_on_ipv4_when_binding_then_port_in_use_names_the_port() {
     let taken = StdListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let err = LoopbackListener::bind(LoginFlow::default(), port, PATH)
@@ -173,7 +173,7 @@ async fn l4_given_a_port_taken_on_ipv4_when_binding_then_port_in_use_names_the_p
 }
 
 #[tokio::test]
-async fn l4_given_a_port_taken_on_ipv6_loopback_when_binding_then_port_in_use() {
+async fn attack_l4_given_a_port_taken_on_ipv6_loopback_when_binding_then_port_in_use() {
     let Ok(taken) = StdListener::bind("[::1]:0") else {
         eprintln!("L4 (IPv6): no IPv6 loopback on this machine; skipped");
         return;
@@ -387,7 +387,7 @@ async fn c7_given_an_access_denied_callback_over_loopback_then_the_page_escapes_
 }
 
 #[tokio::test]
-async fn c1_given_a_forged_callback_with_a_wrong_state_over_loopback_then_400_the_login_stays_pending_and_the_right_one_completes(
+async fn attack_c1_given_a_forged_callback_with_a_wrong_state_over_loopback_then_400_the_login_stays_pending_and_the_right_one_completes(
 ) {
     let (flow, handle, listener, port) = listening().await;
     let c = client();
@@ -420,7 +420,8 @@ async fn c1_given_a_forged_callback_with_a_wrong_state_over_loopback_then_400_th
 }
 
 #[tokio::test]
-async fn c4_given_a_completed_loopback_login_when_the_callback_is_replayed_then_it_is_rejected_everywhere() {
+async fn attack_c4_given_a_completed_loopback_login_when_the_callback_is_replayed_then_it_is_rejected_everywhere(
+) {
     let (flow, handle, mut listener, port) = listening().await;
     let query = format!("code={CODE}&state={STATE}");
     let r = client().get(callback_url(port, &query)).send().await.unwrap();
@@ -442,7 +443,7 @@ async fn c4_given_a_completed_loopback_login_when_the_callback_is_replayed_then_
 }
 
 #[tokio::test]
-async fn given_a_post_to_the_callback_path_when_requested_then_405_and_the_login_stays_pending() {
+async fn attack_given_a_post_to_the_callback_path_when_requested_then_405_and_the_login_stays_pending() {
     let (flow, _handle, _listener, port) = listening().await;
     let r = client()
         .post(callback_url(port, &format!("code={CODE}&state={STATE}")))
@@ -516,7 +517,7 @@ async fn browser_get(port: u16, target: &str, headers: &[&str]) -> (u16, String)
 }
 
 #[tokio::test]
-async fn f1_given_a_pending_login_when_a_web_page_fires_the_callback_with_the_right_state_then_it_is_refused_and_the_navigation_still_completes(
+async fn attack_f1_given_a_pending_login_when_a_web_page_fires_the_callback_with_the_right_state_then_it_is_refused_and_the_navigation_still_completes(
 ) {
     let (flow, handle, mut listener, port) = listening().await;
     let attacker = format!("{PATH}?code=ATTACKERS-CODE&state={STATE}");
@@ -576,7 +577,7 @@ async fn f1_given_a_pending_login_when_a_web_page_fires_the_callback_with_the_ri
 }
 
 #[tokio::test]
-async fn f1_given_a_pending_login_when_a_web_page_sends_access_denied_with_the_right_state_then_the_login_is_not_aborted(
+async fn attack_f1_given_a_pending_login_when_a_web_page_sends_access_denied_with_the_right_state_then_the_login_is_not_aborted(
 ) {
     let (flow, handle, mut listener, port) = listening().await;
     let abort = format!("{PATH}?error=access_denied&state={STATE}");
@@ -627,7 +628,7 @@ fn f1_given_request_headers_when_judged_then_only_top_level_navigations_or_heade
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f4_given_1029_idle_connections_when_hubspot_redirects_then_the_callback_still_gets_through() {
+async fn attack_f4_given_1029_idle_connections_when_hubspot_redirects_then_the_callback_still_gets_through() {
     let (_flow, handle, mut listener, port) = listening().await;
     let v4 = SocketAddr::from(([127, 0, 0, 1], port));
     // Given: the flood of the red team's run, connections that never send a byte.
@@ -665,7 +666,7 @@ async fn f4_given_1029_idle_connections_when_hubspot_redirects_then_the_callback
 }
 
 #[tokio::test(start_paused = true)]
-async fn f4_given_a_client_that_sends_its_headers_byte_by_byte_when_the_timeout_passes_then_it_is_cut_off_and_the_login_goes_on(
+async fn attack_f4_given_a_client_that_sends_its_headers_byte_by_byte_when_the_timeout_passes_then_it_is_cut_off_and_the_login_goes_on(
 ) {
     let (flow, _handle, listener, port) = listening().await;
     let mut slow = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
