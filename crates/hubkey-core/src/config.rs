@@ -259,7 +259,22 @@ pub fn is_loopback_host(url: &Url) -> bool {
     }
 }
 
-/// Parses and checks an endpoint base URL: `https`, or `http` on a loopback host; no query,
+/// Why a plain-http endpoint was refused.
+pub const PLAIN_HTTP_REASON: &str =
+    "plain http is only allowed to a literal loopback address such as http://127.0.0.1:PORT (the sandbox)";
+
+/// True for a literal loopback address: `127.0.0.0/8` or `[::1]`, not a name. Plain http to an endpoint is
+/// allowed only there: a name, even `localhost`, is looked up (`/etc/hosts`, then DNS where it lacks the
+/// entry), and whoever answers that lookup would get the client secret in clear (issue 18, point 7).
+pub fn is_loopback_literal(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(_)) | None => false,
+    }
+}
+
+/// Parses and checks an endpoint base URL: `https`, or `http` on a literal loopback address; no query,
 /// fragment or credentials (threat-model.md C12).
 pub fn parse_base_url(var: &str, value: &str) -> Result<Url> {
     let url = Url::parse(value).map_err(|e| Error::Config(format!("{var}={value:?} is not a URL ({e})")))?;
@@ -269,12 +284,8 @@ pub fn parse_base_url(var: &str, value: &str) -> Result<Url> {
     };
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback_host(&url) => {}
-        "http" => {
-            return Err(unsafe_url(
-                "plain http is only allowed for localhost (the sandbox)",
-            ))
-        }
+        "http" if is_loopback_literal(&url) => {}
+        "http" => return Err(unsafe_url(PLAIN_HTTP_REASON)),
         other => return Err(unsafe_url(&format!("the scheme {other}: is not allowed"))),
     }
     if url.host().is_none() {
@@ -380,7 +391,7 @@ mod tests {
     fn given_a_loopback_sandbox_override_when_reading_endpoints_then_it_is_used() {
         let e = Endpoints::from_lookup(lookup(&[
             (env::API_BASE_URL, "http://127.0.0.1:4010"),
-            (env::APP_BASE_URL, "http://localhost:4010/"),
+            (env::APP_BASE_URL, "http://127.0.0.1:4010/"),
         ]))
         .unwrap();
         assert!(!e.is_hubspot());
@@ -390,7 +401,7 @@ mod tests {
         );
         assert_eq!(
             e.authorize_url(AppKind::Standard, None).as_str(),
-            "http://localhost:4010/oauth/authorize"
+            "http://127.0.0.1:4010/oauth/authorize"
         );
         assert_eq!(e.mcp_base.as_str(), "https://mcp.hubspot.com/");
     }

@@ -20,7 +20,7 @@ fn request(cmd: &str, url: tauri::Url) -> InvokeRequest {
 #[test]
 fn app_info_returns_env_overrides_and_is_granted_only_to_main() {
     std::env::set_var("HUBKEY_APP_BASE_URL", "http://127.0.0.1:8099");
-    std::env::set_var("HUBKEY_API_BASE_URL", "http://localhost:8099/api/");
+    std::env::set_var("HUBKEY_API_BASE_URL", "http://127.0.0.1:8099/api/");
     std::env::remove_var("HUBKEY_MCP_BASE_URL");
     std::env::set_var("HUBKEY_CLIPBOARD_CLEAR_SECS", "0");
 
@@ -38,7 +38,7 @@ fn app_info_returns_env_overrides_and_is_granted_only_to_main() {
         serde_json::json!({
             "version": env!("CARGO_PKG_VERSION"),
             "app_base_url": "http://127.0.0.1:8099/",
-            "api_base_url": "http://localhost:8099/api/",
+            "api_base_url": "http://127.0.0.1:8099/api/",
             "mcp_base_url": "https://mcp.hubspot.com/",
             "uses_sandbox": true,
             "clipboard_clear_secs": null,

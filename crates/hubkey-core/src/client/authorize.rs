@@ -7,7 +7,6 @@
 //! [`oauth2::CsrfToken`]).
 
 use crate::app::{AppConfig, AppKind};
-use crate::config::is_loopback_host;
 use crate::error::{Error, Result};
 use crate::secret::{CsrfState, PkceVerifier};
 use oauth2::{CsrfToken, PkceCodeChallenge, PkceCodeVerifier};
@@ -147,7 +146,7 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-/// A URL about to be opened in the browser: `https`, or `http` on a loopback host (the sandbox);
+/// A URL about to be opened in the browser: `https`, or `http` on a literal loopback address (the sandbox);
 /// no credentials (threat-model.md C12). `Endpoints` checks env overrides; this re-checks whatever
 /// `Endpoints` value the caller built.
 pub(crate) fn check_browser_url(url: &Url) -> Result<()> {
@@ -165,8 +164,8 @@ pub(crate) fn check_endpoint_url(url: &Url, what: &str) -> Result<()> {
     };
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback_host(url) => {}
-        "http" => return refuse("plain http is only allowed for localhost (the sandbox)"),
+        "http" if crate::config::is_loopback_literal(url) => {}
+        "http" => return refuse(crate::config::PLAIN_HTTP_REASON),
         other => return refuse(&format!("the scheme {other}: is not allowed")),
     }
     if url.host().is_none() {

@@ -288,7 +288,9 @@ mod tests {
             &url("http://127.0.0.1:4011/relocated/oauth/v3/token"),
             &base
         ));
-        assert!(acceptable(&url("http://localhost:4999/x"), &base));
+        // A name is looked up, so plain http goes only to a literal loopback address (issue 18, point 7).
+        assert!(!acceptable(&url("http://localhost:4999/x"), &base));
+        assert!(acceptable(&url("http://[::1]:4999/x"), &base));
         assert!(!acceptable(
             &url("http://mcp.example.invalid/oauth/v3/token"),
             &base
