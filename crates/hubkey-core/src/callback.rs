@@ -302,6 +302,13 @@ pub fn parse_callback(url: &str, expected: &CallbackTarget) -> Result<CallbackPa
         if slot.is_some() {
             return Err(invalid(&format!("the parameter {key} appears more than once")));
         }
+        // HubSpot's codes and Hubkey's states are printable ASCII without spaces; anything else (a `+` read as
+        // a space, a percent-encoded byte that is not UTF-8) is not a callback of theirs.
+        if matches!(key.as_ref(), "code" | "state") && !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(invalid(&format!(
+                "the parameter {key} holds characters HubSpot never sends"
+            )));
+        }
         *slot = Some(value.into_owned());
     }
 

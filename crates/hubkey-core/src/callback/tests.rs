@@ -69,16 +69,28 @@ fn c6_given_url_variants_when_parsed_then_only_the_exact_target_is_accepted_and_
             Ok(("%41", "s")),
         ),
         (
-            "plus is a space",
+            "plus is a space, which no HubSpot code holds",
             "hubkey://oauth/callback?code=a+b&state=s",
             &dl,
-            Ok(("a b", "s")),
+            Err(ErrorCode::CallbackInvalid),
         ),
         (
-            "%20 is a space",
+            "%20 is a space too",
             "hubkey://oauth/callback?code=a%20b&state=s",
             &dl,
-            Ok(("a b", "s")),
+            Err(ErrorCode::CallbackInvalid),
+        ),
+        (
+            "a percent-encoded value decodes once",
+            "hubkey://oauth/callback?code=a%2Bb%2525&state=s",
+            &dl,
+            Ok(("a+b%25", "s")),
+        ),
+        (
+            "a state that is not UTF-8",
+            "hubkey://oauth/callback?code=c&state=%ff%fe",
+            &dl,
+            Err(ErrorCode::CallbackInvalid),
         ),
         (
             "percent-encoded key",

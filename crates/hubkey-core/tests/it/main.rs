@@ -4,6 +4,10 @@
 // Test helpers outside #[test] functions: failing loudly is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod attacks_deep_link;
+mod attacks_fuzz;
+mod attacks_loopback;
+mod attacks_overrides;
 mod client_cycle;
 mod client_failures;
 mod client_revoke;
