@@ -4,6 +4,7 @@
 // Test helpers outside #[test] functions: failing loudly is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cli_attacks;
 mod cli_doctor;
 mod cli_end_to_end;
 mod cli_errors;
