@@ -146,3 +146,208 @@ async fn attack_a_secret_service_that_never_answers_makes_every_keychain_command
     assert!(!apps.stdout.contains("\"other\""), "{apps:?}");
     w.cleanup().await;
 }
+
+// ----- point 4: the store's files ----------------------------------------------------------------------------
+
+/// `index.json` planted as a link to a file of the user's: nothing is ever written through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_an_index_planted_as_a_link_to_a_users_file_is_never_written_through() {
+    let w = World::start().await;
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("bashrc");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::fs::create_dir_all(w.home.path()).unwrap();
+    std::os::unix::fs::symlink(&victim, w.index_path()).unwrap();
+
+    let redirect = w.redirect_uri();
+    let add = [
+        "app",
+        "add",
+        "demo",
+        "--client-id",
+        hubspot_sandbox::DEMO_STANDARD_CLIENT_ID,
+        "--redirect-uri",
+        &redirect,
+        "--scopes",
+        "oauth",
+    ];
+    let out = w.run_with(&add, Some("secret\n"), &[]).await;
+    assert_ne!(out.code, 0, "an index that is a link is refused: {out:?}");
+    for args in [vec!["status"], vec!["app", "list"], vec!["token"]] {
+        let out = w.run(&args).await;
+        assert_ne!(out.code, 0, "hubkey {args:?}: {out:?}");
+    }
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(
+        std::fs::symlink_metadata(w.index_path())
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the planted link is left for the user to see, not replaced blindly"
+    );
+    std::fs::remove_file(w.index_path()).unwrap();
+    w.cleanup().await;
+}
+
+/// Eight `hubkey app add` processes at once, each adding its own app: none of them is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_eight_processes_writing_the_index_at_once_lose_nothing() {
+    let w = World::start().await;
+    let names: Vec<String> = (0..8).map(|i| format!("app-{i}")).collect();
+    let mut children = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let redirect = format!("http://localhost:{}/callback", 40000 + i);
+        let mut cmd = w.command(&[
+            "app",
+            "add",
+            name,
+            "--client-id",
+            hubspot_sandbox::DEMO_STANDARD_CLIENT_ID,
+            "--redirect-uri",
+            &redirect,
+            "--scopes",
+            "oauth",
+        ]);
+        cmd.stdin(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        children.push(tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            stdin.write_all(b"secret\n").await.unwrap();
+            drop(stdin);
+            child.wait_with_output().await.unwrap()
+        }));
+    }
+    for child in children {
+        let out = child.await.unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let list = w.run(&["app", "list", "--json"]).await;
+    assert_eq!(list.code, 0, "{list:?}");
+    for name in &names {
+        assert!(
+            list.stdout.contains(&format!("\"{name}\"")),
+            "{name} was lost: {}",
+            list.stdout
+        );
+    }
+    w.cleanup().await;
+}
+
+// ----- point 6: the process surface ----------------------------------------------------------------------------
+
+/// This process's effective uid, from /proc.
+fn euid() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    line.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+/// Whether the kernel treats `pid` as not dumpable, seen from outside: its `/proc` files then belong to root,
+/// and a process of the same (non-root) user may not read its environment.
+fn looks_not_dumpable(pid: u32, runs_as: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let environ = format!("/proc/{pid}/environ");
+    if runs_as != 0 && euid() == runs_as {
+        return matches!(std::fs::read(&environ), Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied);
+    }
+    std::fs::metadata(&environ).is_ok_and(|m| m.uid() == 0)
+}
+
+/// Starts `program args` waiting on its stdin, as `nobody` when the test runs as root (so ownership tells);
+/// returns the child and the uid it runs as.
+fn waiting_on_stdin(program: &str, args: &[&str], home: &std::path::Path) -> (Child, u32) {
+    let me = euid();
+    let mut cmd = if me == 0 {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--", program]);
+        c
+    } else {
+        Command::new(program)
+    };
+    let child = cmd
+        .args(args)
+        .env("HUBKEY_HOME", home)
+        .env("HOME", home)
+        .env("HUBKEY_API_BASE_URL", "http://127.0.0.1:9")
+        .env("HUBKEY_APP_BASE_URL", "http://127.0.0.1:9")
+        .env("HUBKEY_MCP_BASE_URL", "http://127.0.0.1:9")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("setpriv (util-linux) starts");
+    (child, if me == 0 { 65534 } else { me })
+}
+
+#[test]
+fn attack_reading_a_running_hubkeys_memory_environment_or_core_dump_finds_it_not_dumpable() {
+    let home = tempfile::tempdir().unwrap();
+    if euid() == 0 {
+        std::os::unix::fs::chown(home.path(), Some(65534), Some(65534)).unwrap();
+    }
+    // `hubkey app add` waits for the client secret on stdin: a hubkey process that is about to hold a secret.
+    // A copy that `nobody` may read: the kernel makes any program it may not read undumpable by itself.
+    let bin = tempfile::tempdir().unwrap();
+    let copy = bin.path().join("hubkey");
+    std::fs::copy(env!("CARGO_BIN_EXE_hubkey"), &copy).unwrap();
+    for dir in [bin.path(), copy.as_path()] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let hubkey = copy.to_str().unwrap();
+    let add = [
+        "app",
+        "add",
+        "demo",
+        "--client-id",
+        hubspot_sandbox::DEMO_STANDARD_CLIENT_ID,
+        "--redirect-uri",
+        "http://localhost:53682/callback",
+        "--scopes",
+        "oauth",
+    ];
+    let (mut child, uid) = waiting_on_stdin(hubkey, &add, home.path());
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = false;
+    while Instant::now() < deadline {
+        // A process that has exited (a zombie) has no memory left and looks "not dumpable" too.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let running = stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z'));
+        assert!(running, "hubkey exited before the check: {stat}");
+        // Only once setpriv has exec'd hubkey: between its setuid and its exec it is not dumpable itself.
+        let argv0 = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let is_hubkey = argv0.split(|b| *b == 0).next() == Some(hubkey.as_bytes());
+        if is_hubkey && looks_not_dumpable(pid, uid) {
+            seen = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen, "hubkey (pid {pid}, uid {uid}) stayed dumpable for 20 s");
+
+    // The same check on a program that does not do this: it would have seen a dumpable process.
+    let (mut cat, uid) = waiting_on_stdin("/usr/bin/cat", &[], home.path());
+    let started = Instant::now();
+    while std::fs::read(format!("/proc/{}/cmdline", cat.id()))
+        .unwrap_or_default()
+        .split(|b| *b == 0)
+        .next()
+        != Some(b"/usr/bin/cat".as_slice())
+    {
+        assert!(started.elapsed() < Duration::from_secs(10), "cat did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let control = looks_not_dumpable(cat.id(), uid);
+    let _ = cat.kill();
+    let _ = cat.wait();
+    assert!(
+        !control,
+        "the check calls an ordinary process not dumpable too, so it shows nothing"
+    );
+}
