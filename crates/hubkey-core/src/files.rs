@@ -277,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn given_a_planted_symlink_when_creating_or_appending_then_nothing_is_written_through_it() {
+    fn attack_given_a_planted_symlink_when_creating_or_appending_then_nothing_is_written_through_it() {
         let d = tmp();
         let target = d.0.join("bashrc");
         std::fs::write(&target, "original\n").unwrap();

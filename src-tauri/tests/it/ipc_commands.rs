@@ -270,7 +270,7 @@ fn ai_clients_dialog(ipc: &Ipc<'_>, clipboard: &FakeClipboard, mcp_hub: u64) {
 }
 
 #[test]
-fn s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
+fn attack_s3_s4_c5_every_command_over_ipc_without_leaking_secrets() {
     // Deterministic clipboard delay; no endpoint overrides from the caller.
     std::env::set_var("HUBKEY_CLIPBOARD_CLEAR_SECS", "45");
 

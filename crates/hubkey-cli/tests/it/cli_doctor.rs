@@ -167,7 +167,7 @@ async fn given_a_scope_in_both_lists_when_doctor_runs_then_it_exits_2_quoting_th
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn given_no_keychain_when_doctor_runs_then_it_exits_4_and_still_reports_everything_else() {
+async fn attack_given_no_keychain_when_doctor_runs_then_it_exits_4_and_still_reports_everything_else() {
     let w = World::start().await;
     w.add_app().await;
 

@@ -74,7 +74,7 @@ async fn given_an_uninstalled_app_and_an_expiring_token_when_token_runs_then_it_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn given_no_keychain_when_an_app_is_added_then_it_exits_4_and_nothing_is_stored() {
+async fn attack_given_no_keychain_when_an_app_is_added_then_it_exits_4_and_nothing_is_stored() {
     let w = World::start().await;
     let redirect = w.redirect_uri();
 

@@ -48,7 +48,7 @@ fn no_control_chars(text: &str) -> bool {
 /// `$BROWSER` and the browser. Now no process's command line holds it while the login waits.
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f1_given_a_login_waiting_for_hubspot_when_every_process_command_line_is_read_then_none_holds_the_state(
+async fn attack_f1_given_a_login_waiting_for_hubspot_when_every_process_command_line_is_read_then_none_holds_the_state(
 ) {
     let w = World::start().await;
     w.add_app().await;
@@ -131,7 +131,7 @@ async fn f1_given_a_login_waiting_for_hubspot_when_every_process_command_line_is
 
 /// After a login the CLI names the portal and the user, and the command that undoes it, which works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f1_given_a_finished_login_when_it_is_reported_then_portal_and_user_are_named_and_the_printed_undo_signs_out(
+async fn attack_f1_given_a_finished_login_when_it_is_reported_then_portal_and_user_are_named_and_the_printed_undo_signs_out(
 ) {
     let w = World::start().await;
     w.add_app().await;
@@ -181,7 +181,7 @@ async fn chromium(step: &str, url: &str) -> serde_json::Value {
 /// `<img>`. Chromium sends them; the listener refuses both (403) and the victim's login keeps waiting with
 /// nothing stored. Then the victim's own consent, a top-level navigation, completes it, as the victim.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f1_given_a_leaked_sign_in_link_when_a_web_page_in_chromium_fires_the_callback_then_it_is_refused_and_the_users_own_consent_completes(
+async fn attack_f1_given_a_leaked_sign_in_link_when_a_web_page_in_chromium_fires_the_callback_then_it_is_refused_and_the_users_own_consent_completes(
 ) {
     let w = World::start().await;
     w.add_app().await;
@@ -275,7 +275,7 @@ async fn f1_given_a_leaked_sign_in_link_when_a_web_page_in_chromium_fires_the_ca
 /// refuses to start, says how to fix the folder, and writes nothing.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f3_given_a_world_writable_home_with_a_planted_index_when_logging_in_then_it_refuses_with_the_fix_and_nothing_is_written(
+async fn attack_f3_given_a_world_writable_home_with_a_planted_index_when_logging_in_then_it_refuses_with_the_fix_and_nothing_is_written(
 ) {
     let w = World::start().await;
     w.add_app().await;
@@ -313,7 +313,7 @@ async fn f3_given_a_world_writable_home_with_a_planted_index_when_logging_in_the
 /// `index.lock` planted as a link to a file of the user's: it is not followed, the file stays as it was.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f3_given_index_lock_planted_as_a_link_when_an_app_is_added_then_the_link_is_not_followed() {
+async fn attack_f3_given_index_lock_planted_as_a_link_when_an_app_is_added_then_the_link_is_not_followed() {
     let w = World::start().await;
     let outside = tempfile::tempdir().unwrap();
     let victim = outside.path().join("victim");
@@ -350,7 +350,8 @@ async fn f3_given_index_lock_planted_as_a_link_when_an_app_is_added_then_the_lin
 /// `locks/` planted as a link to a folder others can write: a refresh refuses it and creates nothing there.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f3_given_the_locks_folder_planted_as_a_link_to_a_shared_folder_when_refreshing_then_it_is_refused() {
+async fn attack_f3_given_the_locks_folder_planted_as_a_link_to_a_shared_folder_when_refreshing_then_it_is_refused(
+) {
     let w = World::start().await;
     w.add_app().await;
     let (out, _) = w.login(&[]).await;
@@ -376,8 +377,8 @@ async fn f3_given_the_locks_folder_planted_as_a_link_to_a_shared_folder_when_ref
 /// `index.json` as a link to `/dev/zero` exhausted memory; a huge one too. Both are refused at once.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f3_given_an_index_that_is_dev_zero_or_huge_when_read_then_a_clear_error_and_no_memory_is_exhausted()
-{
+async fn attack_f3_given_an_index_that_is_dev_zero_or_huge_when_read_then_a_clear_error_and_no_memory_is_exhausted(
+) {
     let w = World::start().await;
     std::fs::create_dir_all(w.home.path()).unwrap();
     std::os::unix::fs::symlink("/dev/zero", w.index_path()).unwrap();
@@ -494,7 +495,7 @@ const PROXY_VARS: [&str; 8] = [
 /// The red team's run: a loopback sandbox override and `HTTP_PROXY` set; the refresh POST (client secret and
 /// refresh token) went to the proxy in clear. Now plain http never goes through a proxy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f5_given_http_proxy_set_and_a_loopback_override_when_refreshing_then_the_proxy_sees_nothing_and_the_refresh_succeeds(
+async fn attack_f5_given_http_proxy_set_and_a_loopback_override_when_refreshing_then_the_proxy_sees_nothing_and_the_refresh_succeeds(
 ) {
     let w = World::start().await;
     w.add_app().await;
@@ -615,7 +616,7 @@ async fn tls_front(sandbox: std::net::SocketAddr, dir: &Path) -> (std::net::Sock
 /// Issue 16 point 6: with `HTTPS_PROXY` set, an https token endpoint is reached through the proxy's CONNECT
 /// tunnel, and TLS is checked against a CA that exists only in the "system store" (`SSL_CERT_FILE`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f5_given_https_proxy_set_and_an_https_token_endpoint_when_refreshing_then_the_request_goes_through_the_connect_tunnel(
+async fn attack_f5_given_https_proxy_set_and_an_https_token_endpoint_when_refreshing_then_the_request_goes_through_the_connect_tunnel(
 ) {
     let w = World::start().await;
     w.add_app().await;
@@ -686,7 +687,7 @@ async fn f5_given_https_proxy_set_and_an_https_token_endpoint_when_refreshing_th
 // ----- finding 6: a silent https override -------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f6_given_an_https_override_of_another_host_when_any_command_runs_then_one_warning_line_names_it_every_time(
+async fn attack_f6_given_an_https_override_of_another_host_when_any_command_runs_then_one_warning_line_names_it_every_time(
 ) {
     let w = World::start().await;
     w.add_app().await;
@@ -732,7 +733,7 @@ async fn hostile_token_endpoint(status: u16, body: &'static str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f7_given_a_hostile_endpoint_with_terminal_escapes_in_the_token_or_the_error_when_refreshing_then_nothing_is_stored_or_printed_raw(
+async fn attack_f7_given_a_hostile_endpoint_with_terminal_escapes_in_the_token_or_the_error_when_refreshing_then_nothing_is_stored_or_printed_raw(
 ) {
     let w = World::start().await;
     w.add_app().await;
@@ -799,7 +800,7 @@ async fn f7_given_a_hostile_endpoint_with_terminal_escapes_in_the_token_or_the_e
 // ----- finding 8: a revoked connection still handed out tokens ----------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f8_given_the_app_was_uninstalled_when_refresh_then_token_are_run_then_both_exit_3_and_no_token_is_printed(
+async fn attack_f8_given_the_app_was_uninstalled_when_refresh_then_token_are_run_then_both_exit_3_and_no_token_is_printed(
 ) {
     let w = World::start().await;
     w.add_app().await;

@@ -31,7 +31,7 @@ impl Write for Captured {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn c5_given_trace_logging_when_callbacks_are_ignored_accepted_and_replayed_then_no_code_or_state_is_logged(
+async fn attack_c5_given_trace_logging_when_callbacks_are_ignored_accepted_and_replayed_then_no_code_or_state_is_logged(
 ) {
     let captured = Captured::default();
     let writer = captured.clone();

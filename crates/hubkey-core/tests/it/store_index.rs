@@ -43,7 +43,7 @@ fn corrupt_variants() -> Vec<(&'static str, String)> {
 }
 
 #[tokio::test]
-async fn t9_given_a_corrupt_index_when_used_then_corrupt_record_and_the_file_is_left_as_it_was() {
+async fn attack_t9_given_a_corrupt_index_when_used_then_corrupt_record_and_the_file_is_left_as_it_was() {
     for (what, content) in corrupt_variants() {
         let (mem, store, home) = memory_store("t9");
         std::fs::create_dir_all(home.path()).unwrap();
@@ -134,7 +134,7 @@ fn given_no_index_when_loaded_then_it_is_empty_and_nothing_is_created() {
 
 #[cfg(unix)]
 #[tokio::test]
-async fn given_a_new_home_when_written_then_folder_is_0700_and_files_are_0600() {
+async fn attack_given_a_new_home_when_written_then_folder_is_0700_and_files_are_0600() {
     use std::os::unix::fs::PermissionsExt;
     let (_mem, store, home) = memory_store("perms");
     store

@@ -142,7 +142,7 @@ async fn t4_given_a_failing_keychain_when_saving_then_keychain_unavailable_and_p
 }
 
 #[tokio::test]
-async fn t4_given_a_locked_keychain_when_reading_then_keychain_locked_and_no_fallback() {
+async fn attack_t4_given_a_locked_keychain_when_reading_then_keychain_locked_and_no_fallback() {
     let (mem, store, home) = memory_store("locked");
     store
         .save_app(&app("crm"), &ClientSecret::new(CLIENT_SECRET))

@@ -504,7 +504,7 @@ fn keychain_given_no_session_bus_when_used_then_keychain_unavailable_and_nothing
 
 #[cfg(target_os = "linux")]
 #[test]
-fn keychain_given_a_locked_keyring_when_writing_then_keychain_locked_without_hanging() {
+fn attack_keychain_given_a_locked_keyring_when_writing_then_keychain_locked_without_hanging() {
     // Needs its own bus: create a login keyring, restart gnome-keyring without unlocking it.
     let home = TempDir::new("locked");
     let run = home.0.join("run");

@@ -37,8 +37,8 @@ impl Write for Sink {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_secret_reaches_logs_or_files()
-{
+async fn attack_s2_given_trace_logging_when_logins_refreshes_and_failures_run_then_no_secret_reaches_logs_or_files(
+) {
     let sink = Sink { buf: Arc::default() };
     let writer = sink.clone();
     tracing_subscriber::fmt()
