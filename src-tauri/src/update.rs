@@ -41,7 +41,7 @@ pub struct Available {
 
 /// The verified build waiting for the user's "Install" (managed state).
 #[derive(Default)]
-pub struct PendingUpdate(Mutex<Option<(Available, Update, Vec<u8>)>>);
+pub struct PendingUpdate(Mutex<Option<Found>>);
 
 /// What the window shows of the pending verified update.
 pub fn pending<R: Runtime>(app: &AppHandle<R>) -> Option<hubkey_core::view::UpdateView> {
@@ -91,22 +91,37 @@ pub fn parse_endpoint(url: &str) -> Result<Url, String> {
     }
 }
 
-/// Checks `endpoint` (None: the configured one), and when a newer version exists, downloads it and verifies its
-/// signature against `pubkey` (None: the configured key). `Ok(None)`: up to date. A build whose signature does
-/// not verify is an error that says so; it is never returned.
-pub async fn find<R: Runtime>(
-    app: &AppHandle<R>,
-    endpoint: Option<Url>,
-    pubkey: Option<String>,
-) -> Result<Option<(Available, Update, Vec<u8>)>, String> {
+/// Where [`find`] looks and what it trusts. The default is the configured endpoint and release key, and the
+/// running program as what an install replaces (on Linux: the AppImage, or the package a .deb or .rpm build
+/// came from, which the plugin installs through `pkexec`).
+#[derive(Debug, Clone, Default)]
+pub struct UpdateSource {
+    /// Another `latest.json` (None: the configured endpoint, or [`UPDATE_URL_ENV`] for [`check_now`]).
+    pub endpoint: Option<Url>,
+    /// Another public key (None: the one compiled in).
+    pub pubkey: Option<String>,
+    /// Another program to replace when installing (tests: a stand-in for the installed AppImage).
+    pub installed_at: Option<std::path::PathBuf>,
+}
+
+/// A verified update: what the window is told, the plugin's handle, and the downloaded bytes.
+pub type Found = (Available, Update, Vec<u8>);
+
+/// Checks the source's endpoint, and when a newer version exists, downloads it and verifies its signature
+/// against the source's key. `Ok(None)`: up to date. A build whose signature does not verify is an error that
+/// says so; it is never returned.
+pub async fn find<R: Runtime>(app: &AppHandle<R>, source: UpdateSource) -> Result<Option<Found>, String> {
     let mut builder = app.updater_builder();
-    if let Some(url) = endpoint {
+    if let Some(url) = source.endpoint {
         builder = builder
             .endpoints(vec![url])
             .map_err(|e| format!("the update endpoint is refused: {e}"))?;
     }
-    if let Some(key) = pubkey {
+    if let Some(key) = source.pubkey {
         builder = builder.pubkey(key);
+    }
+    if let Some(path) = source.installed_at {
+        builder = builder.executable_path(path);
     }
     let updater = builder
         .build()
@@ -135,17 +150,25 @@ pub async fn find<R: Runtime>(
 
 /// One check: a verified update is kept for [`install`] and announced to the window.
 pub async fn check_now<R: Runtime>(app: &AppHandle<R>) -> Result<Option<Available>, String> {
-    let endpoint = endpoint_override()?;
-    let Some((available, update, bytes)) = find(app, endpoint, None).await? else {
+    let source = UpdateSource {
+        endpoint: endpoint_override()?,
+        ..UpdateSource::default()
+    };
+    let Some(found) = find(app, source).await? else {
         return Ok(None);
     };
+    Ok(Some(offer(app, found)))
+}
+
+/// Keeps a verified update for [`install`] and tells the window; returns what it shows.
+pub fn offer<R: Runtime>(app: &AppHandle<R>, (available, update, bytes): Found) -> Available {
     if let Some(pending) = app.try_state::<PendingUpdate>() {
         if let Ok(mut slot) = pending.0.lock() {
             *slot = Some((available.clone(), update, bytes));
         }
     }
     let _ = app.emit(UPDATE_AVAILABLE_EVENT, view(&available));
-    Ok(Some(available))
+    available
 }
 
 /// Checks at start and then every [`CHECK_INTERVAL`]; failures are logged and retried at the next check.

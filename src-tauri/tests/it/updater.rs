@@ -2,7 +2,9 @@
 //! path `update::start` runs at start and daily) against a local static HTTP server on loopback that serves a
 //! `latest.json` and a "newer build", signed by keys this test makes with the Tauri signer of
 //! node_modules/@tauri-apps/cli. A build signed by the release key is found, downloaded, verified and offered;
-//! the same build signed by another key is refused with a message that says so. Nothing is installed.
+//! the same build signed by another key is refused with a message that says so. Installing on request
+//! (`update::install`, the window's Install) runs the plugin's real install against a stand-in for the
+//! installed AppImage in a temporary folder: it becomes the verified build, once.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -153,11 +155,14 @@ async fn given_a_newer_build_when_the_app_checks_then_the_release_keys_signature
     let app = app_trusting(&release_pub);
     let endpoint = |channel: &str| {
         let url = format!("{}/{channel}/latest.json", server.base);
-        Some(hubkey_desktop_lib::update::parse_endpoint(&url).unwrap())
+        hubkey_desktop_lib::update::UpdateSource {
+            endpoint: Some(hubkey_desktop_lib::update::parse_endpoint(&url).unwrap()),
+            ..Default::default()
+        }
     };
 
     // Given the release key's signature: found, downloaded, verified and offered.
-    let (available, _update, bytes) = hubkey_desktop_lib::update::find(app.handle(), endpoint("good"), None)
+    let (available, _update, bytes) = hubkey_desktop_lib::update::find(app.handle(), endpoint("good"))
         .await
         .unwrap()
         .expect("the newer build is offered");
@@ -167,7 +172,7 @@ async fn given_a_newer_build_when_the_app_checks_then_the_release_keys_signature
     assert_eq!(bytes, build, "the verified download is the served build");
 
     // Given the same build signed by another key: refused, and the message says why.
-    let refused = hubkey_desktop_lib::update::find(app.handle(), endpoint("bad"), None)
+    let refused = hubkey_desktop_lib::update::find(app.handle(), endpoint("bad"))
         .await
         .map(|found| found.map(|(a, _, _)| a))
         .unwrap_err();
@@ -184,7 +189,7 @@ async fn given_a_newer_build_when_the_app_checks_then_the_release_keys_signature
     assert!(refused.contains("nothing was installed"), "{refused}");
 
     // Given a latest.json that is not newer: nothing is offered.
-    let none = hubkey_desktop_lib::update::find(app.handle(), endpoint("old"), None)
+    let none = hubkey_desktop_lib::update::find(app.handle(), endpoint("old"))
         .await
         .unwrap();
     assert!(none.is_none());
@@ -228,4 +233,68 @@ fn given_an_update_url_that_is_plain_http_to_another_host_when_the_app_checks_th
     );
     let e = hubkey_desktop_lib::update::endpoint_override().unwrap_err();
     assert!(e.contains("HUBKEY_UPDATE_URL must be an https URL"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_a_verified_update_when_the_user_installs_it_then_the_installed_program_becomes_the_verified_build_once(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (release_key, release_pub) = key_pair(dir.path(), "release.key");
+    let build = b"Hubkey 99.0.0 as an AppImage".to_vec();
+    std::fs::create_dir_all(dir.path().join("good")).unwrap();
+    std::fs::write(dir.path().join("good/Hubkey.AppImage"), &build).unwrap();
+    let server = StaticServer::start(dir.path());
+    let sig = sign(&release_key, &dir.path().join("good/Hubkey.AppImage"));
+    let url = format!("{}/good/Hubkey.AppImage", server.base);
+    write_latest(&dir.path().join("good"), "99.0.0", &url, &sig);
+    // What the user runs today: an AppImage of the current version (the plugin's Linux install for a program
+    // that is neither a .deb nor an .rpm install).
+    let installed = dir.path().join("installed/Hubkey.AppImage");
+    std::fs::create_dir_all(installed.parent().unwrap()).unwrap();
+    std::fs::write(&installed, b"Hubkey 0.1.0, the installed build").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&installed, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let app = app_trusting(&release_pub);
+    use tauri::Manager;
+    app.manage(hubkey_desktop_lib::update::PendingUpdate::default());
+
+    // Given nothing was found yet, Install has nothing to do and says so.
+    let nothing = hubkey_desktop_lib::update::install(app.handle()).unwrap_err();
+    assert!(nothing.contains("no verified update is waiting"), "{nothing}");
+
+    // When the check finds and verifies the newer build, it is offered, and nothing is installed yet.
+    let source = hubkey_desktop_lib::update::UpdateSource {
+        endpoint: Some(
+            hubkey_desktop_lib::update::parse_endpoint(&format!("{}/good/latest.json", server.base)).unwrap(),
+        ),
+        installed_at: Some(installed.clone()),
+        ..Default::default()
+    };
+    let found = hubkey_desktop_lib::update::find(app.handle(), source)
+        .await
+        .unwrap()
+        .expect("the newer build is offered");
+    let offered = hubkey_desktop_lib::update::offer(app.handle(), found);
+    assert_eq!(offered.version, "99.0.0");
+    assert!(hubkey_desktop_lib::update::pending(app.handle()).is_some());
+    assert_eq!(
+        std::fs::read(&installed).unwrap(),
+        b"Hubkey 0.1.0, the installed build",
+        "nothing is installed before the user asks"
+    );
+
+    // When the user presses Install (the window's install_update command), the installed program is the verified
+    // build, still executable; the offer is used up.
+    hubkey_desktop_lib::update::install(app.handle()).unwrap();
+    assert_eq!(std::fs::read(&installed).unwrap(), build);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&installed).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755, "the new build keeps the installed program's mode");
+    }
+    assert_eq!(hubkey_desktop_lib::update::pending(app.handle()), None);
+    let again = hubkey_desktop_lib::update::install(app.handle()).unwrap_err();
+    assert!(again.contains("no verified update is waiting"), "{again}");
 }
