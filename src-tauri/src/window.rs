@@ -76,8 +76,20 @@ pub fn build_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Webvie
         .iter()
         .find(|w| w.label == MAIN_WINDOW)
         .ok_or(tauri::Error::WindowNotFound)?;
+    let dev_url = app.config().build.dev_url.clone();
     let window = WebviewWindowBuilder::from_config(app, config)?
         .visible(false)
+        .on_navigation(move |url| {
+            let ours = is_app_url(url, dev_url.as_ref());
+            if !ours {
+                // Only the scheme: the URL may be the sender's text (docs/SECURITY.md, finding 2).
+                tracing::warn!(
+                    scheme = url.scheme(),
+                    "refused to navigate the window away from Hubkey's page"
+                );
+            }
+            ours
+        })
         .build()?;
     *BUILT_AT_MS.lock().unwrap_or_else(PoisonError::into_inner) = Some(now_epoch_ms());
     tracing::debug!("main window built");
@@ -167,8 +179,45 @@ pub fn describe(t: &PageTimings, now_ms: f64, since: Option<(&str, f64)>) -> Str
     line
 }
 
+/// Whether the main window may show `url`: only Hubkey's own page (`tauri://localhost` on Linux and macOS,
+/// `http(s)://tauri.localhost` on Windows, the dev server in a dev build). Anything else, such as a page an
+/// injected link or script would open, is refused (issue 18, point 8): the window never shows another site's
+/// page as if it were Hubkey's, and such a page could not call commands anyway (capabilities are for the local
+/// origin only).
+pub fn is_app_url(url: &url::Url, dev_url: Option<&url::Url>) -> bool {
+    let local = match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    };
+    local || (cfg!(debug_assertions) && dev_url.is_some_and(|dev| dev.origin() == url.origin()))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn given_navigations_then_only_hubkeys_own_page_is_allowed() {
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        let dev = u("http://127.0.0.1:5173");
+        assert!(is_app_url(&u("tauri://localhost/index.html"), None));
+        assert!(is_app_url(&u("http://tauri.localhost/"), None));
+        assert!(is_app_url(&u("https://tauri.localhost/assets/x.js"), None));
+        for other in [
+            "http://127.0.0.1:43905/page",
+            "https://evil.example/",
+            "tauri://evil/",
+            "http://tauri.localhost.evil.example/",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "about:blank",
+        ] {
+            assert!(!is_app_url(&u(other), Some(&dev)), "{other}");
+        }
+        assert_eq!(
+            is_app_url(&u("http://127.0.0.1:5173/"), Some(&dev)),
+            cfg!(debug_assertions)
+        );
+    }
     use super::*;
 
     fn timings() -> PageTimings {

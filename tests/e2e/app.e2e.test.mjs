@@ -399,3 +399,69 @@ test('B: deep link - relay redirect, hubkey:// delivered to the running app, con
     await w.shot('deeplink-connected');
   });
 });
+
+/** A web server of another origin that records every request: what an attacker's page or script would use. */
+async function hostileOrigin() {
+  const http = await import('node:http');
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    seen.push(req.url);
+    if (req.url.startsWith('/evil.js')) {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end('window.__pwned_remote = 1;');
+    } else {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>elsewhere</title><p>another origin</p>');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { base: `http://127.0.0.1:${server.address().port}`, seen, close: () => new Promise((r) => server.close(r)) };
+}
+
+test('C: attack_webview - injected inline and remote scripts do not run, remote requests are blocked, the window cannot be navigated to another origin', { timeout: 120000, skip: process.env.HUBKEY_E2E_ONLY === 'loopback' }, async () => {
+  const evil = await hostileOrigin();
+  try {
+    await withWorld('webview', { hubId: PRO.hub_id }, async (w) => {
+      const s = w.session;
+      await s.waitFor("//h1[normalize-space()='No portals connected yet']");
+      const origin = await s.execute('return location.origin;');
+      // The page's own IPC works (the control: the same call is refused below once the origin is not the app's).
+      const own = await s.executeAsync(`const done = arguments[arguments.length - 1];
+        window.__TAURI_INTERNALS__.invoke('list_apps').then((r) => done(['ok', r.length]), (e) => done(['err', String(e)]));`);
+      assert.deepEqual(own, ['ok', 0], 'the app\'s own page may call its commands');
+
+      // What an injection (XSS) would try: an inline script, an inline handler, a remote script, a remote fetch.
+      await s.execute(`
+        const inline = document.createElement('script');
+        inline.textContent = 'window.__pwned_inline = 1;';
+        document.body.appendChild(inline);
+        const holder = document.createElement('div');
+        holder.innerHTML = '<img src="x" onerror="window.__pwned_handler = 1">';
+        document.body.appendChild(holder);
+        const remote = document.createElement('script');
+        remote.src = arguments[0] + '/evil.js';
+        document.body.appendChild(remote);
+        window.__fetch_result = 'pending';
+        fetch(arguments[0] + '/fetch').then(() => { window.__fetch_result = 'reached'; }, () => { window.__fetch_result = 'blocked'; });
+      `, [evil.base]);
+      await sleep(1500);
+      const after = await s.execute('return [window.__pwned_inline, window.__pwned_handler, window.__pwned_remote, window.__fetch_result];');
+      assert.deepEqual(after, [null, null, null, 'blocked'], 'the CSP blocked every injected script and the remote fetch');
+      assert.deepEqual(evil.seen, [], 'nothing reached the other origin');
+      progress(w, 'CSP: inline script, inline handler, remote script and remote fetch all blocked');
+
+      // The webview sent to another origin (what an injected link or script would do): the host refuses the
+      // navigation, so the window keeps Hubkey's page and the other origin is never asked for it.
+      await s.execute('window.location.href = arguments[0] + "/page";', [evil.base]);
+      await sleep(2000);
+      assert.equal(await s.execute('return location.origin;'), origin, 'the window stayed on Hubkey\'s page');
+      assert.deepEqual(evil.seen, [], 'the other origin was never asked for the page');
+      const still = await s.executeAsync(`const done = arguments[arguments.length - 1];
+        window.__TAURI_INTERNALS__.invoke('list_apps').then((r) => done(['ok', r.length]), (e) => done(['err', String(e)]));`);
+      assert.deepEqual(still, ['ok', 0], 'the app still works');
+      progress(w, 'navigation to another origin refused; the page and its commands still work');
+    });
+  } finally {
+    await evil.close();
+  }
+});

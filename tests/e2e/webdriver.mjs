@@ -168,6 +168,11 @@ export class Session {
     return this.cmd('POST', '/execute/sync', { script, args });
   }
 
+  /** Runs `script` with a callback as its last argument (`arguments[arguments.length - 1]`); resolves to what it passes. */
+  executeAsync(script, args = []) {
+    return this.cmd('POST', '/execute/async', { script, args });
+  }
+
   async title() {
     return this.cmd('GET', '/title');
   }
