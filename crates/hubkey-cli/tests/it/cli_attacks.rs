@@ -58,6 +58,21 @@ fn hanging_secret_service(bus: &Bus) -> dbus::blocking::Connection {
     conn
 }
 
+/// `hubkey app add NAME` for the demo app with this redirect (the secret comes on stdin).
+fn app_add<'a>(name: &'a str, redirect: &'a str) -> Vec<&'a str> {
+    vec![
+        "app",
+        "add",
+        name,
+        "--client-id",
+        hubspot_sandbox::DEMO_STANDARD_CLIENT_ID,
+        "--redirect-uri",
+        redirect,
+        "--scopes",
+        "oauth",
+    ]
+}
+
 /// Every file under `dir`, as bytes.
 fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
@@ -93,20 +108,7 @@ async fn attack_a_secret_service_that_never_answers_makes_every_keychain_command
         (vec!["headers"], None),
         (vec!["refresh"], None),
         (vec!["exec", "--", "true"], None),
-        (
-            vec![
-                "app",
-                "add",
-                "other",
-                "--client-id",
-                hubspot_sandbox::DEMO_STANDARD_CLIENT_ID,
-                "--redirect-uri",
-                &redirect,
-                "--scopes",
-                "oauth",
-            ],
-            Some(canary),
-        ),
+        (app_add("other", &redirect), Some(canary)),
     ];
     for (args, stdin) in &commands {
         let started = Instant::now();
@@ -160,17 +162,7 @@ async fn attack_an_index_planted_as_a_link_to_a_users_file_is_never_written_thro
     std::os::unix::fs::symlink(&victim, w.index_path()).unwrap();
 
     let redirect = w.redirect_uri();
-    let add = [
-        "app",
-        "add",
-        "demo",
-        "--client-id",
-        hubspot_sandbox::DEMO_STANDARD_CLIENT_ID,
-        "--redirect-uri",
-        &redirect,
-        "--scopes",
-        "oauth",
-    ];
+    let add = app_add("demo", &redirect);
     let out = w.run_with(&add, Some("secret\n"), &[]).await;
     assert_ne!(out.code, 0, "an index that is a link is refused: {out:?}");
     for args in [vec!["status"], vec!["app", "list"], vec!["token"]] {
@@ -197,17 +189,7 @@ async fn attack_eight_processes_writing_the_index_at_once_lose_nothing() {
     let mut children = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let redirect = format!("http://localhost:{}/callback", 40000 + i);
-        let mut cmd = w.command(&[
-            "app",
-            "add",
-            name,
-            "--client-id",
-            hubspot_sandbox::DEMO_STANDARD_CLIENT_ID,
-            "--redirect-uri",
-            &redirect,
-            "--scopes",
-            "oauth",
-        ]);
+        let mut cmd = w.command(&app_add(name, &redirect));
         cmd.stdin(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         let mut stdin = child.stdin.take().unwrap();
@@ -296,17 +278,7 @@ fn attack_reading_a_running_hubkeys_memory_environment_or_core_dump_finds_it_not
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     let hubkey = copy.to_str().unwrap();
-    let add = [
-        "app",
-        "add",
-        "demo",
-        "--client-id",
-        hubspot_sandbox::DEMO_STANDARD_CLIENT_ID,
-        "--redirect-uri",
-        "http://localhost:53682/callback",
-        "--scopes",
-        "oauth",
-    ];
+    let add = app_add("demo", "http://localhost:53682/callback");
     let (mut child, uid) = waiting_on_stdin(hubkey, &add, home.path());
     let pid = child.id();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -350,4 +322,75 @@ fn attack_reading_a_running_hubkeys_memory_environment_or_core_dump_finds_it_not
         !control,
         "the check calls an ordinary process not dumpable too, so it shows nothing"
     );
+}
+
+/// Substrings shaped like the sandbox's secrets: access tokens (`CK` and 100+ base64url characters) and refresh
+/// tokens or authorization codes (`na1-` and 20+ hex digits and dashes).
+fn secret_shaped(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let run = |from: usize, ok: fn(u8) -> bool| bytes[from..].iter().take_while(|b| ok(**b)).count();
+    let mut found = Vec::new();
+    for i in 0..bytes.len() {
+        if bytes[i..].starts_with(b"CK") {
+            let n = run(i + 2, |b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if n >= 100 {
+                found.push(text[i..i + 2 + n].to_string());
+            }
+        }
+        if bytes[i..].starts_with(b"na1-") {
+            let n = run(i + 4, |b| b.is_ascii_hexdigit() || b == b'-');
+            if n >= 20 {
+                found.push(text[i..i + 4 + n].to_string());
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_trace_logging_with_hubkey_log_and_rust_log_puts_no_secret_on_stderr() {
+    let w = World::start().await;
+    w.add_app().await;
+    let trace = [("HUBKEY_LOG", "trace"), ("RUST_LOG", "trace")];
+    let (login, _) = w.login_with(&[], &trace).await;
+    assert_eq!(login.code, 0, "{login:?}");
+    let token = w.run(&["token"]).await;
+    assert_eq!(token.code, 0, "{token:?}");
+    let access = token.stdout.trim().to_string();
+    assert_eq!(
+        secret_shaped(&access),
+        vec![access.clone()],
+        "the scan recognises a real token"
+    );
+
+    let mut stderr = login.stderr.clone();
+    w.age_connections();
+    for args in [
+        vec!["refresh"],
+        vec!["token", "--json"],
+        vec!["headers"],
+        vec!["exec", "--", "true"],
+        vec!["status", "--json"],
+        vec!["doctor"],
+    ] {
+        let out = w.run_with(&args, None, &trace).await;
+        assert!(out.code == 0 || args == ["doctor"], "hubkey {args:?}: {out:?}");
+        stderr.push_str(&out.stderr);
+    }
+    assert!(
+        stderr.contains("TRACE") || stderr.contains("DEBUG"),
+        "trace logging was on (else this test shows nothing): {}",
+        &stderr[..stderr.len().min(400)]
+    );
+    assert!(!stderr.contains(&access), "the access token is on stderr");
+    assert!(
+        !stderr.contains(crate::cli_support::CLIENT_SECRET),
+        "the client secret is on stderr"
+    );
+    assert_eq!(
+        secret_shaped(&stderr),
+        Vec::<String>::new(),
+        "secret-shaped text on stderr"
+    );
+    w.cleanup().await;
 }

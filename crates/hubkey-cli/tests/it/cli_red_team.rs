@@ -56,13 +56,15 @@ async fn attack_f1_given_a_login_waiting_for_hubspot_when_every_process_command_
     // A "browser" that records what it was given and stays running, as a real one does.
     let dir = tempfile::tempdir().unwrap();
     let seen = dir.path().join("argv");
+    let environ = dir.path().join("environ");
     let pid = dir.path().join("pid");
     let script = dir.path().join("browser.sh");
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\necho $$ > '{pid}'\nprintf '%s' \"$*\" > '{seen}.tmp' && mv '{seen}.tmp' '{seen}'\nsleep 60\n",
+            "#!/bin/sh\necho $$ > '{pid}'\nenv > '{environ}'\nprintf '%s' \"$*\" > '{seen}.tmp' && mv '{seen}.tmp' '{seen}'\nsleep 60\n",
             pid = pid.display(),
+            environ = environ.display(),
             seen = seen.display()
         ),
     )
@@ -115,6 +117,15 @@ async fn attack_f1_given_a_login_waiting_for_hubspot_when_every_process_command_
     // Then: the state is on no command line; the browser's holds only the page's path.
     assert!(browser_seen, "the scan saw the browser's command line");
     assert!(holders.is_empty(), "the state is readable in /proc: {holders:?}");
+    // Nor in the environment Hubkey gave the browser (issue 18, point 6), nor the client secret.
+    let env = std::fs::read_to_string(&environ).unwrap();
+    assert!(
+        env.contains("BROWSER="),
+        "the browser's environment was recorded: {env}"
+    );
+    for secret in [state.as_str(), cli_support::CLIENT_SECRET] {
+        assert!(!env.contains(secret), "the browser's environment holds a secret");
+    }
 
     // The user's browser goes on to HubSpot and back; the login completes.
     assert_eq!(w.http.get(&authorize).send().await.unwrap().status(), 200);

@@ -303,10 +303,19 @@ impl World {
     /// from the child's stderr and GETs it with the sandbox's `auto_grant` on, following the
     /// redirect to the child's loopback listener. Returns the run and the authorize URL.
     pub async fn login(&self, extra: &[&str]) -> (Outcome, String) {
+        self.login_with(extra, &[]).await
+    }
+
+    /// [`World::login`] with these environment variables set for `hubkey login`.
+    pub async fn login_with(&self, extra: &[&str], env: &[(&str, &str)]) -> (Outcome, String) {
         self.sandbox.update_switches(|s| s.auto_grant = true);
         let mut args = vec!["login", "--no-browser", "--json", "--timeout", "60"];
         args.extend_from_slice(extra);
-        let mut child = self.command(&args).spawn().expect("hubkey starts");
+        let mut cmd = self.command(&args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("hubkey starts");
         let mut stdout = child.stdout.take().unwrap();
         let stdout_task = tokio::spawn(async move {
             let mut s = String::new();
