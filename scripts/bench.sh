@@ -90,6 +90,9 @@ for bin in "${needed[@]}"; do
   [[ -x "$BIN_DIR/$bin" ]] || { log "$BIN_DIR/$bin not found (run without SKIP_BUILD=1)"; exit 2; }
 done
 
+# The benchmarks read the app's memory from /proc as this user: keep its processes dumpable (hubkey-shell's
+# process.rs; the flag changes nothing they measure).
+export HUBKEY_DUMPABLE=1
 export BENCH_BIN="$BIN_DIR" BENCH_ROOT="$ROOT"
 # shellcheck disable=SC2012
 BENCH_DEB="$(ls -t "$BIN_DIR"/*.deb 2>/dev/null | head -n1 || true)"

@@ -4,6 +4,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Not dumpable before anything holds a secret (hubkey-shell's process.rs).
+    hubkey_shell::process::not_dumpable();
     // Before any thread exists (set_var is not thread-safe); the web process WebKit starts inherits them.
     #[cfg(target_os = "linux")]
     for (name, value) in

@@ -13,5 +13,6 @@ pub mod handoff;
 pub mod localtime;
 pub mod logging;
 pub mod notifications;
+pub mod process;
 pub mod tray_actions;
 pub mod tray_menu;

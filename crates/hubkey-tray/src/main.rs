@@ -30,6 +30,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     #[cfg(target_os = "linux")]
     {
+        // Not dumpable before anything holds a secret (hubkey-shell's process.rs).
+        hubkey_shell::process::not_dumpable();
         // Nothing here draws with GL: GTK need not probe GLX when it opens the display, which would load Mesa
         // and LLVM (~30 MiB). Before any thread exists (set_var is not thread-safe). hubkey-desktop sets the
         // same when it starts one (its startup.rs), but this program may be started on its own.
