@@ -147,6 +147,11 @@ async fn start_login(
     (task, url)
 }
 
+async fn stored_hubs(w: &World) -> Vec<u64> {
+    let connections = w.hubkey.connections().await.unwrap();
+    connections.iter().map(|c| c.hub_id).collect()
+}
+
 async fn nothing_stored_or_exchanged(w: &World, attack: &str) {
     assert_eq!(
         w.sandbox.count("/token", Some("authorization_code")),
@@ -237,26 +242,14 @@ async fn attack_deep_link_csrf_while_a_login_is_pending_is_refused_and_the_real_
         .unwrap()
         .unwrap();
     assert_eq!(connected.hub_id, VICTIM);
-    let stored: Vec<u64> = w
-        .hubkey
-        .connections()
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.hub_id)
-        .collect();
-    assert_eq!(stored, vec![VICTIM], "only the victim's portal is stored");
+    assert_eq!(
+        stored_hubs(&w).await,
+        vec![VICTIM],
+        "only the victim's portal is stored"
+    );
 
     // Afterwards the attacker's link, even with the used state, is refused, and nothing changes.
     assert!(w.hubkey.deliver(&with_state(&attacker, &right_state)).is_err());
     assert_eq!(w.sandbox.count("/token", Some("authorization_code")), 1);
-    let stored: Vec<u64> = w
-        .hubkey
-        .connections()
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.hub_id)
-        .collect();
-    assert_eq!(stored, vec![VICTIM]);
+    assert_eq!(stored_hubs(&w).await, vec![VICTIM]);
 }
