@@ -6,6 +6,14 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // Not dumpable before anything holds a secret (hubkey-shell's process.rs).
     hubkey_shell::process::not_dumpable();
+    // Before Tauri's plugins read the command line, which would panic on it.
+    if let Some(why) = hubkey_shell::process::unusable_args() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("hubkey-desktop: {why}");
+        }
+        return ExitCode::from(2);
+    }
     // Before any thread exists (set_var is not thread-safe); the web process WebKit starts inherits them.
     #[cfg(target_os = "linux")]
     for (name, value) in

@@ -32,6 +32,13 @@ fn main() -> ExitCode {
     {
         // Not dumpable before anything holds a secret (hubkey-shell's process.rs).
         hubkey_shell::process::not_dumpable();
+        if let Some(why) = hubkey_shell::process::unusable_args() {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("hubkey-tray: {why}");
+            }
+            return ExitCode::from(2);
+        }
         // Nothing here draws with GL: GTK need not probe GLX when it opens the display, which would load Mesa
         // and LLVM (~30 MiB). Before any thread exists (set_var is not thread-safe). hubkey-desktop sets the
         // same when it starts one (its startup.rs), but this program may be started on its own.

@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod app_add_matches_window;
+#[cfg(target_os = "linux")]
+mod argv;
 mod bindings;
 mod config_lint;
 mod ipc;
