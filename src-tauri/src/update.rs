@@ -23,7 +23,9 @@ use url::Url;
 pub const UPDATE_URL_ENV: &str = "HUBKEY_UPDATE_URL";
 
 /// Emitted to the window when a verified update is ready to install (payload: `UpdateView`).
-pub const UPDATE_AVAILABLE_EVENT: &str = crate::ipc::UPDATE_AVAILABLE;
+/// The IPC table's `UPDATE_AVAILABLE` (src/ipc/mod.rs), spelled here so that this module does not depend on the
+/// IPC layer that calls it; tests/it/bindings.rs holds the two equal.
+pub const UPDATE_AVAILABLE_EVENT: &str = "update-available";
 
 /// How often a running app checks again.
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);

@@ -287,3 +287,11 @@ fn api_ts_is_fresh_and_wraps_every_command_and_event_of_the_table() {
         assert!(current.contains(&format!("= \"{event}\";")), "{event}");
     }
 }
+
+#[test]
+fn the_update_module_emits_the_event_the_ipc_table_names() {
+    assert_eq!(
+        hubkey_desktop_lib::update::UPDATE_AVAILABLE_EVENT,
+        hubkey_desktop_lib::ipc::UPDATE_AVAILABLE
+    );
+}
