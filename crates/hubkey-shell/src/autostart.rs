@@ -56,7 +56,9 @@ impl Autostart {
             Some(Autostart::new(program, &config))
         }
         #[cfg(not(target_os = "linux"))]
-        Some(Autostart { program })
+        {
+            Some(Autostart { program })
+        }
     }
 
     /// Starting `program`; on Linux the entry goes in `config_dir/autostart` (`config_dir` is what
