@@ -50,18 +50,24 @@ WAIT = envint("BENCH_WAIT_SECS", 30, 30)
 # How long the closed window may take to be followed by the process's replacement (relaunch.rs waits 20 s quiet).
 RELAUNCH_WAIT = envint("BENCH_RELAUNCH_WAIT_SECS", 60, 60)
 # Sections to run (comma list): package,cold,idle,token,refresh,mcp,many,hour. Default: all.
-ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "package,cold,idle,token,refresh,mcp,many,hour").split(",")))
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "package,bare,cold,idle,token,refresh,mcp,many,hour").split(",")))
 # Extra environment for the app, e.g. BENCH_APP_ENV="WEBKIT_DISABLE_COMPOSITING_MODE=1" to try a fix.
 APP_ENV = dict(kv.split("=", 1) for kv in os.environ.get("BENCH_APP_ENV", "").split(",") if "=" in kv)
 
 BIN = Path(os.environ["BENCH_BIN"])
 APP, CLI, SANDBOX = BIN / "hubkey-desktop", BIN / "hubkey", BIN / "hubspot-sandbox"
+# The bare Tauri app (bench/bare-tauri): the baseline measured in the same run (issue 17, point 5).
+BARE, BARE_TITLE = BIN / "bare-tauri", "Bare Tauri"
+# Hubkey's host sets these WebKitGTK defaults for itself (src-tauri/src/startup.rs); the bare app gets the same, so
+# the ratios compare the apps, not the settings.
+BARE_ENV = {"WEBKIT_DISABLE_COMPOSITING_MODE": "1", "GDK_GL": "disable", "JSC_useJIT": "0"}
+BARE_RESULT = {}
 ROOT = Path(os.environ["BENCH_ROOT"])
 OUT = Path(os.environ.get("BENCH_OUT", ROOT / "artifacts" / "bench"))
 # The documents that show the latest table between `<!-- bench:table:start/end -->` markers. Only a run of every
 # benchmark updates them (a BENCH_ONLY run would replace the table with a part of it).
 DOCS = [Path(p) for p in os.environ.get("BENCH_DOCS", f"{ROOT / 'docs' / 'BENCHMARKS.md'}:{ROOT / 'README.md'}").split(":")]
-ALL = {"package", "cold", "idle", "token", "refresh", "mcp", "many", "hour"}
+ALL = {"package", "bare", "cold", "idle", "token", "refresh", "mcp", "many", "hour"}
 DEB = os.environ.get("BENCH_DEB", "")
 WORK = Path(os.environ.get("HOME", "/tmp")) / "bench"
 TITLE = "Hubkey"
@@ -268,22 +274,23 @@ class World:
 
 
 class Launch:
-    def __init__(self, world, disp, extra_env=None, prefix=(), args=()):
+    def __init__(self, world, disp, extra_env=None, prefix=(), args=(), program=None, title=TITLE):
         wait_name_released()
         env = dict(world.env)
         env.update(APP_ENV)
         env.update(extra_env or {})
         self.disp = disp
+        self.title = title
         self.t0 = time.monotonic()
-        self.p = start_bg([*prefix, str(APP), *args], env=env, stdout=open(WORK / f"app-{world.name}.out", "ab"),
-                          stderr=subprocess.STDOUT)
+        self.p = start_bg([*prefix, str(program or APP), *args], env=env,
+                          stdout=open(WORK / f"app-{world.name}.out", "ab"), stderr=subprocess.STDOUT)
         self.win = self.attrs = None
         self.t_map = self.t_paint = self.t_full = None
 
     def wait_window(self, timeout=WAIT):
         end = self.t0 + timeout
         while time.monotonic() < end:
-            found = self.disp.find_viewable(TITLE)
+            found = self.disp.find_viewable(self.title)
             if found:
                 self.t_map = time.monotonic() - self.t0
                 self.win, self.attrs = found
@@ -291,7 +298,7 @@ class Launch:
             if self.p.poll() is not None:
                 raise RuntimeError(f"the app exited with {self.p.returncode} before its window showed")
             time.sleep(0.004)
-        raise RuntimeError(f"no visible '{TITLE}' window within {timeout} s")
+        raise RuntimeError(f"no visible '{self.title}' window within {timeout} s")
 
     def wait_paint(self, timeout=WAIT, threshold=0.002):
         end = self.t0 + timeout
@@ -404,6 +411,48 @@ def bench_package_cli(deb_size):
         f".deb without it: {(deb_size - share) / 1e6:.2f} MB", "", "", bytes=share, installed=installed)
 
 
+class BareWorld:
+    """What Launch needs of a World, for the bare Tauri app (no Hubkey home, no sandbox)."""
+
+    def __init__(self):
+        self.name = "bare-tauri"
+        self.env = dict(os.environ, NO_AT_BRIDGE="1", GTK_THEME="Adwaita", **BARE_ENV)
+
+
+def bench_bare(disp):
+    """Issue 17, point 5: the bare Tauri window in this run, so each "vs bare Tauri" figure is a same-run ratio."""
+    if not BARE.exists():
+        row("bare Tauri window: cold start → painted (median)", "not built", "", "", "n/a")
+        return
+    world = BareWorld()
+    maps, paints = [], []
+    for i in range(N_COLD):
+        run = Launch(world, disp, program=BARE, title=BARE_TITLE).start()
+        maps.append(run.t_map)
+        paints.append(run.t_paint)
+        log(f"bare Tauri cold start {i + 1}/{N_COLD}: window {ms(run.t_map)}, painted {ms(run.t_paint)}")
+        run.stop()
+    run = Launch(world, disp, program=BARE, title=BARE_TITLE).start()
+    time.sleep(IDLE)
+    mem = memory(run.p.pid)
+    run.stop()
+    BARE_RESULT.update(map=median(maps), paint=median(paints), pss_kb=mem["pss_kb"], rss_kb=mem["rss_kb"])
+    row("bare Tauri window: cold start → window mapped (median)", ms(median(maps)), "bench/bare-tauri, same run",
+        "", "", runs=maps)
+    row("bare Tauri window: cold start → painted (median)", ms(median(paints)), "bench/bare-tauri, same run",
+        "", "", runs=paints)
+    row(f"bare Tauri window: memory after {IDLE} s idle: PSS", mib_kb(mem["pss_kb"]), f"RSS {mib_kb(mem['rss_kb'])}",
+        "", "", pss_kb=mem["pss_kb"], rss_kb=mem["rss_kb"], procs=mem["procs"])
+
+
+def vs_bare(key, value, fallback, fmt):
+    """The peer column: this run's bare Tauri figure and the ratio, or the documented one when it was not run."""
+    if key not in BARE_RESULT:
+        return fallback
+    bare = BARE_RESULT[key]
+    return f"bare Tauri {fmt(bare)} this run (ratio {value / bare:.2f})"
+
+
 def bench_cold_start(world, disp):
     maps, paints, fulls = [], [], []
     for i in range(N_COLD):
@@ -414,9 +463,10 @@ def bench_cold_start(world, disp):
         log(f"cold start {i + 1}/{N_COLD}: window {ms(run.t_map)}, painted {ms(run.t_paint)}, "
             f"cards {ms(run.t_full)}")
         run.stop()
-    row("cold start → window mapped (median)", ms(median(maps)), "bare Tauri window 510 ms*", "",
-        "", runs=maps)
-    row("cold start → painted content (median)", ms(median(paints)), "bare Tauri window 510 ms*", "≤ 450 ms",
+    row("cold start → window mapped (median)", ms(median(maps)),
+        vs_bare("map", median(maps), "bare Tauri window 510 ms*", ms), "", "", runs=maps)
+    row("cold start → painted content (median)", ms(median(paints)),
+        vs_bare("paint", median(paints), "bare Tauri window 510 ms*", ms), "≤ 450 ms",
         verdict(median(paints) <= 0.450), runs=paints, min=min(paints), max=max(paints))
     row("cold start → connection cards painted (median)", ms(median(fulls)), "", "", "", runs=fulls)
 
@@ -428,7 +478,7 @@ def bench_idle(world, disp, label, cpu=True, tray=True):
     mem_w = memory(run.p.pid)
     out = {"window": mem_w}
     row(f"memory, window open, {IDLE} s idle ({label}): PSS", mib_kb(mem_w["pss_kb"]),
-        "bare Tauri window 282 MiB PSS (build-env §5)", "≤ 180 MB PSS", verdict(mem_w["pss_kb"] * 1024 <= 180e6),
+        vs_bare("pss_kb", mem_w["pss_kb"], "bare Tauri window 282 MiB PSS (build-env §5)", mib_kb), "≤ 180 MB PSS", verdict(mem_w["pss_kb"] * 1024 <= 180e6),
         pss_kb=mem_w["pss_kb"], rss_kb=mem_w["rss_kb"], procs=mem_w["procs"])
     row(f"memory, window open, {IDLE} s idle ({label}): RSS", mib_kb(mem_w["rss_kb"]),
         "bare Tauri window 462 MiB RSS", "", "", rss_kb=mem_w["rss_kb"])
@@ -510,6 +560,31 @@ def bench_token(world):
         row(f"`hubkey token`, fresh token (median of {N_TOKEN})", ms(mh), "gh not installed", "≤ gh", "n/a", runs=hk)
     row("  same Secret Service: `secret-tool lookup` (one secret)", ms(median(st)),
         f"hubkey/secret-tool ratio {mh / median(st):.2f}", "", "", runs=st)
+    section("hubkey token (instructions)", bench_token_instructions, world, first, fake)
+
+
+def instructions(argv, env, expect):
+    """Instructions the whole process executes (valgrind's callgrind: a count, the same on a busy machine)."""
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv], env=env,
+                       capture_output=True, text=True)
+    if r.returncode != 0 or r.stdout.strip() != expect:
+        raise RuntimeError(f"callgrind {argv[0]}: exit {r.returncode}, stderr {r.stderr.strip()[-300:]}")
+    collected = [line for line in r.stderr.splitlines() if "Collected :" in line]
+    if not collected:
+        raise RuntimeError(f"callgrind printed no total: {r.stderr.strip()[-300:]}")
+    return int(collected[-1].split(":")[-1].strip())
+
+
+def bench_token_instructions(world, token, fake):
+    """Issue 17, point 1: a row later changes show up in despite the machine's noise."""
+    if shutil.which("valgrind") is None:
+        row("`hubkey token`: instructions (callgrind)", "skipped (apt-get install valgrind)", "", "", "n/a")
+        return
+    hk = instructions([str(CLI), "token"], world.env, token)
+    st = instructions(["secret-tool", "lookup", "service", "bench-peer", "username", "bench"], world.env, fake)
+    row("`hubkey token`: instructions (callgrind)", f"{hk / 1e6:.2f} M",
+        f"`secret-tool lookup` {st / 1e6:.2f} M (ratio {hk / st:.2f})", "", "", instructions=hk,
+        secret_tool_instructions=st)
 
 
 def bench_refresh(world, app, hub_id):
@@ -803,6 +878,9 @@ def main():
         http("PATCH", "/_sandbox/switches", {"auto_grant": True})
         fx = json.loads(http("GET", "/_sandbox/fixture"))
         app = next(a for a in fx["apps"] if a["name"] == "Hubkey Demo")
+
+        if "bare" in ONLY:
+            section("bare Tauri", bench_bare, disp)
 
         # 3 connections: cold start, memory, CPU.
         if ONLY & {"cold", "idle"}:

@@ -8,7 +8,7 @@
 #   BENCH_QUICK=1 bash scripts/bench.sh    # fewer repetitions (~9 min)
 #   SKIP_BUILD=1 bash scripts/bench.sh     # reuse target/bench/ from the last run
 #   BENCH_REBUILD=1 bash scripts/bench.sh  # rebuild the release bundle even if a .deb exists
-#   BENCH_ONLY=mcp bash scripts/bench.sh   # some sections only (package,cold,idle,token,refresh,mcp,many,hour); CLI-only
+#   BENCH_ONLY=mcp bash scripts/bench.sh   # some sections only (package,bare,cold,idle,token,refresh,mcp,many,hour); CLI-only
 #                                          # sections build only the release CLI and the sandbox
 #
 # Counts (env): BENCH_COLD_RUNS (10), BENCH_TOKEN_RUNS (50), BENCH_REFRESH_RUNS (20), BENCH_MCP_RUNS (1000), BENCH_CONNECTIONS (200; 0 skips
@@ -36,7 +36,7 @@ newest_deb() { ls -t "$TARGET_DIR"/release/bundle/deb/*.deb 2>/dev/null | head -
 
 # Only CLI rows (BENCH_ONLY=token,refresh,mcp): the desktop app is neither built nor needed.
 CLI_ONLY=0
-if [[ -n "${BENCH_ONLY:-}" ]] && ! grep -qE '(^|,)(package|cold|idle|many|hour)(,|$)' <<<"$BENCH_ONLY"; then
+if [[ -n "${BENCH_ONLY:-}" ]] && ! grep -qE '(^|,)(package|bare|cold|idle|many|hour)(,|$)' <<<"$BENCH_ONLY"; then
   CLI_ONLY=1
 fi
 
@@ -83,6 +83,10 @@ elif [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   log "building the release CLI and the sandbox (cargo build --release -p hubkey-cli -p hubspot-sandbox)..."
   cargo build --release --locked -q -p hubkey-cli -p hubspot-sandbox >&2
   cp "$TARGET_DIR/release/hubkey" "$TARGET_DIR/release/hubspot-sandbox" "$BIN_DIR/"
+  # The baseline: a bare Tauri app with the same release profile and lockfile (bench/bare-tauri).
+  log "building the bare Tauri baseline (cargo build --release -p bare-tauri)..."
+  cargo build --release --locked -q -p bare-tauri >&2
+  cp "$TARGET_DIR/release/bare-tauri" "$BIN_DIR/"
 fi
 needed=(hubkey hubspot-sandbox)
 [[ "$CLI_ONLY" == 1 ]] || needed+=(hubkey-desktop hubkey-tray)
