@@ -73,9 +73,10 @@ elif [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   # The app binary is taken out of the .deb: exactly what ships (the bundler marks the package type in it).
   if [[ -n "$deb" ]]; then
     cp "$deb" "$BIN_DIR/"
-    dpkg-deb --fsys-tarfile "$deb" | tar -x -O usr/bin/hubkey-desktop >"$BIN_DIR/hubkey-desktop"
+    # The repacked (xz) package names its members ./usr/…, the bundler's own usr/…: take either.
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -O --wildcards '*usr/bin/hubkey-desktop' >"$BIN_DIR/hubkey-desktop"
     # The tray-only program the closed app hands over to; beside the app, as installed.
-    dpkg-deb --fsys-tarfile "$deb" | tar -x -O usr/bin/hubkey-tray >"$BIN_DIR/hubkey-tray"
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -O --wildcards '*usr/bin/hubkey-tray' >"$BIN_DIR/hubkey-tray"
     chmod +x "$BIN_DIR/hubkey-desktop" "$BIN_DIR/hubkey-tray"
   else
     cp "$TARGET_DIR/release/hubkey-desktop" "$TARGET_DIR/release/hubkey-tray" "$BIN_DIR/"
