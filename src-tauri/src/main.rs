@@ -4,15 +4,10 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Not dumpable before anything holds a secret (hubkey-shell's process.rs).
-    hubkey_shell::process::not_dumpable();
-    // Before Tauri's plugins read the command line, which would panic on it.
-    if let Some(why) = hubkey_shell::process::unusable_args() {
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!("hubkey-desktop: {why}");
-        }
-        return ExitCode::from(2);
+    // Not dumpable before anything holds a secret, and no command line that `std::env::args`
+    // (Tauri's plugins call it) would panic on (hubkey-shell's process.rs).
+    if let Some(code) = hubkey_shell::process::at_start("hubkey-desktop") {
+        return code;
     }
     // Before any thread exists (set_var is not thread-safe); the web process WebKit starts inherits them.
     #[cfg(target_os = "linux")]

@@ -30,7 +30,8 @@ use output::Output;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    not_dumpable();
+    // Before anything holds a secret; unlike the desktop programs, the CLI has no opt-out.
+    hubkey_core::process::make_not_dumpable();
     let mut out = Output::stdio();
     let args = match cli::Cli::try_parse() {
         Ok(args) => args,
@@ -58,18 +59,3 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// Linux: `hubkey` holds tokens, client secrets and codes in memory, so the process is made not dumpable
-/// before anything else: a crash leaves no core file holding them, and other processes of the user cannot read
-/// its memory or environment through `/proc` or attach with ptrace (issue 18, point 6). The kernel makes the
-/// child of `hubkey exec` dumpable again when it execs. The desktop processes are not changed yet: the
-/// benchmarks and the tray test read their `/proc` maps.
-#[cfg(target_os = "linux")]
-fn not_dumpable() {
-    use rustix::process::{set_dumpable_behavior, DumpableBehavior};
-    // Nothing to tell the user if it fails (a seccomp filter, an old kernel): the flag is defence in depth.
-    let _ = set_dumpable_behavior(DumpableBehavior::NotDumpable);
-}
-
-#[cfg(not(target_os = "linux"))]
-fn not_dumpable() {}

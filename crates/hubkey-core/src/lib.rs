@@ -51,6 +51,7 @@ pub mod login;
 pub mod loopback;
 pub mod mcp;
 pub mod preflight;
+pub mod process;
 pub mod refresher;
 pub mod scopes;
 pub mod secret;

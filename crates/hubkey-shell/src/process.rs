@@ -1,12 +1,25 @@
-//! The desktop processes' own hardening (issue 18, point 6). Both hold secrets in memory at times (a client
-//! secret during a sign-in, tokens while refreshing or copying), so on Linux each makes itself not dumpable at
-//! start, as KeePassXC and 1Password do: a crash leaves no core file holding them, and other processes of the
-//! user can neither attach with ptrace nor read the process's memory or environment through `/proc`. The
-//! kernel resets the flag at every exec, so `hubkey-desktop` and `hubkey-tray` each set it again (they replace
-//! each other by exec, relaunch.rs). The `hubkey` CLI does the same in its `main`.
+//! What the two desktop programs do first in `main` ([`at_start`]): make themselves not dumpable (hubkey-core's
+//! `process`, issue 18, point 6), unless [`DUMPABLE_ENV`] asks otherwise, and refuse a command line Tauri's
+//! plugins would panic on. Both hold secrets in memory at times (a client secret during a sign-in, tokens while
+//! refreshing or copying), as KeePassXC and 1Password do on Linux; they replace each other by exec (relaunch.rs),
+//! which resets the flag, so each sets it again.
 //!
 //! [`DUMPABLE_ENV`]`=1` leaves the process dumpable: for profilers, debuggers and the benchmarks, which read the
 //! window's memory from `/proc` as the user (scripts/bench.sh sets it).
+
+use std::process::ExitCode;
+
+/// The start of `program`'s `main`: not dumpable ([`not_dumpable`]), then the command line checked
+/// ([`unusable_args`]). `Some(code)`: exit with it; the reason is on stderr, as one line.
+pub fn at_start(program: &str) -> Option<ExitCode> {
+    not_dumpable();
+    let why = unusable_args()?;
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("{program}: {why}");
+    }
+    Some(ExitCode::from(2))
+}
 
 /// Why the command line cannot be used, when an argument is not valid Unicode (a crafted launch: a `hubkey://`
 /// link is always ASCII). Check it first in `main`: Rust's `std::env::args`, which Tauri's single-instance and
@@ -32,16 +45,7 @@ pub fn not_dumpable() -> bool {
 }
 
 fn not_dumpable_unless(keep_dumpable: bool) -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        // A failure (a seccomp filter, an old kernel) is not worth stopping for: this is defence in depth.
-        !keep_dumpable && nix::sys::prctl::set_dumpable(false).is_ok()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = keep_dumpable;
-        false
-    }
+    !keep_dumpable && hubkey_core::process::make_not_dumpable()
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -30,14 +30,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     #[cfg(target_os = "linux")]
     {
-        // Not dumpable before anything holds a secret (hubkey-shell's process.rs).
-        hubkey_shell::process::not_dumpable();
-        if let Some(why) = hubkey_shell::process::unusable_args() {
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!("hubkey-tray: {why}");
-            }
-            return ExitCode::from(2);
+        // Not dumpable before anything holds a secret, and no command line that `std::env::args`
+        // (Tauri's plugins call it) would panic on (hubkey-shell's process.rs).
+        if let Some(code) = hubkey_shell::process::at_start("hubkey-tray") {
+            return code;
         }
         // Nothing here draws with GL: GTK need not probe GLX when it opens the display, which would load Mesa
         // and LLVM (~30 MiB). Before any thread exists (set_var is not thread-safe). hubkey-desktop sets the
