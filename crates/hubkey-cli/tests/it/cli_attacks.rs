@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cli_support::World;
+use crate::cli_support::{app_add_args, World};
 
 /// A private session bus; killed on drop.
 struct Bus {
@@ -58,21 +58,6 @@ fn hanging_secret_service(bus: &Bus) -> dbus::blocking::Connection {
     conn
 }
 
-/// `hubkey app add NAME` for the demo app with this redirect (the secret comes on stdin).
-fn app_add<'a>(name: &'a str, redirect: &'a str) -> Vec<&'a str> {
-    vec![
-        "app",
-        "add",
-        name,
-        "--client-id",
-        hubspot_sandbox::DEMO_STANDARD_CLIENT_ID,
-        "--redirect-uri",
-        redirect,
-        "--scopes",
-        "oauth",
-    ]
-}
-
 /// Every file under `dir`, as bytes.
 fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
@@ -108,7 +93,7 @@ async fn attack_a_secret_service_that_never_answers_makes_every_keychain_command
         (vec!["headers"], None),
         (vec!["refresh"], None),
         (vec!["exec", "--", "true"], None),
-        (app_add("other", &redirect), Some(canary)),
+        (app_add_args("other", &redirect, "oauth"), Some(canary)),
     ];
     for (args, stdin) in &commands {
         let started = Instant::now();
@@ -162,7 +147,7 @@ async fn attack_an_index_planted_as_a_link_to_a_users_file_is_never_written_thro
     std::os::unix::fs::symlink(&victim, w.index_path()).unwrap();
 
     let redirect = w.redirect_uri();
-    let add = app_add("demo", &redirect);
+    let add = app_add_args("demo", &redirect, "oauth");
     let out = w.run_with(&add, Some("secret\n"), &[]).await;
     assert_ne!(out.code, 0, "an index that is a link is refused: {out:?}");
     for args in [vec!["status"], vec!["app", "list"], vec!["token"]] {
@@ -189,7 +174,7 @@ async fn attack_eight_processes_writing_the_index_at_once_lose_nothing() {
     let mut children = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let redirect = format!("http://localhost:{}/callback", 40000 + i);
-        let mut cmd = w.command(&app_add(name, &redirect));
+        let mut cmd = w.command(&app_add_args(name, &redirect, "oauth"));
         cmd.stdin(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         let mut stdin = child.stdin.take().unwrap();
@@ -278,7 +263,7 @@ fn attack_reading_a_running_hubkeys_memory_environment_or_core_dump_finds_it_not
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     let hubkey = copy.to_str().unwrap();
-    let add = app_add("demo", "http://localhost:53682/callback");
+    let add = app_add_args("demo", "http://localhost:53682/callback", "oauth");
     let (mut child, uid) = waiting_on_stdin(hubkey, &add, home.path());
     let pid = child.id();
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -4,32 +4,13 @@
 //! nothing (the login is still pending, or completed only by the real callback with the real code) and that
 //! the listener still serves the real callback. docs/SECURITY.md "Attacks as tests" lists them.
 
-use hubkey_core::callback::CallbackTarget;
-use hubkey_core::login::{LoginFlow, LoginHandle, PendingLogin};
-use hubkey_core::loopback::LoopbackListener;
-use hubkey_core::{CsrfState, PkceVerifier};
+use crate::loopback_support::{listening, CODE, PATH, STATE};
+use hubkey_core::login::{LoginFlow, LoginHandle};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const PATH: &str = "/oauth-callback";
-const STATE: &str = "st4te-Zm9vYmFyYmF6cXV4";
-const CODE: &str = "na1-1111-2222-3333-4444-555555555555";
 const EVIL_CODE: &str = "na1-evil-evil-evil-evil-evilevilevil";
-
-async fn listening() -> (LoginFlow, LoginHandle, LoopbackListener, u16) {
-    let flow = LoginFlow::default();
-    let listener = LoopbackListener::bind(flow.clone(), 0, PATH).await.unwrap();
-    let port = listener.port();
-    let handle = flow.start(PendingLogin::new(
-        "my-app",
-        CallbackTarget::loopback(port, PATH),
-        CsrfState::new(STATE),
-        Some(PkceVerifier::new("the-verifier")),
-        format!("http://localhost:{port}{PATH}"),
-    ));
-    (flow, handle, listener, port)
-}
 
 /// Sends `head` (a request line and headers, without the blank line) and `body` raw; returns the status (0
 /// when the listener closed the connection without an answer) and the whole response.

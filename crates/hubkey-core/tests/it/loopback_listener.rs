@@ -3,20 +3,16 @@
 // Test helpers outside #[test] functions may unwrap too (clippy.toml allows it in tests).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use hubkey_core::callback::CallbackTarget;
-use hubkey_core::login::{LoginFlow, LoginHandle, PendingLogin};
+use crate::loopback_support::{listening, pending, CODE, PATH, STATE};
+use hubkey_core::login::LoginFlow;
 use hubkey_core::loopback::run_loopback_login;
 use hubkey_core::loopback::LoopbackListener;
-use hubkey_core::{CsrfState, Error, PkceVerifier};
+use hubkey_core::Error;
 use hubkey_testkit::free_port;
 use std::net::{IpAddr, SocketAddr, TcpListener as StdListener};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-const PATH: &str = "/oauth-callback";
-const STATE: &str = "st4te-Zm9vYmFyYmF6cXV4";
-const CODE: &str = "na1-1111-2222-3333-4444-555555555555";
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -25,25 +21,6 @@ fn client() -> reqwest::Client {
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap()
-}
-
-fn pending(port: u16, state: &str) -> PendingLogin {
-    PendingLogin::new(
-        "my-app",
-        CallbackTarget::loopback(port, PATH),
-        CsrfState::new(state),
-        Some(PkceVerifier::new("the-verifier")),
-        format!("http://localhost:{port}{PATH}"),
-    )
-}
-
-/// A listener on an ephemeral port and a pending login for it.
-async fn listening() -> (LoginFlow, LoginHandle, LoopbackListener, u16) {
-    let flow = LoginFlow::default();
-    let listener = LoopbackListener::bind(flow.clone(), 0, PATH).await.unwrap();
-    let port = listener.port();
-    let handle = flow.start(pending(port, STATE));
-    (flow, handle, listener, port)
 }
 
 fn callback_url(port: u16, query: &str) -> String {

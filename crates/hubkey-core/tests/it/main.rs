@@ -16,6 +16,7 @@ mod connect_sign_out;
 mod default_urls;
 mod login_logging;
 mod loopback_listener;
+mod loopback_support;
 mod mcp_check;
 mod mcp_metadata;
 mod preflight_catalog;

@@ -98,6 +98,22 @@ pub struct World {
 
 pub use hubkey_testkit::free_port;
 
+/// The arguments of `hubkey app add NAME` for the demo app's client id, with this redirect and these scopes
+/// (the secret goes on stdin).
+pub fn app_add_args<'a>(name: &'a str, redirect: &'a str, scopes: &'a str) -> Vec<&'a str> {
+    vec![
+        "app",
+        "add",
+        name,
+        "--client-id",
+        DEMO_STANDARD_CLIENT_ID,
+        "--redirect-uri",
+        redirect,
+        "--scopes",
+        scopes,
+    ]
+}
+
 impl World {
     pub async fn start() -> World {
         Self::start_with(|_| {}).await
@@ -255,17 +271,7 @@ impl World {
     /// `hubkey app add NAME …` for the demo app's client id with this redirect and these scopes
     /// (secret on stdin); asserts success.
     pub async fn add_app_as(&self, name: &str, redirect: &str, scopes: &str, optional: &str) -> Outcome {
-        let mut args = vec![
-            "app",
-            "add",
-            name,
-            "--client-id",
-            DEMO_STANDARD_CLIENT_ID,
-            "--redirect-uri",
-            redirect,
-            "--scopes",
-            scopes,
-        ];
+        let mut args = app_add_args(name, redirect, scopes);
         if !optional.is_empty() {
             args.extend(["--optional-scopes", optional]);
         }
