@@ -195,6 +195,8 @@ pub fn is_app_url(url: &url::Url, dev_url: Option<&url::Url>) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn given_navigations_then_only_hubkeys_own_page_is_allowed() {
         let u = |s: &str| url::Url::parse(s).unwrap();
@@ -218,7 +220,6 @@ mod tests {
             cfg!(debug_assertions)
         );
     }
-    use super::*;
 
     fn timings() -> PageTimings {
         PageTimings {

@@ -73,11 +73,6 @@ impl Autostart {
         }
     }
 
-    /// The program the entry starts.
-    pub fn program(&self) -> &Path {
-        &self.program
-    }
-
     /// Linux: where the entry is written.
     #[cfg(target_os = "linux")]
     pub fn entry_path(&self) -> &Path {
