@@ -78,13 +78,29 @@ def gdbus(*args):
     return r.stdout
 
 
-def open_item_id(bus, menu):
-    """The id of the tray menu's "Open Hubkey" item (the menu is rebuilt with new ids when connections change)."""
+def menu_item(bus, menu, label, prefix=False):
+    """(id, properties text) of the tray menu's item labelled `label` (or starting with it), or None. The menu is
+    rebuilt with new ids when connections change, so ask each time."""
     layout = gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]")
+    wanted = f"'label': <'{label}" + ("" if prefix else "'>")
     for item_id, props in re.findall(r"\((\d+), \{([^{}]*)\}", layout):
-        if f"'label': <'{OPEN_LABEL}'>" in props:
-            return item_id
-    raise Failed(f"the tray menu has no '{OPEN_LABEL}' item: {layout.strip()}")
+        if wanted in props:
+            return item_id, props
+    return None
+
+
+def item_id(bus, menu, label, prefix=False):
+    """The id of the tray menu's item labelled `label` (or starting with it); fails when there is none."""
+    item = menu_item(bus, menu, label, prefix)
+    if not item:
+        layout = gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]")
+        raise Failed(f"the tray menu has no '{label}' item: {layout.strip()}")
+    return item[0]
+
+
+def open_item_id(bus, menu):
+    """The id of the tray menu's "Open Hubkey" item."""
+    return item_id(bus, menu, OPEN_LABEL)
 
 
 def poll(seconds, check, interval=0.05):
@@ -212,23 +228,10 @@ def clipboard():
 
 
 def copy_item_id(bus, menu):
-    layout = gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]")
-    for item_id, props in re.findall(r"\((\d+), \{([^{}]*)\}", layout):
-        if "'label': <'Copy token" in props:
-            return item_id
-    raise Failed(f"the tray menu has no 'Copy token' item: {layout.strip()}")
+    return item_id(bus, menu, "Copy token", prefix=True)
 
 
 START_AT_LOGIN_LABEL = "Start at login"
-
-
-def menu_item(bus, menu, label):
-    """(id, properties text) of the tray menu's item labelled `label`, or None."""
-    layout = gdbus("-d", bus, "-o", menu, "-m", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]")
-    for item_id, props in re.findall(r"\((\d+), \{([^{}]*)\}", layout):
-        if f"'label': <'{label}'>" in props:
-            return item_id, props
-    return None
 
 
 def check_start_at_login(args, pid, bus, menu):
