@@ -7,10 +7,8 @@
 
 use std::sync::Arc;
 
-use hubkey_core::Hubkey;
-use hubkey_shell::autostart::{self, Autostart};
-use hubkey_shell::copy::TokenCopier;
-use hubkey_shell::tray_actions::{react, Task, TrayAction, TrayHost};
+use hubkey_shell::autostart;
+use hubkey_shell::tray_actions::{react, Task, TrayAction, TrayHost, TrayServices};
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -78,20 +76,12 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 /// This process's side of [`TrayHost`].
 struct WindowProcessTray<R: Runtime> {
     app: AppHandle<R>,
-    hubkey: Hubkey,
-    copier: Arc<TokenCopier>,
-    autostart: Option<Autostart>,
+    services: TrayServices,
 }
 
 impl<R: Runtime> TrayHost for WindowProcessTray<R> {
-    fn hubkey(&self) -> &Hubkey {
-        &self.hubkey
-    }
-    fn copier(&self) -> &TokenCopier {
-        &self.copier
-    }
-    fn autostart(&self) -> Option<&Autostart> {
-        self.autostart.as_ref()
+    fn services(&self) -> &TrayServices {
+        &self.services
     }
     fn open_window(&self) {
         crate::window::show_main_window(&self.app);
@@ -114,9 +104,11 @@ fn on_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
     };
     let tray = Arc::new(WindowProcessTray {
         app: app.clone(),
-        hubkey: host.hubkey().clone(),
-        copier: Arc::clone(host.copier()),
-        autostart: host.autostart().cloned(),
+        services: TrayServices {
+            hubkey: host.hubkey().clone(),
+            copier: Arc::clone(host.copier()),
+            autostart: host.autostart().cloned(),
+        },
     });
     react(&tray, action);
 }

@@ -45,17 +45,25 @@ impl TrayAction {
     }
 }
 
+/// What the reactions use of a tray's process: its one [`Hubkey`], its one token copier and its start-at-login
+/// entry. Each tray implementation holds one and hands it out through [`TrayHost::services`].
+#[derive(Debug, Clone)]
+pub struct TrayServices {
+    /// The process's one [`Hubkey`].
+    pub hubkey: Hubkey,
+    /// The process's one token copier.
+    pub copier: Arc<TokenCopier>,
+    /// The start-at-login entry, when this install has one.
+    pub autostart: Option<Autostart>,
+}
+
 /// A task to run on the implementation's async runtime.
 pub type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// What a tray implementation provides to [`react`].
 pub trait TrayHost: Send + Sync + 'static {
-    /// The process's one [`Hubkey`].
-    fn hubkey(&self) -> &Hubkey;
-    /// The process's one token copier.
-    fn copier(&self) -> &TokenCopier;
-    /// The start-at-login entry, when this install has one.
-    fn autostart(&self) -> Option<&Autostart>;
+    /// The process's Hubkey, token copier and start-at-login entry.
+    fn services(&self) -> &TrayServices;
     /// Shows the window (building it, or handing over to the process that has one).
     fn open_window(&self);
     /// Ends the process.
@@ -77,12 +85,12 @@ pub fn react<H: TrayHost>(host: &Arc<H>, action: TrayAction) {
         TrayAction::RefreshAll => {
             let me = Arc::clone(host);
             host.spawn(Box::pin(async move {
-                me.hubkey().refresh_all().await;
+                me.services().hubkey.refresh_all().await;
                 me.menu_changed();
             }));
         }
         TrayAction::ToggleStartAtLogin => {
-            if let Some(autostart) = host.autostart() {
+            if let Some(autostart) = &host.services().autostart {
                 let result = autostart.is_enabled().and_then(|on| {
                     autostart.set(!on)?;
                     Ok(!on)
@@ -98,7 +106,8 @@ pub fn react<H: TrayHost>(host: &Arc<H>, action: TrayAction) {
         TrayAction::Copy(key) => {
             let me = Arc::clone(host);
             host.spawn(Box::pin(async move {
-                if let Err(e) = me.copier().copy(me.hubkey(), &key, CopyAs::Token).await {
+                let services = me.services();
+                if let Err(e) = services.copier.copy(&services.hubkey, &key, CopyAs::Token).await {
                     tracing::warn!(app = %key.app, hub_id = key.hub_id, code = e.code().as_str(), "copy from the tray failed: {e}");
                 }
             }));

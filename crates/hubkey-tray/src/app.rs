@@ -18,7 +18,7 @@ use hubkey_shell::copy::TokenCopier;
 use hubkey_shell::debounce::{Debounce, TRAY_MAX_WAIT, TRAY_QUIET};
 use hubkey_shell::handoff;
 use hubkey_shell::notifications::{reauth_notice, Notified};
-use hubkey_shell::tray_actions::{react, Task, TrayAction, TrayHost};
+use hubkey_shell::tray_actions::{react, Task, TrayAction, TrayHost, TrayServices};
 use hubkey_shell::tray_menu::{health, items};
 use hubkey_shell::{localtime, logging};
 use time::OffsetDateTime;
@@ -30,11 +30,9 @@ use crate::{menu, single_instance};
 /// The tray's state, shared by the GTK thread, the D-Bus thread and the runtime.
 pub struct Tray {
     runtime: tokio::runtime::Handle,
-    hubkey: Hubkey,
-    copier: TokenCopier,
+    services: TrayServices,
     notified: Notified,
     rebuild: Arc<Debounce>,
-    autostart: Option<Autostart>,
 }
 
 pub fn run() -> Result<(), String> {
@@ -63,16 +61,18 @@ pub fn run() -> Result<(), String> {
     };
 
     gtk::init().map_err(|e| format!("cannot open the display: {e}"))?;
-    let connections = runtime.block_on(tray.hubkey.connections()).unwrap_or_else(|e| {
-        tracing::warn!(code = e.code().as_str(), "cannot read the connections: {e}");
-        Vec::new()
-    });
+    let connections = runtime
+        .block_on(tray.services.hubkey.connections())
+        .unwrap_or_else(|e| {
+            tracing::warn!(code = e.code().as_str(), "cannot read the connections: {e}");
+            Vec::new()
+        });
     menu::build(
         &items(
             &connections,
             OffsetDateTime::now_utc(),
             localtime::offset(),
-            autostart::state(tray.autostart.as_ref()),
+            autostart::state(tray.services.autostart.as_ref()),
         ),
         health(&connections),
     )?;
@@ -97,18 +97,26 @@ impl Tray {
         let copier = TokenCopier::from_env(hubkey.store().home());
         Ok(Tray {
             runtime: runtime.handle().clone(),
-            hubkey,
-            copier,
+            services: TrayServices {
+                hubkey,
+                copier: Arc::new(copier),
+                autostart: Autostart::for_this_install(),
+            },
             notified: Notified::default(),
             rebuild: Arc::new(Debounce::new(TRAY_QUIET, TRAY_MAX_WAIT)),
-            autostart: Autostart::for_this_install(),
         })
     }
 
     fn start_refresher(self: &Arc<Self>, runtime: &Runtime) {
         // Subscribe before the scheduler runs, so its first events are not missed.
-        let mut changes = self.hubkey.subscribe();
-        runtime.spawn(self.hubkey.refresher().clone().run(std::future::pending::<()>()));
+        let mut changes = self.services.hubkey.subscribe();
+        runtime.spawn(
+            self.services
+                .hubkey
+                .refresher()
+                .clone()
+                .run(std::future::pending::<()>()),
+        );
         let me = Arc::clone(self);
         runtime.spawn(async move {
             loop {
@@ -127,6 +135,7 @@ impl Tray {
         match event.state {
             ConnectionState::NeedsReauth => {
                 let stored = self
+                    .services
                     .hubkey
                     .store()
                     .index()
@@ -151,7 +160,7 @@ impl Tray {
         let me = Arc::clone(self);
         let _in_runtime = self.runtime.enter();
         self.rebuild.trigger(move || async move {
-            let connections = match me.hubkey.connections().await {
+            let connections = match me.services.hubkey.connections().await {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(code = e.code().as_str(), "tray: cannot read the connections: {e}");
@@ -162,7 +171,7 @@ impl Tray {
                 &connections,
                 OffsetDateTime::now_utc(),
                 localtime::offset(),
-                autostart::state(me.autostart.as_ref()),
+                autostart::state(me.services.autostart.as_ref()),
             );
             let worst = health(&connections);
             gtk::glib::MainContext::default().invoke(move || menu::update(&entries, worst));
@@ -198,7 +207,7 @@ impl Tray {
         };
         let mut args: Vec<OsString> = forwarded.iter().map(Into::into).collect();
         args.extend(handoff::reap_args(&handoff::children_of_self()));
-        if let Some(recopy) = self.copier.recopy() {
+        if let Some(recopy) = self.services.copier.recopy() {
             args.push(handoff::RECOPY_FLAG.into());
             args.push(recopy.to_arg().into());
         }
@@ -212,14 +221,8 @@ impl Tray {
 }
 
 impl TrayHost for Tray {
-    fn hubkey(&self) -> &Hubkey {
-        &self.hubkey
-    }
-    fn copier(&self) -> &TokenCopier {
-        &self.copier
-    }
-    fn autostart(&self) -> Option<&Autostart> {
-        self.autostart.as_ref()
+    fn services(&self) -> &TrayServices {
+        &self.services
     }
     fn open_window(&self) {
         Tray::open_window(self, &[]);
