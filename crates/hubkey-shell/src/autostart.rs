@@ -15,6 +15,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use hubkey_core::view::StartAtLoginView;
+
 use crate::handoff::{self, BACKGROUND_FLAG, DESKTOP_PROGRAM, TRAY_PROGRAM};
 
 /// The entry's name: the file `Hubkey.desktop` on Linux, the Launch Agent's or registry value's name elsewhere.
@@ -95,6 +97,13 @@ impl Autostart {
         }
     }
 
+    /// Switches starting at login on or off ([`Autostart::set`]) and returns whether it is on now, as read back
+    /// (what the window's switch and the tray's check mark then show).
+    pub fn switch(&self, on: bool) -> io::Result<bool> {
+        self.set(on)?;
+        self.is_enabled()
+    }
+
     /// Switches starting at login on or off. Idempotent; switching on rewrites the entry, so it follows the
     /// program if it moved.
     pub fn set(&self, on: bool) -> io::Result<()> {
@@ -139,6 +148,20 @@ impl Autostart {
             .build()
             .map_err(io::Error::other)
     }
+}
+
+/// The window's "Start at login" switch: hidden (`available: false`) when this install has no entry to switch.
+pub fn view(autostart: Option<&Autostart>) -> io::Result<StartAtLoginView> {
+    Ok(match autostart {
+        None => StartAtLoginView {
+            available: false,
+            enabled: false,
+        },
+        Some(autostart) => StartAtLoginView {
+            available: true,
+            enabled: autostart.is_enabled()?,
+        },
+    })
 }
 
 /// The autostart state for a menu or a page: `None` when this install has no entry to switch (see

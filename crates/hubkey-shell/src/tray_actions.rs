@@ -91,10 +91,7 @@ pub fn react<H: TrayHost>(host: &Arc<H>, action: TrayAction) {
         }
         TrayAction::ToggleStartAtLogin => {
             if let Some(autostart) = &host.services().autostart {
-                let result = autostart.is_enabled().and_then(|on| {
-                    autostart.set(!on)?;
-                    Ok(!on)
-                });
+                let result = autostart.is_enabled().and_then(|on| autostart.switch(!on));
                 match result {
                     Ok(on) => tracing::info!(on, "start at login switched from the tray"),
                     Err(e) => tracing::warn!("cannot switch start at login: {e}"),

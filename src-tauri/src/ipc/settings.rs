@@ -3,10 +3,11 @@
 
 use hubkey_core::view::{StartAtLoginArgs, StartAtLoginView};
 use hubkey_core::ErrorCode;
-use tauri::{AppHandle, Runtime};
+use hubkey_shell::autostart;
+use tauri::{AppHandle, Runtime, State};
 
 use super::{CmdResult, CommandError};
-use crate::host::HostExt;
+use crate::host::Host;
 
 fn io_error(e: std::io::Error) -> CommandError {
     CommandError::new(
@@ -16,40 +17,31 @@ fn io_error(e: std::io::Error) -> CommandError {
     )
 }
 
+fn unavailable() -> CommandError {
+    CommandError::new(
+        ErrorCode::Io,
+        "this install cannot start at login".to_string(),
+        Some("Add `hubkey-desktop --background` to your desktop's startup applications instead."),
+    )
+}
+
 /// Whether Hubkey starts at login, and whether this install can.
 #[tauri::command]
-pub fn start_at_login<R: Runtime>(app: AppHandle<R>) -> CmdResult<StartAtLoginView> {
-    let Some(autostart) = app.host().and_then(|h| h.autostart().cloned()) else {
-        return Ok(StartAtLoginView {
-            available: false,
-            enabled: false,
-        });
-    };
-    let enabled = autostart.is_enabled().map_err(io_error)?;
-    Ok(StartAtLoginView {
-        available: true,
-        enabled,
-    })
+pub fn start_at_login(host: State<'_, Host>) -> CmdResult<StartAtLoginView> {
+    autostart::view(host.autostart()).map_err(io_error)
 }
 
 /// Switches starting at login (in the tray only, `--background`) on or off; the tray's check mark follows.
 #[tauri::command]
 pub fn set_start_at_login<R: Runtime>(
     app: AppHandle<R>,
+    host: State<'_, Host>,
     args: StartAtLoginArgs,
 ) -> CmdResult<StartAtLoginView> {
-    let Some(autostart) = app.host().and_then(|h| h.autostart().cloned()) else {
-        return Err(CommandError::new(
-            ErrorCode::Io,
-            "this install cannot start at login".to_string(),
-            Some("Add `hubkey-desktop --background` to your desktop's startup applications instead."),
-        ));
-    };
-    autostart.set(args.enabled).map_err(io_error)?;
-    tracing::info!(on = args.enabled, "start at login switched from the window");
-    let handle = app.clone();
-    tauri::async_runtime::spawn(async move { crate::tray::refresh(&handle).await });
-    let enabled = autostart.is_enabled().map_err(io_error)?;
+    let autostart = host.autostart().ok_or_else(unavailable)?;
+    let enabled = autostart.switch(args.enabled).map_err(io_error)?;
+    tracing::info!(on = enabled, "start at login switched from the window");
+    tauri::async_runtime::spawn(async move { crate::tray::refresh(&app).await });
     Ok(StartAtLoginView {
         available: true,
         enabled,
