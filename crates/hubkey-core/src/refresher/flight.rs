@@ -122,7 +122,12 @@ impl Refresher {
         let mut lock = Some(lock);
         // Re-read under the lock: another process may have refreshed, or marked the connection.
         let conn = self.connection(&key).await?;
-        if mode == Mode::IfDue && !self.is_due(&conn) {
+        let fresh_enough = match mode {
+            Mode::IfDue => !self.is_due(&conn),
+            Mode::DueBy(by) => self.due_at(&conn, conn.expires_at) > by,
+            Mode::Force => false,
+        };
+        if fresh_enough {
             tracing::debug!(target: "hubkey::refresher", app = %key.app, hub_id = key.hub_id, "already fresh after waiting; no refresh");
             return self.store.access_token_of(conn).await;
         }

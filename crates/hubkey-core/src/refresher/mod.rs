@@ -40,9 +40,14 @@
 //!   `needs_reauth` after one HTTP call, and no further call is made until a new login saves the
 //!   connection again (T13). Configuration errors (`BAD_CLIENT_SECRET`…) say what to fix and are
 //!   not retried. Nothing is ever deleted on failure.
-//! - **Bounded concurrency in the background.** A scheduler pass refreshes the connections that are
-//!   due [`REFRESH_CONCURRENCY`] at a time (each under its own gate and lock), so 200 connections
-//!   due together after a resume take 50 rounds, not 200.
+//! - **Paced, bounded refreshes in the background.** The scheduler starts background refreshes at
+//!   least [`RefreshPolicy::pace`] apart (550 ms: at most 18 in any 10 s) and never more than
+//!   [`REFRESH_CONCURRENCY`] in flight (each under its own gate and lock). Connections due close
+//!   together (1,000 portals connected within minutes) are started early, one by one, so the last
+//!   starts when due ([`RefreshPolicy::paced_start`]); each early start re-checks under the locks
+//!   that the token is still due by its planned time ([`Mode::DueBy`]), so another process's
+//!   refresh meanwhile makes it a no-op. Spread-out connections start when due. A caller that needs
+//!   a token now is never paced.
 //! - **Read only what is needed.** A token that is not due costs one keychain read (the access
 //!   token); a refresh reads the refresh token only, and when HubSpot returns the same refresh
 //!   token (its default), only the new access token is written ([`RefreshTokenSource::Kept`]).
@@ -108,6 +113,9 @@ pub struct ConnectionEvent {
 enum Mode {
     /// Refresh only when the token is due (re-checked under the locks).
     IfDue,
+    /// Refresh only when the token is due by then (re-checked under the locks): the background
+    /// scheduler's start of a paced refresh, which may come before the token is due.
+    DueBy(OffsetDateTime),
     /// Refresh unless another caller completed a refresh after this request was made.
     Force,
 }
@@ -294,6 +302,13 @@ impl Refresher {
     /// callers that want the connection rather than the token).
     pub async fn refresh_if_due(&self, key: &ConnectionKey) -> Result<Connection> {
         let (conn, _) = self.fly(key, Mode::IfDue).await?;
+        Ok(conn)
+    }
+
+    /// Refreshes the connection if it is due by `by` (the scheduler's paced start, which may
+    /// be early; another process's refresh in the meantime makes it a no-op).
+    async fn refresh_if_due_by(&self, key: &ConnectionKey, by: OffsetDateTime) -> Result<Connection> {
+        let (conn, _) = self.fly(key, Mode::DueBy(by)).await?;
         Ok(conn)
     }
 }

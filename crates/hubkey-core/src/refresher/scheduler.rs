@@ -1,8 +1,24 @@
-//! The background scheduler: sleeps until the next connection is due (no polling), wakes early when nudged,
-//! refreshes what is due a few at a time, skips `needs_reauth` connections and pauses a connection after a
-//! failure instead of retrying in a loop.
+//! The background scheduler: sleeps until the next connection is due (no polling), wakes early when nudged or
+//! when a refresh ends, starts refreshes paced ([`RefreshPolicy::pace`]: a bunch of connections due together is
+//! started early, one by one, never a storm), at most [`REFRESH_CONCURRENCY`] in flight, skips `needs_reauth`
+//! connections and pauses a connection after a failure instead of retrying in a loop.
 
 use super::*;
+
+/// What the scheduler remembers between passes.
+#[derive(Debug, Default)]
+struct Book {
+    /// Connections whose last background refresh failed: the token generation it failed on, and
+    /// when to try again.
+    paused: HashMap<ConnectionKey, (u64, OffsetDateTime)>,
+    /// Connections with a refresh in flight (not planned again until it ends).
+    in_flight: HashSet<ConnectionKey>,
+    /// When the last refresh started (the pace counts from it).
+    last_start: Option<OffsetDateTime>,
+}
+
+/// A background refresh's connection and outcome.
+type Flight = (Connection, Result<Connection>);
 
 impl Refresher {
     /// Starts the background scheduler on the current Tokio runtime.
@@ -22,21 +38,23 @@ impl Refresher {
     }
 
     /// The background scheduler: refreshes every connection when it is due, until `shutdown`
-    /// resolves. Sleeps until the next deadline (no polling), wakes early on
-    /// [`Refresher::nudge`], skips `needs_reauth` connections (publishing each incident once),
+    /// resolves. Sleeps until the next start (no polling), wakes early on [`Refresher::nudge`]
+    /// and when a refresh ends, skips `needs_reauth` connections (publishing each incident once),
     /// and pauses a connection after a failure instead of retrying in a loop.
     pub async fn run<F>(self, shutdown: F)
     where
         F: Future<Output = ()> + Send,
     {
         tokio::pin!(shutdown);
-        let mut paused: HashMap<ConnectionKey, (u64, OffsetDateTime)> = HashMap::new();
+        let mut book = Book::default();
+        // The flights' own locked sections run in tasks of their own (cancel safety, see the module
+        // docs), so dropping this set on shutdown never cuts a save short.
+        let mut running: tokio::task::JoinSet<Flight> = tokio::task::JoinSet::new();
         tracing::debug!(target: "hubkey::refresher", "scheduler started");
         loop {
-            // The refreshes themselves run in their own tasks, so stopping mid-pass is safe.
             let wait = tokio::select! {
                 _ = &mut shutdown => break,
-                wait = self.pass(&mut paused) => wait,
+                wait = self.pass(&mut book, &mut running) => wait,
             };
             let sleep = async move {
                 match wait {
@@ -48,19 +66,18 @@ impl Refresher {
                 _ = &mut shutdown => break,
                 _ = self.shared.nudge.notified() => {
                     tracing::debug!(target: "hubkey::refresher", "scheduler nudged");
-                    paused.clear();
+                    book.paused.clear();
                 }
+                Some(joined) = running.join_next(), if !running.is_empty() => self.settle(&mut book, joined),
                 _ = sleep => {}
             }
         }
         tracing::debug!(target: "hubkey::refresher", "scheduler stopped");
     }
 
-    /// One scheduler pass: refreshes what is due; returns how long to sleep (`None`: until nudged).
-    pub(super) async fn pass(
-        &self,
-        paused: &mut HashMap<ConnectionKey, (u64, OffsetDateTime)>,
-    ) -> Option<Duration> {
+    /// One scheduler pass: starts the refreshes whose (paced) time has come; returns how long to
+    /// sleep (`None`: until nudged, or until a refresh in flight ends).
+    async fn pass(&self, book: &mut Book, running: &mut tokio::task::JoinSet<Flight>) -> Option<Duration> {
         let conns = match self.store.connections().await {
             Ok(c) => c,
             Err(e) => {
@@ -69,95 +86,112 @@ impl Refresher {
             }
         };
         if conns.is_empty() {
-            paused.clear();
+            book.paused.clear();
             return None;
         }
-        paused.retain(|k, _| conns.iter().any(|c| c.is(&k.app, k.hub_id)));
-        let mut next: Option<OffsetDateTime> = None;
-        let mut due_now = Vec::new();
+        book.paused
+            .retain(|k, _| conns.iter().any(|c| c.is(&k.app, k.hub_id)));
+        let now = self.clock.now();
+        let mut waiting: Vec<(OffsetDateTime, Connection)> = Vec::new();
         for conn in conns {
             if conn.state == ConnectionState::NeedsReauth {
                 self.notify_reauth_once(&conn);
                 continue;
             }
             let key = conn.key();
+            if book.in_flight.contains(&key) {
+                continue;
+            }
             let mut due = self.due_at(&conn, conn.expires_at);
             if self.has_unsaved(&key) {
                 // Its flight retries the save of the token set kept in memory.
-                due = due.min(self.clock.now());
+                due = due.min(now);
             }
-            if let Some((generation, not_before)) = paused.get(&key) {
+            if let Some((generation, not_before)) = book.paused.get(&key) {
                 if *generation == conn.token_generation {
                     due = due.max(*not_before);
                 }
             }
-            if due > self.clock.now() {
-                next = Some(next.map_or(due, |n| n.min(due)));
-                continue;
-            }
-            due_now.push(conn);
+            waiting.push((due, conn));
         }
+        waiting.sort_by_key(|(due, _)| *due);
+        let mut dues: Vec<OffsetDateTime> = waiting.iter().map(|(due, _)| *due).collect();
 
-        // Refresh what is due, a few at a time: most of a refresh is waiting (HubSpot, the
-        // keychain), so a burst (after a resume from suspend, many connections made together)
-        // takes rounds of `REFRESH_CONCURRENCY` instead of one refresh after another. Each flight
-        // still takes its connection's gate and cross-process lock; the bookkeeping below runs
-        // here, one outcome at a time.
-        let mut waiting = due_now.into_iter();
-        let mut running = tokio::task::JoinSet::new();
-        loop {
-            while running.len() < REFRESH_CONCURRENCY {
-                let Some(conn) = waiting.next() else { break };
-                let me = self.clone();
-                running.spawn(async move {
-                    let outcome = me.refresh_if_due(&conn.key()).await;
-                    (conn, outcome)
-                });
-            }
-            let Some(joined) = running.join_next().await else {
+        // Start what is due by the pace, earliest first, while fewer than REFRESH_CONCURRENCY fly:
+        // most of a refresh is waiting (HubSpot, the keychain). Each flight still takes its
+        // connection's gate and cross-process lock; its outcome is settled in `run`.
+        let mut waiting = waiting.into_iter();
+        let mut next = None;
+        while running.len() < REFRESH_CONCURRENCY {
+            let Some(start) = self.policy.paced_start(&dues, book.last_start) else {
                 break;
             };
-            let (conn, outcome) = match joined {
-                Ok(done) => done,
-                Err(e) => {
-                    tracing::warn!(target: "hubkey::refresher", "a background refresh task failed: {e}");
-                    continue;
-                }
-            };
-            let key = conn.key();
-            let due = match outcome {
-                Ok(fresh) => {
-                    paused.remove(&key);
-                    let due = self.due_at(&fresh, fresh.expires_at);
-                    // A token that is due right after a refresh must not spin this loop.
-                    due.max(self.clock.now() + time::Duration::SECOND)
-                }
-                Err(Error::NeedsReauth(_)) => continue,
-                Err(e) => {
-                    let pause = match &e {
-                        Error::HubSpotConfig(_) => self.policy.config_pause,
-                        Error::Transient { retry_after, .. } => {
-                            self.policy.retry_pause.max(retry_after.unwrap_or_default())
-                        }
-                        _ => self.policy.retry_pause,
-                    };
-                    tracing::info!(
-                        target: "hubkey::refresher",
-                        app = %conn.app,
-                        hub_id = conn.hub_id,
-                        code = e.code().as_str(),
-                        pause_s = pause.as_secs(),
-                        "background refresh failed; trying again later"
-                    );
-                    let not_before = self.clock.now() + to_time(pause);
-                    paused.insert(key, (conn.token_generation, not_before));
-                    not_before
-                }
-            };
-            next = Some(next.map_or(due, |n| n.min(due)));
+            if start > now {
+                next = Some(start);
+                break;
+            }
+            let Some((due, conn)) = waiting.next() else { break };
+            dues.remove(0);
+            book.in_flight.insert(conn.key());
+            book.last_start = Some(now);
+            let me = self.clone();
+            running.spawn(async move {
+                let outcome = me.refresh_if_due_by(&conn.key(), due.max(now)).await;
+                (conn, outcome)
+            });
         }
-        let wait = next.map_or(self.policy.max_sleep, |n| to_std(n - self.clock.now()));
+        if running.len() >= REFRESH_CONCURRENCY && next.is_none() {
+            // Full: the next refresh to end wakes `run`.
+            return Some(self.policy.max_sleep);
+        }
+        let wait = next.map_or(self.policy.max_sleep, |n| to_std(n - now));
         Some(wait.min(self.policy.max_sleep))
+    }
+
+    /// Books the outcome of a background refresh: a failure pauses the connection (until
+    /// `Retry-After`, the retry pause, or the configuration pause), a success lifts the pause.
+    fn settle(&self, book: &mut Book, joined: std::result::Result<Flight, tokio::task::JoinError>) {
+        let (conn, outcome) = match joined {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::warn!(target: "hubkey::refresher", "a background refresh task failed: {e}");
+                // The connection is unknown here: planning it again is safe (its gate and lock hold).
+                book.in_flight.clear();
+                return;
+            }
+        };
+        let key = conn.key();
+        book.in_flight.remove(&key);
+        match outcome {
+            Ok(fresh) => {
+                book.paused.remove(&key);
+                // A token that is due right after its refresh must not spin the scheduler.
+                let soonest = self.clock.now() + time::Duration::SECOND;
+                if self.due_at(&fresh, fresh.expires_at) < soonest {
+                    book.paused.insert(key, (fresh.token_generation, soonest));
+                }
+            }
+            Err(Error::NeedsReauth(_)) => {}
+            Err(e) => {
+                let pause = match &e {
+                    Error::HubSpotConfig(_) => self.policy.config_pause,
+                    Error::Transient { retry_after, .. } => {
+                        self.policy.retry_pause.max(retry_after.unwrap_or_default())
+                    }
+                    _ => self.policy.retry_pause,
+                };
+                tracing::info!(
+                    target: "hubkey::refresher",
+                    app = %conn.app,
+                    hub_id = conn.hub_id,
+                    code = e.code().as_str(),
+                    pause_s = pause.as_secs(),
+                    "background refresh failed; trying again later"
+                );
+                let not_before = self.clock.now() + to_time(pause);
+                book.paused.insert(key, (conn.token_generation, not_before));
+            }
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::refresher_support;
 
-use hubkey_core::refresher::REFRESH_CONCURRENCY;
+use hubkey_core::refresher::{RefreshPolicy, REFRESH_CONCURRENCY};
 use hubkey_core::store::ConnectionState;
 use hubspot_sandbox::{Fault, FaultPlan, RandomFaults};
 use refresher_support::*;
@@ -71,4 +71,74 @@ async fn given_ten_due_connections_and_a_slow_hubspot_when_the_scheduler_runs_th
         assert_eq!(conn.state, ConnectionState::Fresh);
         assert!(conn.expires_at > env.now() + time::Duration::minutes(29));
     }
+}
+
+/// Ten portals connected at the same instant fall due together. With a pace of 2 s (the default is 550 ms;
+/// 2 s makes the steps of the manual clock easy to read), the scheduler starts them one pace apart, early
+/// enough that the last one starts when due: 18 s before the due time, then every 2 s. Each is refreshed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_ten_connections_due_together_and_a_paced_policy_when_time_passes_then_they_start_one_pace_apart_and_none_late(
+) {
+    let (fixture, portals) = fixture_with_portals(10);
+    let env = env_with("paced", fixture).await;
+    for &hub_id in &portals {
+        env.connect(hub_id).await;
+    }
+    let due = env.conn(portals[0]).await.expires_at - time::Duration::minutes(5);
+    let pace = std::time::Duration::from_secs(2);
+    let r = env.refresher(RefreshPolicy {
+        pace,
+        ..quick_policy()
+    });
+    let mut events = r.subscribe();
+    let scheduler = r.spawn();
+
+    // When: the clock moves a second at a time from 30 s before the due time to 10 s after it.
+    env.advance((due - env.now()).whole_seconds() - 30);
+    // A refresh that started is let finish before the clock moves on, so its stored time is its start.
+    let mut seen = Vec::new();
+    let mut flying = HashSet::new();
+    for _ in 0..40 {
+        env.advance(1);
+        r.nudge();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        loop {
+            for e in drain(&mut events) {
+                match e.state {
+                    ConnectionState::Refreshing => flying.insert(e.key.hub_id),
+                    _ => flying.remove(&e.key.hub_id),
+                };
+                seen.push(e);
+            }
+            if flying.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    scheduler.shutdown().await;
+
+    // Then: ten refreshes, one per connection, started 18, 16, … 0 s before the due time.
+    assert_eq!(
+        env.successful_refreshes(),
+        portals.len(),
+        "one refresh each: {seen:?}"
+    );
+    let mut starts = Vec::new();
+    for &hub_id in &portals {
+        let conn = env.conn(hub_id).await;
+        assert_eq!(conn.state, ConnectionState::Fresh);
+        starts.push(conn.last_refreshed_at.expect("refreshed"));
+    }
+    starts.sort();
+    let offsets: Vec<i64> = starts.iter().map(|s| (*s - due).whole_seconds()).collect();
+    println!("paced: refreshes started at {offsets:?} s from the due time");
+    assert!(
+        offsets.iter().all(|o| (-18..=0).contains(o)),
+        "none before the paced start, none late: {offsets:?}"
+    );
+    assert!(
+        offsets.windows(2).all(|w| w[1] - w[0] >= 2),
+        "one pace apart at least: {offsets:?}"
+    );
 }

@@ -99,9 +99,11 @@ pub fn client_secret(s: &SandboxHandle) -> ClientSecret {
 
 pub use hubkey_testkit::{client, endpoints};
 
-/// A policy for tests: real margin (5 min), tiny backoff, no jitter.
+/// A policy for tests: real margin (5 min), tiny backoff, no jitter, no pacing (the manual clock
+/// stands still unless a test moves it; refresher_burst.rs tests the pace with a moving one).
 pub fn quick_policy() -> RefreshPolicy {
     RefreshPolicy {
+        pace: Duration::ZERO,
         max_attempts: 4,
         base_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(5),
