@@ -30,7 +30,9 @@ use output::Output;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Before anything holds a secret; unlike the desktop programs, the CLI has no opt-out.
+    // Before anything holds a secret: a panic says where, never its message (which could hold one), and the
+    // process is not dumpable (unlike the desktop programs, the CLI has no opt-out).
+    hubkey_core::process::withhold_panic_messages("hubkey");
     hubkey_core::process::make_not_dumpable();
     let mut out = Output::stdio();
     let args = match cli::Cli::try_parse() {
