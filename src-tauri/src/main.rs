@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Not dumpable before anything holds a secret, and no command line that `std::env::args`
-    // (Tauri's plugins call it) would panic on (hubkey-shell's process.rs).
+    // Before anything holds a secret: panic messages withheld, not dumpable, and no command line that
+    // `std::env::args` (Tauri's plugins call it) would panic on (hubkey-shell's process.rs).
     if let Some(code) = hubkey_shell::process::at_start("hubkey-desktop") {
         return code;
     }

@@ -14,5 +14,7 @@ pub mod localtime;
 pub mod logging;
 pub mod notifications;
 pub mod process;
+#[cfg(test)]
+mod rerun;
 pub mod tray_actions;
 pub mod tray_menu;

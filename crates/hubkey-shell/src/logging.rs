@@ -134,8 +134,11 @@ pub fn escaped_stderr() -> hubkey_core::text::EscapeControls<std::io::Stderr> {
     hubkey_core::text::EscapeControls::keeping_esc(std::io::stderr())
 }
 
-/// Installs the global subscriber (stderr + file) and a panic hook that logs panics as `"the {process}
-/// panicked"`. Returns the log file path.
+/// Installs the global subscriber (stderr + file) and a panic hook that logs a panic at error level as `"the
+/// {process} panicked: internal error at FILE:LINE:COL (the panic's message is withheld …)"` (hubkey-core's
+/// `PanicReport`), on stderr and in the log file, and nothing else: the panic's message could hold a secret,
+/// so the hook neither logs it nor hands the panic on to the hook before it (Rust's own prints the message).
+/// Returns the log file path.
 pub fn init(home: &Path, process: &'static str) -> Result<PathBuf, LogFileError> {
     let (path, file) = open_log_file(home)?;
     let (filter, filter_warning) = log_filter(std::env::var(LOG_ENV).ok().as_deref());
@@ -155,10 +158,9 @@ pub fn init(home: &Path, process: &'static str) -> Result<PathBuf, LogFileError>
     if let Some(warning) = filter_warning {
         tracing::warn!("{warning}");
     }
-    let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        tracing::error!(panic = %info, "the {process} panicked");
-        previous(info);
+        let report = hubkey_core::process::PanicReport::of(info);
+        tracing::error!("the {process} panicked: {report}");
     }));
     Ok(path)
 }
@@ -233,6 +235,51 @@ mod tests {
         assert!(warning.unwrap().contains(LOG_ENV));
         let (_, none) = log_filter(None);
         assert!(none.is_none());
+    }
+
+    /// Set in the child process: the Hubkey home it logs to, and the secret its panic carries.
+    const CHILD_HOME: &str = "HUBKEY_TEST_PANIC_HOME";
+    const CHILD_SECRET: &str = "HUBKEY_TEST_PANIC_SECRET";
+
+    #[test]
+    fn attack_given_a_panic_whose_message_holds_a_secret_when_the_desktop_app_panics_after_logging_starts_then_neither_stderr_nor_the_log_file_holds_it(
+    ) {
+        if let (Ok(home), Ok(secret)) = (std::env::var(CHILD_HOME), std::env::var(CHILD_SECRET)) {
+            // The child: what hubkey-desktop does first (the tray alike), then a panic while holding a secret.
+            assert_eq!(crate::process::at_start("hubkey-desktop"), None);
+            init(Path::new(&home), "desktop app").unwrap();
+            panic!("cannot parse the token response {{\"access_token\":\"{secret}\"}}");
+        }
+        let home = std::env::temp_dir().join(format!("hubkey-log-panic-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&home);
+        let secret = format!("CJ-{:08x}-acce55", std::process::id());
+        let out = crate::rerun::rerun_as_child(
+            module_path!(),
+            "attack_given_a_panic_whose_message_holds_a_secret_when_the_desktop_app_panics_after_logging_starts_then_neither_stderr_nor_the_log_file_holds_it",
+            &[
+                (CHILD_HOME, home.to_str().unwrap()),
+                (CHILD_SECRET, &secret),
+                (crate::process::DUMPABLE_ENV, "1"),
+            ],
+            &[LOG_ENV, "RUST_BACKTRACE"],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let log = fs::read_to_string(home.join("logs").join(LOG_FILE_NAME)).unwrap_or_default();
+        fs::remove_dir_all(&home).unwrap();
+        assert_eq!(out.status.code(), Some(101), "the child panicked: {stderr}");
+        assert!(!stderr.contains(&secret), "the secret reached stderr: {stderr}");
+        assert!(!log.contains(&secret), "the secret reached the log file: {log}");
+        let place = format!("the desktop app panicked: internal error at {}:", file!());
+        assert!(
+            log.lines().any(|l| l.contains(" ERROR ") && l.contains(&place)),
+            "the log file names the place: {log}"
+        );
+        assert!(stderr.contains(&place), "stderr names the place: {stderr}");
+        assert_eq!(
+            stderr.matches("internal error at").count(),
+            1,
+            "said once on stderr: {stderr}"
+        );
     }
 
     #[test]
