@@ -92,6 +92,10 @@ async function world(name, { hubId }) {
   for (const d of ['.local/share', '.config', '.cache']) fs.mkdirSync(path.join(home, d), { recursive: true });
   const hubkeyHome = path.join(dir, 'hubkey');
   const browserOut = path.join(dir, 'browser.jsonl');
+  // The secrets this test knows, for browser.mjs to look for in the environment the app gives it (one a line;
+  // in a file, not in the app's environment, where the check would find them because the test put them there).
+  const secretsFile = path.join(dir, 'secrets.txt');
+  fs.writeFileSync(secretsFile, `${CLIENT_SECRET}\n`, { mode: 0o600 });
   const env = {
     ...process.env,
     HOME: home,
@@ -106,6 +110,7 @@ async function world(name, { hubId }) {
     HUBKEY_LOG: 'debug',
     BROWSER: path.join(here, 'browser.mjs'),
     HUBKEY_E2E_BROWSER_OUT: browserOut,
+    HUBKEY_E2E_SECRETS_FILE: secretsFile,
     HUBKEY_E2E_HUB_ID: String(hubId),
     NO_AT_BRIDGE: '1',
     GTK_THEME: 'Adwaita',
@@ -197,6 +202,17 @@ async function registerApp(s, { name, redirect, optionalScopes }) {
 
 const cardXpath = (domain) => `//article[.//h3[normalize-space()=${xpathString(domain)}]]`;
 
+/**
+ * Issue 18, point 6: the app put no secret in the environment of the browser it started. browser.mjs records the
+ * names of its variables and which of them hold the login's `state` or a secret this test knows (the client
+ * secret), never a value.
+ */
+function assertBrowserEnvironmentHoldsNoSecret(report) {
+  assert.ok(report.env_names?.includes('BROWSER'), `the browser's environment was recorded: ${JSON.stringify(report.env_names)}`);
+  assert.deepEqual(report.env_checked, { state: true, secrets: 1 }, 'the state and the client secret were looked for');
+  assert.deepEqual(report.env_holding, [], 'no variable of the browser holds the state or the client secret');
+}
+
 /** Waits for the card of `domain` and returns what it shows. */
 async function readCard(s, domain, opts) {
   const card = cardXpath(domain);
@@ -257,6 +273,7 @@ test('A: loopback - register in the UI, connect in the browser, see scopes/user/
     const report = await waitFor('the browser to report', () => w.browserReports()[0], { timeoutMs: 15000 });
     assert.ok(report.ok, `the browser finished: ${JSON.stringify(report)}`);
     assert.match(report.final_url, /^http:\/\/localhost:53682\/callback\?/);
+    assertBrowserEnvironmentHoldsNoSecret(report);
     assert.equal(card.badge, 'Fresh');
     assert.match(card.installedBy, new RegExp(`^${PRO.user.replace('.', '\\.')}`));
     for (const scope of ['oauth', 'crm.objects.contacts.read', 'crm.objects.deals.read']) {
@@ -372,6 +389,7 @@ test('B: deep link - relay redirect, hubkey:// delivered to the running app, con
       return r;
     }, { timeoutMs: 45000 });
     assert.equal(report.deep_links.length, 1, JSON.stringify(report));
+    assertBrowserEnvironmentHoldsNoSecret(report);
     const link = report.deep_links[0];
     progress(w, 'browser granted; the relay opened hubkey://oauth/callback');
     assert.match(link, /^hubkey:\/\/oauth\/callback\?code=[^&]+&state=[^&]+$/);

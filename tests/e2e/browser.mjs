@@ -8,10 +8,18 @@
 //     is intercepted, nothing leaves the machine); the relay then navigates to hubkey://oauth/callback?…,
 //     which it captures through the DevTools protocol (Page.frameRequestedNavigation) instead of asking the OS.
 // The app starts it with stdout/stderr closed, so it reports to a file: one JSON line appended to
-// $HUBKEY_E2E_BROWSER_OUT per run ({ok, steps, final_url, final_text, deep_links, error}).
+// $HUBKEY_E2E_BROWSER_OUT per run ({ok, steps, final_url, final_text, deep_links, env_names, env_holding,
+// env_checked, error}).
+//
+// It also records the environment the app gave it (issue 18, point 6: no secret in a child's environment), by
+// name only, never a value: env_names, every variable's name; env_holding, the names whose value contains the
+// login's `state` (read from the launch page) or a line of $HUBKEY_E2E_SECRETS_FILE (the secrets the test
+// knows, such as the client secret, kept in a file so that they are not in the environment themselves);
+// env_checked, what was looked for ({state: found in the URL, secrets: how many lines}).
 //
 // Environment: HUBKEY_E2E_BROWSER_OUT (required), HUBKEY_E2E_HUB_ID (the portal to pick; default the first),
-// CHROMIUM_PATH (default /usr/bin/chromium), HUBKEY_E2E_RELAY_HTML (default relay/hubkey-relay.html).
+// HUBKEY_E2E_SECRETS_FILE (optional), CHROMIUM_PATH (default /usr/bin/chromium), HUBKEY_E2E_RELAY_HTML
+// (default relay/hubkey-relay.html).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +47,20 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
 const report = { ok: false, started_at: new Date().toISOString(), url: url?.replace(/([?&]state=)[^&]*/, '$1…'), steps: [], deep_links: [], final_url: null, final_text: null, error: null };
 const step = (s) => report.steps.push(`${((Date.now() - Date.parse(report.started_at)) / 1000).toFixed(2)}s ${s}`);
 
+/** The names of the variables in `env` whose value contains one of `needles`; values never leave here. */
+function namesHolding(env, needles) {
+  return Object.entries(env).filter(([, value]) => needles.some((n) => value?.includes(n))).map(([name]) => name).sort();
+}
+
+function recordEnvironment() {
+  const state = url ? new URL(url).searchParams.get('state') : null;
+  const file = process.env.HUBKEY_E2E_SECRETS_FILE;
+  const secrets = file ? fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean) : [];
+  report.env_names = Object.keys(process.env).sort();
+  report.env_holding = namesHolding(process.env, [state, ...secrets].filter(Boolean));
+  report.env_checked = { state: Boolean(state), secrets: secrets.length };
+}
+
 function write() {
   if (outFile) fs.appendFileSync(outFile, `${JSON.stringify(report)}\n`);
   else process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -47,6 +69,7 @@ function write() {
 let browser;
 try {
   if (!url) throw new Error('usage: browser.mjs URL');
+  recordEnvironment();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   const context = await browser.newContext();
   const relayFlow = new URL(url).searchParams.get('redirect_uri')?.startsWith(RELAY_ORIGIN + '/');
