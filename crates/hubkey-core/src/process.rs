@@ -78,6 +78,16 @@ impl fmt::Display for PanicReport {
     }
 }
 
+/// What to say of a task that ended without its answer. Never the `JoinError` itself: tokio's `Display` and
+/// `Debug` of a panicked task's error include the panic's message, which [`withhold_panic_messages`] withholds.
+pub fn task_failure(error: &tokio::task::JoinError) -> &'static str {
+    if error.is_panic() {
+        "it panicked (its message is withheld)"
+    } else {
+        "it was cancelled"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,10 @@ pub async fn run(args: DoctorArgs, out: &mut Output) -> Result<(), Failure> {
         let home = home.clone();
         tokio::task::spawn_blocking(move || Index::load(&home))
             .await
-            .map_err(|e| hubkey_core::Error::Io(format!("cannot read the index: {e}")))??
+            .map_err(|e| {
+                let why = hubkey_core::process::task_failure(&e);
+                hubkey_core::Error::Io(format!("cannot read the index: {why}"))
+            })??
     };
     let apps = match args.app.as_deref() {
         Some(name) => vec![select::app(&index, Some(name))?.clone()],

@@ -138,7 +138,12 @@ impl TokenStore {
             job(&home)
         })
         .await
-        .map_err(|e| Error::Io(format!("the index task failed: {e}")))?
+        .map_err(|e| {
+            Error::Io(format!(
+                "the index task failed: {}",
+                crate::process::task_failure(&e)
+            ))
+        })?
     }
 
     /// Read-modify-write of the index under [`IndexLock`]. Nothing is written when `f` fails
@@ -391,4 +396,27 @@ pub(super) fn no_connection(app: &str, hub_id: u64) -> Error {
 
 pub(super) fn not_signed_in(app: &str, hub_id: u64) -> Error {
     Error::NotSignedIn(format!("the app {app:?} is not connected to portal {hub_id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn attack_given_an_index_job_that_panics_holding_a_secret_when_it_fails_then_the_error_does_not_hold_the_secret(
+    ) {
+        // Never created: the job runs without the home check, as on a first run.
+        let home = std::env::temp_dir().join(format!("hubkey-store-panic-{}", std::process::id()));
+        let store = TokenStore::new(Arc::new(MemoryStore::new()), &home);
+        let secret = format!("5ec7e7-{:08x}-1d", std::process::id());
+        let panicking = secret.clone();
+        let error = store
+            .index_job(move |_| -> Result<()> { panic!("cannot save client secret {panicking}") })
+            .await
+            .unwrap_err();
+        // tokio's text of a panicked task's error holds the panic's message; the error must not.
+        let text = error.to_string();
+        assert!(!text.contains(&secret), "{text}");
+        assert!(text.contains("the index task failed: it panicked"), "{text}");
+    }
 }
