@@ -12,7 +12,10 @@ impl Refresher {
         let key = key.clone();
         tokio::spawn(async move { me.flight(key, mode, requested).await })
             .await
-            .map_err(|e| Error::Io(format!("the refresh task failed: {e}")))?
+            .map_err(|e| {
+                let why = crate::process::task_failure(&e);
+                Error::Io(format!("the refresh task failed: {why}"))
+            })?
     }
 
     /// Whether a refresh is under way in this process (holding a connection's gate: the request, its retries

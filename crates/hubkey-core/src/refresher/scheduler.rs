@@ -154,7 +154,9 @@ impl Refresher {
         let (conn, outcome) = match joined {
             Ok(done) => done,
             Err(e) => {
-                tracing::warn!(target: "hubkey::refresher", "a background refresh task failed: {e}");
+                // Not `{e}`: a JoinError's Display repeats the panic's message (docs/SECURITY.md).
+                let why = crate::process::task_failure(&e);
+                tracing::warn!(target: "hubkey::refresher", "a background refresh task failed: {why}");
                 // The connection is unknown here: planning it again is safe (its gate and lock hold).
                 book.in_flight.clear();
                 return;
