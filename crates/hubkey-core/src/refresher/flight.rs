@@ -137,6 +137,8 @@ impl Refresher {
         self.refuse_needs_reauth(&conn)?;
         // A refresh needs the refresh token only; the old access token is not read.
         let (conn, refresh_token) = self.store.refresh_token_of(conn).await?;
+        // The phases of a refresh at debug level, so their timestamps give its split (docs/BENCHMARKS.md).
+        tracing::debug!(target: "hubkey::refresher", app = %key.app, hub_id = key.hub_id, "locked; refresh token read");
         let result = self.refresh_locked(conn, refresh_token, &mut lock).await;
         if result.is_ok() {
             *last_done = Some(Instant::now());
@@ -168,6 +170,7 @@ impl Refresher {
     ) -> Result<(Connection, AccessToken)> {
         let app: AppConfig = self.store.app(&conn.app).await?;
         let client_secret = self.store.client_secret(&conn.app).await?;
+        tracing::debug!(target: "hubkey::refresher", app = %conn.app, hub_id = conn.hub_id, "client secret read");
         let max_attempts = self.policy.max_attempts.max(1);
         self.emit(&conn, ConnectionState::Refreshing, None, conn.expires_at);
         let (mut conn, mut sent) = (conn, refresh_token);
@@ -179,7 +182,12 @@ impl Refresher {
                 .refresh(&app, &client_secret, &sent, self.clock.now())
                 .await;
             match outcome {
-                Ok(refreshed) => return self.persist(conn, refreshed, lock).await,
+                Ok(refreshed) => {
+                    tracing::debug!(target: "hubkey::refresher", app = %conn.app, hub_id = conn.hub_id, rotated = refreshed.rotated, "HubSpot answered");
+                    let saved = self.persist(conn, refreshed, lock).await;
+                    tracing::debug!(target: "hubkey::refresher", saved = saved.is_ok(), "token set saved");
+                    return saved;
+                }
                 Err(Error::NeedsReauth(fault)) => {
                     // T11: another writer may have rotated the token under us; trust the keychain.
                     let (latest, stored) = self.store.load_refresh_token(&conn.key()).await?;
