@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of the release build: package size, cold start to painted content, memory with the window and in the
-# tray, idle CPU, `hubkey token` beside `gh auth token`, `hubkey refresh` beside a raw curl refresh, and 200
-# connections (first paint, memory, refresh requests over a simulated hour). Prints one table and writes it to
+# tray, idle CPU, `hubkey token` beside `gh auth token`, `hubkey refresh` beside a raw curl refresh, and 1,000
+# connections (first paint, memory, `status --json`, refresh requests and their spread over a simulated hour). Prints one table and writes it to
 # artifacts/bench/latest.{json,md} and into docs/BENCHMARKS.md (between the bench:table markers).
 #
 #   bash scripts/bench.sh                  # build what is missing, then measure (~13 min after the builds)
@@ -11,9 +11,9 @@
 #   BENCH_ONLY=mcp bash scripts/bench.sh   # some sections only (package,bare,cold,idle,token,refresh,mcp,many,hour); CLI-only
 #                                          # sections build only the release CLI and the sandbox
 #
-# Counts (env): BENCH_COLD_RUNS (10), BENCH_TOKEN_RUNS (50), BENCH_REFRESH_RUNS (20), BENCH_MCP_RUNS (1000), BENCH_CONNECTIONS (200; 0 skips
-# that part), BENCH_PAINT_200_RUNS (3), BENCH_IDLE_SECS (30), BENCH_CPU_SECS (60), BENCH_HOUR=0 (skip the simulated
-# hour), BENCH_HOUR_SPEED (10: one simulated hour in 6 min; 20 with BENCH_QUICK), BENCH_HOUR_CONNECTIONS (= BENCH_CONNECTIONS; 50 with BENCH_QUICK).
+# Counts (env): BENCH_COLD_RUNS (10), BENCH_TOKEN_RUNS (50), BENCH_REFRESH_RUNS (20), BENCH_MCP_RUNS (1000), BENCH_CONNECTIONS (1000; 0 skips
+# that part), BENCH_PAINT_200_RUNS (3), BENCH_STATUS_RUNS (20), BENCH_IDLE_SECS (30), BENCH_CPU_SECS (60), BENCH_HOUR=0 (skip the simulated
+# hour), BENCH_HOUR_SPEED (5: one simulated hour in 12 min; 20 with BENCH_QUICK), BENCH_HOUR_CONNECTIONS (= BENCH_CONNECTIONS; 50 with BENCH_QUICK).
 # Targets are printed beside the figures; nothing fails on a missed target (exit 0 unless the run itself broke).
 # Needs what scripts/setup.sh installs, plus gh (the `gh auth token` peer) and faketime (the simulated hour);
 # rows whose tool is missing say so. Method: docs/BENCHMARKS.md.
