@@ -115,23 +115,27 @@ impl Refresher {
             waiting.push((due, conn));
         }
         waiting.sort_by_key(|(due, _)| *due);
-        let mut dues: Vec<OffsetDateTime> = waiting.iter().map(|(due, _)| *due).collect();
 
         // Start what is due by the pace, earliest first, while fewer than REFRESH_CONCURRENCY fly:
         // most of a refresh is waiting (HubSpot, the keychain). Each flight still takes its
-        // connection's gate and cross-process lock; its outcome is settled in `run`.
-        let mut waiting = waiting.into_iter();
+        // connection's gate and cross-process lock; its outcome is settled in `run`, whose wait on
+        // the flights also wakes it when all REFRESH_CONCURRENCY are busy.
         let mut next = None;
+        let mut rest = waiting.as_slice();
         while running.len() < REFRESH_CONCURRENCY {
-            let Some(start) = self.policy.paced_start(&dues, book.last_start) else {
+            let dues = rest.iter().map(|(due, _)| *due);
+            let Some(start) = self.policy.paced_start(dues, book.last_start) else {
                 break;
             };
             if start > now {
                 next = Some(start);
                 break;
             }
-            let Some((due, conn)) = waiting.next() else { break };
-            dues.remove(0);
+            let Some(((due, conn), tail)) = rest.split_first() else {
+                break;
+            };
+            rest = tail;
+            let (due, conn) = (*due, conn.clone());
             book.in_flight.insert(conn.key());
             book.last_start = Some(now);
             let me = self.clone();
@@ -139,10 +143,6 @@ impl Refresher {
                 let outcome = me.refresh_if_due_by(&conn.key(), due.max(now)).await;
                 (conn, outcome)
             });
-        }
-        if running.len() >= REFRESH_CONCURRENCY && next.is_none() {
-            // Full: the next refresh to end wakes `run`.
-            return Some(self.policy.max_sleep);
         }
         let wait = next.map_or(self.policy.max_sleep, |n| to_std(n - now));
         Some(wait.min(self.policy.max_sleep))
