@@ -13,14 +13,20 @@ use hubspot_sandbox::{Fault, FaultPlan, RandomFaults};
 use refresher_support::*;
 use std::collections::HashSet;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn given_ten_due_connections_and_a_slow_hubspot_when_the_scheduler_runs_then_four_refresh_at_once_and_all_finish(
-) {
+/// An env with ten portals, each connected at the same instant of the manual clock.
+async fn ten_connected(tag: &str) -> (Env, Vec<u64>) {
     let (fixture, portals) = fixture_with_portals(10);
-    let env = env_with("burst", fixture).await;
+    let env = env_with(tag, fixture).await;
     for &hub_id in &portals {
         env.connect(hub_id).await;
     }
+    (env, portals)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_ten_due_connections_and_a_slow_hubspot_when_the_scheduler_runs_then_four_refresh_at_once_and_all_finish(
+) {
+    let (env, portals) = ten_connected("burst").await;
     env.advance(26 * 60); // every token is now due
     env.sandbox.update_switches(|s| {
         s.faults = FaultPlan {
@@ -79,11 +85,7 @@ async fn given_ten_due_connections_and_a_slow_hubspot_when_the_scheduler_runs_th
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn given_ten_connections_due_together_and_a_paced_policy_when_time_passes_then_they_start_one_pace_apart_and_none_late(
 ) {
-    let (fixture, portals) = fixture_with_portals(10);
-    let env = env_with("paced", fixture).await;
-    for &hub_id in &portals {
-        env.connect(hub_id).await;
-    }
+    let (env, portals) = ten_connected("paced").await;
     let due = env.conn(portals[0]).await.expires_at - time::Duration::minutes(5);
     let pace = std::time::Duration::from_secs(2);
     let r = env.refresher(RefreshPolicy {
