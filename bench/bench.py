@@ -630,7 +630,7 @@ def bench_refresh(world, app, hub_id):
 REFRESH_PHASES = [("locked; refresh token read", "start, index, lock, keychain: refresh token"),
                   ("client secret read", "keychain: client secret"),
                   ("HubSpot answered", "HTTP to HubSpot"),
-                  ("token set saved", "save: keychain write, index swap, old entry deleted")]
+                  ("token set saved", "save: access token written in place, index updated")]
 
 
 def refresh_split(world, runs):

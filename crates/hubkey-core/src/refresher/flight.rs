@@ -130,10 +130,17 @@ impl Refresher {
             Mode::DueBy(by) => self.due_at(&conn, conn.expires_at) > by,
             Mode::Force => false,
         };
-        if fresh_enough {
-            tracing::debug!(target: "hubkey::refresher", app = %key.app, hub_id = key.hub_id, "already fresh after waiting; no refresh");
-            return self.store.access_token_of(conn).await;
-        }
+        let conn = if fresh_enough {
+            let (conn, token) = self.store.access_token_of(conn).await?;
+            if conn.describes(&token) {
+                tracing::debug!(target: "hubkey::refresher", app = %key.app, hub_id = key.hub_id, "already fresh after waiting; no refresh");
+                return Ok((conn, token));
+            }
+            tracing::info!(target: "hubkey::refresher", app = %key.app, hub_id = key.hub_id, "the stored access token is not the one the index describes (an interrupted save); refreshing it");
+            conn
+        } else {
+            conn
+        };
         self.refuse_needs_reauth(&conn)?;
         // A refresh needs the refresh token only; the old access token is not read.
         let (conn, refresh_token) = self.store.refresh_token_of(conn).await?;
@@ -198,16 +205,21 @@ impl Refresher {
                             hub_id = conn.hub_id,
                             "refresh token was replaced by another writer; using the stored tokens"
                         );
-                        if !self.is_due(&latest) {
+                        let latest = if self.is_due(&latest) {
+                            latest
+                        } else {
                             let (latest, access_token) = self.store.access_token_of(latest).await?;
-                            self.emit(
-                                &latest,
-                                latest.state,
-                                latest.state_reason.clone(),
-                                latest.expires_at,
-                            );
-                            return Ok((latest, access_token));
-                        }
+                            if latest.describes(&access_token) {
+                                self.emit(
+                                    &latest,
+                                    latest.state,
+                                    latest.state_reason.clone(),
+                                    latest.expires_at,
+                                );
+                                return Ok((latest, access_token));
+                            }
+                            latest
+                        };
                         if attempt < max_attempts {
                             (conn, sent) = (latest, stored);
                             continue;

@@ -50,7 +50,9 @@
 //!   a token now is never paced.
 //! - **Read only what is needed.** A token that is not due costs one keychain read (the access
 //!   token); a refresh reads the refresh token only, and when HubSpot returns the same refresh
-//!   token (its default), only the new access token is written ([`RefreshTokenSource::Kept`]).
+//!   token (its default), only the new access token is written, over the old one in its entry
+//!   ([`RefreshTokenSource::Kept`]). A token whose hint is not the index's (a save stopped between
+//!   that write and the index update) is treated as due ([`Connection::describes`]).
 //! - **Timers, not polling.** The background task computes the next deadline over all
 //!   connections (`expires_at − margin`) and sleeps until then; an idle app uses no CPU.
 //!   [`Refresher::nudge`] wakes it early when connections change. Its sleep is capped by
@@ -261,10 +263,12 @@ impl Refresher {
         if !self.is_due(&conn) && !self.has_unsaved(key) {
             let (latest, token) = self.store.access_token_of(conn).await?;
             self.refuse_needs_reauth(&latest)?;
-            if !self.is_due(&latest) {
+            if !self.is_due(&latest) && latest.describes(&token) {
                 return Ok(token);
             }
-            // A concurrent save moved the generation, and the token it points at is due.
+            // A concurrent save moved the generation and the token it points at is due, or the
+            // entry holds a token the index does not describe (an interrupted save): its expiry
+            // is unknown, so it is refreshed.
             conn = latest;
         }
         self.refuse_needs_reauth(&conn)?;
@@ -275,7 +279,7 @@ impl Refresher {
             // stays `retrying` and the scheduler keeps trying.
             Err(e @ Error::Transient { .. }) => {
                 let (conn, token) = self.store.load_access_token(key).await?;
-                if conn.expires_at - self.clock.now() > STILL_USABLE {
+                if conn.expires_at - self.clock.now() > STILL_USABLE && conn.describes(&token) {
                     tracing::warn!(
                         app = %key.app,
                         hub_id = key.hub_id,

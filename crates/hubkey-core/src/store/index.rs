@@ -182,6 +182,17 @@ impl Connection {
         self.refresh_generation = (refresh != access).then_some(refresh);
     }
 
+    /// Whether `token` is the access token this connection's index entry describes: its hint
+    /// is the one saved with the expiry (always true for an index without hints). False when a
+    /// save rewrote the token in its entry but did not get to update the index (the process
+    /// stopped, the index write failed; see [`crate::store::TokenStore::save_tokens`]): the
+    /// expiry here is then not that token's, and the refresher treats it as due.
+    pub fn describes(&self, token: &crate::secret::AccessToken) -> bool {
+        self.access_token_hint
+            .as_deref()
+            .is_none_or(|hint| hint == token.hint())
+    }
+
     /// What the UI shows of the access token (`••••••••abcd`, exactly [`crate::Secret::masked`]),
     /// from the index alone; `None` when the index has no hint (saved by an older build).
     pub fn masked_access_token(&self) -> Option<String> {

@@ -1,6 +1,7 @@
-//! Saving a connection's tokens all-or-nothing: a new generation beside the old one, an index switch under the
-//! lock, then the old entries removed; a kept refresh token is never rewritten (see the module docs of
-//! [`super`]).
+//! Saving a connection's tokens: a login or a rotated refresh token goes to a new generation beside the old
+//! one, then an index switch under the lock, then the old entries are removed; a refresh that kept its refresh
+//! token rewrites only the access token, in its own entry (see [`TokenStore::save_tokens`] and the module docs
+//! of [`super`]).
 
 use super::*;
 
@@ -21,10 +22,23 @@ impl TokenStore {
     /// 4. the entries it replaced are deleted (best effort); an entry the connection still points
     ///    at (a kept refresh token) is never among them.
     ///
-    /// A kept refresh token costs one keychain write and one delete instead of two of each. If,
-    /// at the switch, the connection no longer points at the kept entry (a concurrent login or
+    /// If, at the switch, the connection no longer points at a kept entry (a concurrent login or
     /// sign-out replaced it, and may have deleted it), the refresh token is written under `g` after
     /// all and the switch is made again, so the connection never points at a missing entry.
+    ///
+    /// **A kept refresh token** (a refresh HubSpot answered with the refresh token it was sent,
+    /// its default) is cheaper: the new access token is written over the old one in the entry the
+    /// connection already points at, and the index is updated once; no generation is reserved and
+    /// nothing is deleted. One keychain write instead of a write and a delete, and one index write
+    /// instead of two: gnome-keyring rewrites its whole file on each (docs/BENCHMARKS.md, finding 16).
+    /// The connection never points at a missing entry (the entry exists before and after, T8). If the
+    /// process stops between the write and the index update, or the update fails, the entry holds
+    /// a token the index does not describe: its hint differs from the index's
+    /// ([`Connection::describes`]), and the refresher treats such a token as due rather than trust
+    /// the index's expiry for it. If the connection moved meanwhile (a concurrent login or
+    /// sign-out), the entry written is no longer the connection's: it is deleted and the save
+    /// takes the generation path above. Callers hold the connection's [`super::RefreshLock`]
+    /// (the refresher does), so two in-place writes of one connection do not interleave.
     ///
     /// If any keychain write or the switch fails, the previous generation is untouched and still
     /// loadable, and the entries written under `g` are removed (best effort; skipped after a
@@ -49,6 +63,12 @@ impl TokenStore {
             return Err(Error::UnexpectedResponse(
                 "HubSpot returned an empty token".into(),
             ));
+        }
+
+        if let RefreshTokenSource::Kept { generation } = refresh {
+            if let Some(saved) = self.save_access_in_place(&conn, tokens, generation).await? {
+                return Ok(saved);
+            }
         }
 
         let app_name = app.clone();
@@ -138,6 +158,60 @@ impl TokenStore {
                 }
             }
         }
+    }
+
+    /// The kept-refresh-token save of [`TokenStore::save_tokens`]: the access token written over the
+    /// one in the entry `conn` points at, then the index updated if the connection still points at
+    /// the same entries. `Ok(None)`: it does not (or `conn` does not point at the kept entry), the
+    /// entry written was deleted again, and the caller saves by a new generation instead.
+    async fn save_access_in_place(
+        &self,
+        conn: &Connection,
+        tokens: &TokenSet,
+        kept: u64,
+    ) -> Result<Option<Connection>> {
+        let (app, hub_id) = (conn.app.clone(), conn.hub_id);
+        let generations = (conn.access_token_generation(), conn.refresh_token_generation());
+        if generations.1 != kept {
+            return Ok(None);
+        }
+        let key = SecretKey::access_token(&app, hub_id, generations.0);
+        let value = tokens.access_token.as_secret().clone();
+        // On failure the entry holds the old token or (after a timeout, later) the new one: both
+        // are valid at HubSpot, the index still describes the old one, and nothing was deleted.
+        self.keychain(move |s| s.set(&key, &value)).await?;
+
+        let mut stored = conn.clone();
+        stored.expires_at = tokens.expires_at;
+        stored.access_token_hint = Some(tokens.access_token.hint());
+        let update = stored.clone();
+        let updated = self
+            .modify_index(move |ix| {
+                if ix.app(&update.app).is_none() {
+                    return Err(no_app(&update.app));
+                }
+                let current = ix
+                    .connection(&update.app, update.hub_id)
+                    .map(|c| (c.access_token_generation(), c.refresh_token_generation()));
+                if current != Some(generations) {
+                    return Ok(false);
+                }
+                ix.upsert_connection(update);
+                Ok(true)
+            })
+            .await?;
+        if updated {
+            return Ok(Some(stored));
+        }
+        tracing::debug!(
+            app,
+            hub_id,
+            "the connection moved while its access token was rewritten; saving a new generation"
+        );
+        // Generations are never reused: nothing else will point at this entry again.
+        let written = SecretKey::access_token(&app, hub_id, generations.0);
+        self.delete_entries(&app, hub_id, vec![written]).await;
+        Ok(None)
     }
 
     /// Writes the refresh token of the generation being saved (on failure, that generation's entries go).

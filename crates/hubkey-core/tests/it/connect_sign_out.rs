@@ -79,17 +79,20 @@ async fn t15_given_a_refresh_kept_the_refresh_token_when_signing_out_then_that_t
 ) {
     let env = env("t15-kept").await;
     let tokens = env.connect(PRO).await;
+    let before = env.conn(PRO).await;
     env.advance(26 * 60);
-    env.refresher(support::quick_policy())
+    let refreshed = env
+        .refresher(support::quick_policy())
         .valid_token(&ConnectionKey::new(APP, PRO))
         .await
         .unwrap();
     let conn = env.conn(PRO).await;
-    assert_ne!(
-        conn.token_generation,
+    assert_eq!(
         conn.refresh_token_generation(),
-        "the tokens live in two generations"
+        before.refresh_token_generation(),
+        "the refresh token's entry was kept"
     );
+    assert!(conn.describes(&refreshed) && !before.describes(&refreshed));
 
     let report = hubkey_core::Hubkey::builder(client(&env.sandbox).clone(), env.store.clone())
         .build()

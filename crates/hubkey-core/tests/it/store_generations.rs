@@ -1,13 +1,15 @@
 //! Separate generations for the access token and the refresh token (issue #8, finding 4): a token
-//! update whose refresh token is unchanged writes one keychain entry and deletes one, and still
-//! never leaves a connection pointing at a missing entry (threat-model.md T8), whatever fails or runs
-//! concurrently. Also the access token hint that lets the UI list connections without the keychain.
+//! update whose refresh token is unchanged writes one keychain entry, the access token over the old
+//! one in its own entry (issue 17, finding 16), and still never leaves a connection pointing at a
+//! missing entry (threat-model.md T8), whatever fails or runs concurrently. Also the access token
+//! hint that lets the UI list connections without the keychain, and that tells a token the index
+//! describes from one an interrupted save left behind.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::store_support;
 
-use hubkey_core::store::{KeychainOp, MemoryStore, RefreshTokenSource, SecretKey, TokenStore};
+use hubkey_core::store::{Connection, KeychainOp, MemoryStore, RefreshTokenSource, SecretKey, TokenStore};
 use hubkey_core::token::TokenSet;
 use hubkey_core::ConnectionKey;
 use hubkey_core::{AccessToken, ClientSecret, ErrorCode};
@@ -63,13 +65,15 @@ async fn given_a_login_when_saved_then_both_tokens_are_written_in_one_generation
 }
 
 #[tokio::test]
-async fn given_an_unchanged_refresh_token_when_saved_then_one_write_one_delete_and_the_kept_entry_stays() {
+async fn given_an_unchanged_refresh_token_when_saved_then_one_write_in_place_no_delete_and_the_kept_entry_stays(
+) {
     let (mem, store, _home) = store_with_app("kept").await;
     let first = store
         .save_connection(connection("crm", 42), &tokens("one"))
         .await
         .unwrap();
     let g1 = first.token_generation;
+    let index_before = store.index().await.unwrap();
 
     let mark = mem.journal().len();
     let refreshed = same_refresh_token(&tokens("one"), "two");
@@ -77,31 +81,33 @@ async fn given_an_unchanged_refresh_token_when_saved_then_one_write_one_delete_a
         .save_tokens(first.clone(), &refreshed, kept(first.refresh_token_generation()))
         .await
         .unwrap();
-    let g2 = second.token_generation;
-    assert!(g2 > g1);
+    assert_eq!(second.token_generation, g1, "the access token keeps its entry");
     assert_eq!(second.refresh_token_generation(), g1);
     assert_eq!(
         ops_since(&mem, mark),
-        vec![
-            (KeychainOp::Write, format!("conn/crm/42/{g2}/access-token")),
-            (KeychainOp::Delete, format!("conn/crm/42/{g1}/access-token")),
-        ],
-        "one write (the access token) and one delete (the old access token)"
+        vec![(KeychainOp::Write, format!("conn/crm/42/{g1}/access-token"))],
+        "one write (the access token, over the old one), no delete"
+    );
+    assert_eq!(
+        store.index().await.unwrap().last_generation,
+        index_before.last_generation,
+        "no generation was reserved"
     );
     assert_eq!(
         store.connection(&ConnectionKey::new("crm", 42)).await.unwrap(),
         Some(second.clone())
     );
-    assert!(same_tokens(
-        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
-        &refreshed
-    ));
+    assert_eq!(second.expires_at, refreshed.expires_at);
+    assert_eq!(second.access_token_hint, Some(refreshed.access_token.hint()));
+    let loaded = store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap();
+    assert!(same_tokens(&loaded, &refreshed));
+    assert!(second.describes(&loaded.access_token));
     assert_eq!(
         mem.accounts(),
         vec![
             "app/crm/client-secret".to_string(),
+            format!("conn/crm/42/{g1}/access-token"),
             format!("conn/crm/42/{g1}/refresh-token"),
-            format!("conn/crm/42/{g2}/access-token"),
         ]
     );
 
@@ -114,22 +120,27 @@ async fn given_an_unchanged_refresh_token_when_saved_then_one_write_one_delete_a
         )
         .await
         .unwrap();
-    assert_eq!(third.refresh_token_generation(), g1);
+    assert_eq!(
+        (third.token_generation, third.refresh_token_generation()),
+        (g1, g1)
+    );
 
-    // A rotated refresh token behaves as before: two writes, two deletes, one generation.
+    // A rotated refresh token goes to a new generation: both tokens written, both old entries
+    // deleted.
     let mark = mem.journal().len();
     let fourth = store
         .save_tokens(third.clone(), &tokens("four"), RefreshTokenSource::New)
         .await
         .unwrap();
-    let (g3, g4) = (third.token_generation, fourth.token_generation);
+    let g4 = fourth.token_generation;
+    assert!(g4 > g1);
     assert_eq!(fourth.refresh_generation, None);
     assert_eq!(
         ops_since(&mem, mark),
         vec![
             (KeychainOp::Write, format!("conn/crm/42/{g4}/refresh-token")),
             (KeychainOp::Write, format!("conn/crm/42/{g4}/access-token")),
-            (KeychainOp::Delete, format!("conn/crm/42/{g3}/access-token")),
+            (KeychainOp::Delete, format!("conn/crm/42/{g1}/access-token")),
             (KeychainOp::Delete, format!("conn/crm/42/{g1}/refresh-token")),
         ]
     );
@@ -192,7 +203,7 @@ async fn given_an_index_written_before_refresh_generations_when_loaded_then_both
 
     let refreshed = same_refresh_token(&old, "new");
     let saved = store.save_tokens(loaded, &refreshed, kept(5)).await.unwrap();
-    assert_eq!(saved.refresh_generation, Some(5));
+    assert_eq!((saved.token_generation, saved.refresh_generation), (5, None));
     assert!(same_tokens(
         &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
         &refreshed
@@ -201,12 +212,13 @@ async fn given_an_index_written_before_refresh_generations_when_loaded_then_both
         mem.accounts(),
         vec![
             "app/crm/client-secret".to_string(),
+            "conn/crm/42/5/access-token".to_string(),
             "conn/crm/42/5/refresh-token".to_string(),
-            format!("conn/crm/42/{}/access-token", saved.token_generation),
         ]
     );
+    // The index now has the hint of the token written in place.
     let text = std::fs::read_to_string(home.path().join("index.json")).unwrap();
-    assert!(text.contains("\"refresh_generation\": 5"), "{text}");
+    assert!(text.contains(&refreshed.access_token.hint()), "{text}");
 }
 
 /// Stores a token set under one generation directly, as an older build would have.
@@ -366,6 +378,60 @@ async fn given_concurrent_kept_and_rotated_saves_of_one_connection_when_done_the
     );
 }
 
+/// A connection as builds before issue 17 left it after a refresh that kept the refresh token:
+/// the access token in a newer generation (`g + 1`) than the refresh token (`g`).
+async fn split_generations(mem: &MemoryStore, store: &TokenStore, conn: &Connection) -> Connection {
+    use hubkey_core::store::SecretStore;
+    let g = conn.token_generation;
+    let access = tokens("split").access_token;
+    mem.set(&SecretKey::access_token("crm", 42, g + 1), access.as_secret())
+        .unwrap();
+    mem.delete(&SecretKey::access_token("crm", 42, g)).unwrap();
+    store
+        .modify_index(move |ix| {
+            ix.last_generation = ix.last_generation.max(g + 1);
+            let c = ix.connection_mut("crm", 42).unwrap();
+            c.set_generations(g + 1, g);
+            c.access_token_hint = Some(access.hint());
+            Ok(c.clone())
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn given_a_connection_an_earlier_build_split_into_two_generations_when_refreshed_in_place_then_both_entries_stay_its_own(
+) {
+    let (mem, store, _home) = store_with_app("split").await;
+    let first = store
+        .save_connection(connection("crm", 42), &tokens("one"))
+        .await
+        .unwrap();
+    let split = split_generations(&mem, &store, &first).await;
+    let (g_access, g_refresh) = (split.token_generation, split.refresh_token_generation());
+    assert_ne!(g_access, g_refresh);
+
+    let mark = mem.journal().len();
+    let refreshed = same_refresh_token(&tokens("one"), "two");
+    let saved = store
+        .save_tokens(split.clone(), &refreshed, kept(g_refresh))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        (saved.token_generation, saved.refresh_token_generation()),
+        (g_access, g_refresh)
+    );
+    assert_eq!(
+        ops_since(&mem, mark),
+        vec![(KeychainOp::Write, format!("conn/crm/42/{g_access}/access-token"))]
+    );
+    assert!(same_tokens(
+        &store.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap(),
+        &refreshed
+    ));
+}
+
 #[tokio::test]
 async fn given_tokens_in_two_generations_when_the_connection_is_deleted_then_both_entries_go() {
     let (mem, store, _home) = store_with_app("delete").await;
@@ -373,14 +439,7 @@ async fn given_tokens_in_two_generations_when_the_connection_is_deleted_then_bot
         .save_connection(connection("crm", 42), &tokens("one"))
         .await
         .unwrap();
-    let second = store
-        .save_tokens(
-            first.clone(),
-            &same_refresh_token(&tokens("one"), "two"),
-            kept(first.token_generation),
-        )
-        .await
-        .unwrap();
+    let second = split_generations(&mem, &store, &first).await;
     assert_ne!(second.token_generation, second.refresh_token_generation());
 
     store

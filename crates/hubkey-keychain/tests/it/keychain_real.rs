@@ -14,7 +14,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hubkey_core::app::{AppConfig, AppKind};
-use hubkey_core::store::{Connection, SecretKey, SecretStore, TokenStore};
+use hubkey_core::store::{Connection, RefreshTokenSource, SecretKey, SecretStore, TokenStore};
 use hubkey_core::token::TokenSet;
 use hubkey_core::ConnectionKey;
 use hubkey_core::{ErrorCode, Secret};
@@ -312,6 +312,40 @@ async fn keychain_t3_t6_given_a_multi_thread_runtime_when_using_the_token_store_
     let probe = KeyringStore::new(service.clone()).unwrap();
     assert!(probe.get(&old).unwrap().is_none());
     ts.self_test().await.unwrap();
+
+    // A refresh that kept the refresh token writes the new access token over the old one, in the
+    // same item of the real keychain: one item, the new value, found by `secret-tool` too.
+    let kept = TokenSet {
+        refresh_token: tokens("two").refresh_token,
+        ..tokens("three")
+    };
+    let third = ts
+        .save_tokens(
+            second.clone(),
+            &kept,
+            RefreshTokenSource::Kept {
+                generation: second.refresh_token_generation(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(third.token_generation, second.token_generation);
+    let loaded = ts.load_tokens(&ConnectionKey::new("crm", 42)).await.unwrap();
+    assert!(loaded.access_token.eq_secret(&kept.access_token));
+    assert!(loaded.refresh_token.eq_secret(&tokens("two").refresh_token));
+    #[cfg(target_os = "linux")]
+    {
+        let account = SecretKey::access_token("crm", 42, third.token_generation).account();
+        let (found, text) = secret_tool(&["search", "--all", "service", &service, "username", &account]);
+        assert!(found, "{text}");
+        assert_eq!(
+            text.matches("[/").count(),
+            1,
+            "one item for the access token:\n{text}"
+        );
+        let (_, value) = secret_tool(&["lookup", "service", &service, "username", &account]);
+        assert!(value.starts_with("CKX-three-"), "the new value is in the item");
+    }
 
     // Many concurrent readers: calls are serialised, none fails.
     let mut readers = Vec::new();
