@@ -288,6 +288,12 @@ def check_background_relaunch(args, disp, window, web):
         maps = Path(f"/proc/{pid}/maps").read_text()
         if "libwebkit2gtk" in maps or "libjavascriptcoregtk" in maps:
             raise Failed(f"{args.tray_program} (pid {pid}) has WebKit mapped")
+        # Two malloc arenas in the tray (hubkey-shell's handoff::tray_env, BENCHMARKS.md finding 17), unless the
+        # app was started with a setting of its own.
+        if "MALLOC_ARENA_MAX" not in os.environ:
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            if b"MALLOC_ARENA_MAX=2" not in environ:
+                raise Failed(f"{args.tray_program} (pid {pid}) was not started with MALLOC_ARENA_MAX=2")
     item = poll(args.timeout, lambda: tray_item_of(pid), interval=0.2)
     if not item:
         raise Failed(f"the replaced process registered no tray item within {args.timeout} s")

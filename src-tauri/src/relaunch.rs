@@ -172,7 +172,8 @@ fn replace_process() -> std::io::Error {
             children = children.len(),
             "the window stays closed and Hubkey is idle: handing over to hubkey-tray, which has no WebKit"
         );
-        let error = handoff::exec(&tray, &args);
+        let env = handoff::tray_env(std::env::var_os(handoff::MALLOC_ARENA_MAX).as_deref());
+        let error = handoff::exec_with_env(&tray, &args, &env);
         tracing::warn!(
             "cannot start {}: {error}; replacing this program instead",
             tray.display()

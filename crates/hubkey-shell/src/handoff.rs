@@ -51,11 +51,36 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
+/// What `hubkey-tray` gets in its environment beside this process's own: glibc's malloc limited to two arenas
+/// (`MALLOC_ARENA_MAX=2`), unless the user set the variable (`current`). With many connections the tray's
+/// refresher reads and writes the index from several threads (the runtime's blocking pool, a thread per keychain
+/// call), and each thread's arena kept its share of freed index copies: 1,000 connections held the tray at
+/// ~25 MiB PSS, 0.8 MiB less with two arenas (docs/BENCHMARKS.md, finding 17). Nothing in the tray is
+/// allocation-bound. glibc reads the variable when a program starts, so it is set for the exec, not here.
+pub fn tray_env(current: Option<&std::ffi::OsStr>) -> Vec<(&'static str, &'static str)> {
+    match current {
+        Some(_) => Vec::new(),
+        None => vec![(MALLOC_ARENA_MAX, "2")],
+    }
+}
+
+/// glibc's variable for the most malloc arenas a process may have (by default 8 per core).
+pub const MALLOC_ARENA_MAX: &str = "MALLOC_ARENA_MAX";
+
 /// Replaces this process with `program args…`; returns only the reason it could not.
 #[cfg(unix)]
 pub fn exec(program: &Path, args: &[OsString]) -> std::io::Error {
+    exec_with_env(program, args, &[])
+}
+
+/// [`exec`] with `env` added to this process's environment.
+#[cfg(unix)]
+pub fn exec_with_env(program: &Path, args: &[OsString], env: &[(&str, &str)]) -> std::io::Error {
     use std::os::unix::process::CommandExt;
-    std::process::Command::new(program).args(args).exec()
+    std::process::Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .exec()
 }
 
 #[cfg(not(unix))]
@@ -215,6 +240,13 @@ mod tests {
 
     fn argv(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn given_no_arena_setting_when_the_tray_is_started_then_it_gets_two_arenas_and_a_users_setting_is_kept() {
+        assert_eq!(tray_env(None), vec![("MALLOC_ARENA_MAX", "2")]);
+        assert_eq!(tray_env(Some(std::ffi::OsStr::new("8"))), vec![]);
+        assert_eq!(tray_env(Some(std::ffi::OsStr::new(""))), vec![]);
     }
 
     #[test]
