@@ -15,7 +15,12 @@ const EVIL_CODE: &str = "na1-evil-evil-evil-evil-evilevilevil";
 /// Sends `head` (a request line and headers, without the blank line) and `body` raw; returns the status (0
 /// when the listener closed the connection without an answer) and the whole response.
 async fn raw(port: u16, head: &str, body: &[u8]) -> (u16, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    raw_on(s, head, body).await
+}
+
+/// [`raw`] over a connection already made.
+async fn raw_on(mut s: TcpStream, head: &str, body: &[u8]) -> (u16, String) {
     let mut req = head.as_bytes().to_vec();
     req.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
     req.extend_from_slice(body);
@@ -264,7 +269,22 @@ async fn attack_100_concurrent_callbacks_with_wrong_states_and_one_right_one_com
     let mut attackers = Vec::new();
     for i in 0..100 {
         attackers.push(tokio::spawn(async move {
-            get(port, &format!("{PATH}?code={EVIL_CODE}-{i}&state=guess-{i}"), &[]).await
+            let target = format!("{PATH}?code={EVIL_CODE}-{i}&state=guess-{i}");
+            let head = format!("GET {target} HTTP/1.1\r\nHost: localhost:{port}");
+            // Once the real callback has completed the login, the listener shuts down: an attacker still in the
+            // accept queue is reset or refused before it has sent anything. That is a cut too.
+            match TcpStream::connect(("127.0.0.1", port)).await {
+                Ok(s) => raw_on(s, &head, b"").await,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionRefused
+                    ) =>
+                {
+                    (0, format!("cut off while connecting: {e}"))
+                }
+                Err(e) => panic!("attacker {i} could not connect: {e}"),
+            }
         }));
     }
     let real = tokio::spawn(async move { get(port, &format!("{PATH}?{}", good_query()), &[]).await });
