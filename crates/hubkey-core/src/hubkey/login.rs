@@ -152,9 +152,27 @@ impl Hubkey {
     /// Signs out of a portal: revokes the refresh token at HubSpot (unless `keep_remote`), then
     /// deletes the local secrets and the index entry. A failed revoke is reported in the result,
     /// and the local deletion still happens (threat-model.md T15).
+    ///
+    /// It first waits for a refresh of the connection in flight, in this process or another: the refresh holds
+    /// the connection's [`crate::store::RefreshLock`] across HubSpot's answer and the save, and a save after the
+    /// deletion would write the connection back, with a refresh token this revoked. After the refresher's lock
+    /// timeout (capped at [`SIGN_OUT_WAIT`]) it signs out anyway: a process stuck holding the lock must not keep
+    /// the user signed in.
     pub async fn sign_out(&self, key: &ConnectionKey, keep_remote: bool) -> Result<SignOutReport> {
         let (store, client) = (self.store(), self.client());
         let (app_name, hub_id) = (key.app.as_str(), key.hub_id);
+        let wait = self.refresher().policy().lock_timeout.min(SIGN_OUT_WAIT);
+        let _refreshes_done = match tokio::time::timeout(wait, store.refresh_lock(key)).await {
+            Ok(lock) => Some(lock?),
+            Err(_) => {
+                tracing::warn!(
+                    app = app_name,
+                    hub_id,
+                    "a refresh has held this connection's lock for too long; signing out anyway"
+                );
+                None
+            }
+        };
         let connection = store.connection(key).await?.ok_or_else(|| {
             Error::NotFound(format!("no connection of app {app_name:?} to portal {hub_id}"))
         })?;
@@ -195,6 +213,10 @@ impl Hubkey {
         Ok(report)
     }
 }
+
+/// The longest [`Hubkey::sign_out`] waits for a refresh of the connection in flight. A refresh, its retries
+/// included, ends well within it; a sign-out is something the user waits for.
+pub const SIGN_OUT_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 fn target_kind(target: &RedirectTarget) -> &'static str {
     match target {

@@ -75,6 +75,38 @@ async fn t15_given_a_connection_when_signing_out_then_hubspot_revokes_and_local_
 }
 
 #[tokio::test]
+async fn t15_given_a_refresh_holds_the_connections_lock_when_signing_out_then_it_waits_and_the_connection_stays_gone(
+) {
+    // Given: a refresh of the connection is in flight (it holds the connection's lock across HubSpot's answer
+    // and the save, here held by the test).
+    let env = env("t15-waits").await;
+    env.connect(PRO).await;
+    let key = ConnectionKey::new(APP, PRO);
+    let refreshing = env.store.refresh_lock(&key).await.unwrap();
+
+    // When: the user signs out.
+    let hubkey = hubkey_core::Hubkey::builder(client(&env.sandbox).clone(), env.store.clone()).build();
+    let signing_out = tokio::spawn({
+        let key = key.clone();
+        async move { hubkey.sign_out(&key, false).await }
+    });
+
+    // Then: sign-out waits for the refresh, and deletes nothing meanwhile ...
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !signing_out.is_finished(),
+        "sign-out did not wait for the refresh in flight"
+    );
+    assert!(env.store.connection(&key).await.unwrap().is_some());
+    // ... and once the refresh is done, signs out: revoked, nothing left.
+    drop(refreshing);
+    let report = signing_out.await.unwrap().unwrap();
+    assert!(report.revoked, "{:?}", report.revoke_error);
+    assert!(env.store.connection(&key).await.unwrap().is_none());
+    assert_eq!(env.mem.accounts(), vec!["app/demo/client-secret".to_string()]);
+}
+
+#[tokio::test]
 async fn t15_given_a_refresh_kept_the_refresh_token_when_signing_out_then_that_token_is_revoked_and_both_entries_go(
 ) {
     let env = env("t15-kept").await;
