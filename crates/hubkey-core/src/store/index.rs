@@ -175,6 +175,11 @@ impl Connection {
         self.refresh_generation.unwrap_or(self.token_generation)
     }
 
+    /// The generations of its tokens' entries: (access token, refresh token).
+    pub fn generations(&self) -> (u64, u64) {
+        (self.access_token_generation(), self.refresh_token_generation())
+    }
+
     /// Points the connection at the generations holding its tokens; `refresh_generation` is only
     /// written when it differs, so an index whose tokens share a generation reads as before.
     pub fn set_generations(&mut self, access: u64, refresh: u64) {

@@ -17,7 +17,7 @@ impl TokenStore {
                 .connection(key)
                 .await?
                 .ok_or_else(|| not_signed_in(app, hub_id))?;
-            let generations = (conn.access_token_generation(), conn.refresh_token_generation());
+            let generations = conn.generations();
             if last == Some(generations) {
                 break;
             }

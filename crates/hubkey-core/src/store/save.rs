@@ -117,7 +117,7 @@ impl TokenStore {
                     }
                     let replaced = ix
                         .connection(&stored.app, stored.hub_id)
-                        .map(|c| (c.access_token_generation(), c.refresh_token_generation()));
+                        .map(Connection::generations);
                     if let Some(keep) = kept {
                         if replaced.map(|(_, r)| r) != Some(keep) {
                             return Ok(Swap::KeptEntryGone);
@@ -171,12 +171,12 @@ impl TokenStore {
         kept: u64,
     ) -> Result<Option<Connection>> {
         let (app, hub_id) = (conn.app.clone(), conn.hub_id);
-        let generations = (conn.access_token_generation(), conn.refresh_token_generation());
+        let generations = conn.generations();
         if generations.1 != kept {
             return Ok(None);
         }
-        let key = SecretKey::access_token(&app, hub_id, generations.0);
-        let value = tokens.access_token.as_secret().clone();
+        let entry = SecretKey::access_token(&app, hub_id, generations.0);
+        let (key, value) = (entry.clone(), tokens.access_token.as_secret().clone());
         // On failure the entry holds the old token or (after a timeout, later) the new one: both
         // are valid at HubSpot, the index still describes the old one, and nothing was deleted.
         self.keychain(move |s| s.set(&key, &value)).await?;
@@ -192,7 +192,7 @@ impl TokenStore {
                 }
                 let current = ix
                     .connection(&update.app, update.hub_id)
-                    .map(|c| (c.access_token_generation(), c.refresh_token_generation()));
+                    .map(Connection::generations);
                 if current != Some(generations) {
                     return Ok(false);
                 }
@@ -209,8 +209,7 @@ impl TokenStore {
             "the connection moved while its access token was rewritten; saving a new generation"
         );
         // Generations are never reused: nothing else will point at this entry again.
-        let written = SecretKey::access_token(&app, hub_id, generations.0);
-        self.delete_entries(&app, hub_id, vec![written]).await;
+        self.delete_entries(&app, hub_id, vec![entry]).await;
         Ok(None)
     }
 
